@@ -1,0 +1,51 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * framewire: typed, length-prefixed frames over TCP for Deno.
+ *
+ * TCP carries a byte stream; framewire turns it back into the messages you
+ * sent, however the network split or merged them.
+ *
+ * ```text
+ * +--------+-----------------------------+----------------+
+ * | type   | length: u32, big-endian     | payload        |
+ * | 1 byte | 4 bytes, payload bytes only | length bytes   |
+ * +--------+-----------------------------+----------------+
+ *  00       00 00 00 06                   68 65 6c 6c 6f 21   Chat "hello!"
+ * ```
+ *
+ * - `codec/`: the wire format as plain functions ({@linkcode encodeFrame},
+ *   {@linkcode FrameDecoder}) and Web Streams ({@linkcode FrameEncoderStream},
+ *   {@linkcode FrameDecoderStream}); no I/O.
+ * - `transport/`: {@linkcode writeAll}, {@linkcode FramedConn} over any
+ *   `Deno.Conn`, and the {@linkcode connect} / {@linkcode listen} helpers.
+ *
+ * @example Round trip over loopback TCP
+ * ```ts ignore
+ * import { connect, FrameType, listen } from "@framewire/framewire";
+ *
+ * using listener = listen({ hostname: "127.0.0.1", port: 0 });
+ * const server = (async () => {
+ *   for await (const conn of listener) {
+ *     for await (const frame of conn) await conn.send(frame); // echo
+ *   }
+ * })();
+ * using client = await connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * await client.send({ type: FrameType.Chat, payload: new TextEncoder().encode("hi") });
+ * const reply = await client.receive();
+ * ```
+ *
+ * @module
+ */
+export * from "./codec/errors.ts";
+export * from "./codec/frame.ts";
+export * from "./codec/options.ts";
+export * from "./codec/encode.ts";
+export * from "./codec/frame_decoder.ts";
+export * from "./codec/frame_decoder_stream.ts";
+export * from "./codec/frame_encoder_stream.ts";
+export * from "./transport/errors.ts";
+export * from "./transport/write_all.ts";
+export * from "./transport/framed_conn.ts";
+export * from "./transport/connect.ts";
+export * from "./transport/listen.ts";
+export * from "./transport/messages.ts";

@@ -1,0 +1,513 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * A framed connection: send and receive whole frames over a byte stream.
+ *
+ * @module
+ */
+import {
+  checkOutgoingFrame,
+  encodeFrameUnchecked,
+} from "../codec/_encoding.ts";
+import { writeHeader } from "../codec/_header.ts";
+import type { Frame } from "../codec/frame.ts";
+import { FrameDecoder } from "../codec/frame_decoder.ts";
+import {
+  type FrameCodecOptions,
+  type ResolvedFrameCodecOptions,
+  resolveFrameCodecOptions,
+} from "../codec/options.ts";
+import { ConnectionClosedError } from "./errors.ts";
+import { writeAll, type Writer } from "./write_all.ts";
+
+/**
+ * The byte stream a {@linkcode FramedConn} runs on: `Deno.Conn` (TCP, Unix,
+ * TLS) or anything with the same `read` / `write` / `close` shape.
+ */
+export interface ByteConn extends Writer {
+  /**
+   * Reads into `buffer`; resolves to the count read, or `null` at the end.
+   *
+   * @param buffer Where to put the bytes.
+   * @returns Bytes read, or `null` at end of stream.
+   */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Closes the stream; pending reads and writes fail. */
+  close(): void;
+  /** Optional half-close: no more writes, reads go on (TCP `shutdown`). */
+  closeWrite?(): Promise<void>;
+}
+
+/** Options for {@linkcode FramedConn}. */
+export interface FramedConnOptions extends FrameCodecOptions {
+  /**
+   * Largest payload this side sends, in bytes; a larger frame is refused
+   * before anything is written.
+   *
+   * @default {maxFrameLength}
+   */
+  maxSendFrameLength?: number;
+  /**
+   * Largest payload this side accepts, in bytes; a larger declared length
+   * fails `receive()` from the header alone.
+   *
+   * @default {maxFrameLength}
+   */
+  maxReceiveFrameLength?: number;
+  /**
+   * Frame types accepted on receive; any other fails `receive()` with
+   * {@linkcode UnknownFrameTypeError}.
+   *
+   * @default {undefined} (every type)
+   */
+  acceptTypes?: Iterable<number>;
+  /**
+   * Size of the read buffer in bytes. Large payloads bypass it: once a
+   * header announces more than this, the rest is read straight into the
+   * payload.
+   *
+   * @default {65536}
+   */
+  readBufferBytes?: number;
+  /**
+   * Size of the buffer that coalesces frames into one write, in bytes. Small
+   * frames queued together (by `sendMany` or concurrent `send` calls) leave
+   * in writes of up to this size.
+   *
+   * @default {65536}
+   */
+  batchBytes?: number;
+}
+
+/** Counters of a {@linkcode FramedConn}; compare both ends to check for loss. */
+export interface FramedConnStats {
+  /** Bytes written to the connection, headers included. */
+  bytesSent: number;
+  /** Frames whose last byte was written. */
+  framesSent: number;
+  /** Bytes read from the connection. */
+  bytesReceived: number;
+  /** Complete frames decoded. */
+  framesReceived: number;
+}
+
+interface SendJob {
+  frames: readonly Frame[];
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+// The largest single read straight into a payload. Reserving it costs address
+// space only: pages are committed as bytes land.
+const DIRECT_READ_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Frames over a byte stream: `send`, `sendMany`, `receive`, and
+ * `for await (const frame of conn)`.
+ *
+ * Sending: frames are validated (size, type) before any byte is written, and
+ * queued; one writer loop drains the queue, so concurrent `send` calls from
+ * any number of tasks never interleave the bytes of two frames, and small
+ * frames queued together leave in one write of up to `batchBytes`. A send
+ * resolves once its bytes are accepted by the OS; await it to get
+ * backpressure. After a write error every queued and later send rejects.
+ *
+ * Receiving: one read feeds a {@linkcode FrameDecoder}; all frames it yields
+ * are handed out before the next read, so no frame waits in a buffer while
+ * the connection waits for data. `receive()` resolves to `null` when the
+ * peer closes cleanly between frames, and throws
+ * {@linkcode TruncatedFrameError} when it closes mid-frame. A decode error
+ * (oversized length, refused type) is thrown after the frames before it are
+ * delivered, and again on every later call; the send side stays usable so
+ * you can tell the peer before closing.
+ *
+ * @example Echo over loopback TCP
+ * ```ts
+ * import { FramedConn } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const clientConn = await Deno.connect({ port: listener.addr.port });
+ * using server = new FramedConn(await listener.accept());
+ * using client = new FramedConn(clientConn);
+ *
+ * await client.send({ type: 0, payload: new TextEncoder().encode("hello!") });
+ * const frame = await server.receive();
+ * assert.equal(new TextDecoder().decode(frame?.payload), "hello!");
+ * assert.equal(server.stats.framesReceived, 1);
+ * ```
+ */
+export class FramedConn<C extends ByteConn = Deno.Conn>
+  implements AsyncIterable<Frame>, Disposable {
+  /** The underlying byte stream. */
+  readonly conn: C;
+  #send: ResolvedFrameCodecOptions;
+  #decoder: FrameDecoder;
+  #stats: FramedConnStats = {
+    bytesSent: 0,
+    framesSent: 0,
+    bytesReceived: 0,
+    framesReceived: 0,
+  };
+  #closed = false;
+
+  // Send side.
+  #batch: Uint8Array;
+  #queue: SendJob[] = [];
+  #queuedBytes = 0;
+  #draining = false;
+  #sendError: unknown;
+
+  // Receive side.
+  #readBuffer: Uint8Array;
+  #received: Frame[] = [];
+  #receivedHead = 0;
+  #reading: Promise<void> | undefined;
+  #eof = false;
+  #receiveError: unknown;
+
+  /**
+   * Wraps a byte stream.
+   *
+   * @param conn The byte stream, such as a `Deno.Conn`.
+   * @param options Codec, limit and buffer options; see
+   * {@linkcode FramedConnOptions}.
+   * @throws {TypeError} If an option has the wrong type.
+   * @throws {RangeError} If a limit or buffer size is out of range.
+   */
+  constructor(conn: C, options: FramedConnOptions = {}) {
+    this.conn = conn;
+    const codec = resolveFrameCodecOptions(options);
+    this.#send = resolveFrameCodecOptions({
+      ...codec,
+      maxFrameLength: options.maxSendFrameLength ?? codec.maxFrameLength,
+    });
+    this.#decoder = new FrameDecoder({
+      ...codec,
+      maxFrameLength: options.maxReceiveFrameLength ?? codec.maxFrameLength,
+      acceptTypes: options.acceptTypes,
+    });
+    this.#readBuffer = new Uint8Array(
+      checkBufferSize("readBufferBytes", options.readBufferBytes),
+    );
+    this.#batch = new Uint8Array(
+      Math.max(
+        checkBufferSize("batchBytes", options.batchBytes),
+        codec.headerLength,
+      ),
+    );
+  }
+
+  /** Counters of bytes and frames sent and received. */
+  get stats(): Readonly<FramedConnStats> {
+    return { ...this.#stats };
+  }
+
+  /** Bytes of frames queued for sending and not yet written. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Whether {@linkcode FramedConn.prototype.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends one frame.
+   *
+   * @param frame The frame to send.
+   * @returns Resolves once the whole frame is written.
+   * @throws {FrameTooLargeError} If the payload exceeds the send limit;
+   * nothing is written and the connection stays usable.
+   * @throws {ConnectionClosedError} If the connection is or gets closed first.
+   */
+  send(frame: Frame): Promise<void> {
+    return this.#enqueue([frame]);
+  }
+
+  /**
+   * Sends many frames in order, coalesced into writes of up to `batchBytes`.
+   * Every frame is validated first: if one is refused, none is sent.
+   *
+   * @param frames The frames to send.
+   * @returns Resolves once every frame is written.
+   * @throws {FrameTooLargeError} If any payload exceeds the send limit.
+   * @throws {ConnectionClosedError} If the connection is or gets closed first.
+   */
+  sendMany(frames: Iterable<Frame>): Promise<void> {
+    return this.#enqueue(
+      Array.isArray(frames) ? frames as Frame[] : [...frames],
+    );
+  }
+
+  /**
+   * Waits for the next frame.
+   *
+   * @returns The next frame, or `null` once the peer has closed cleanly (or
+   * this side closed).
+   * @throws {TruncatedFrameError} If the peer closed inside a frame.
+   * @throws {FrameTooLargeError} If a header declared more than the receive
+   * limit.
+   * @throws {UnknownFrameTypeError} If a header's type is not accepted.
+   */
+  async receive(): Promise<Frame | null> {
+    if (!(await this.#ready())) return null;
+    const frame = this.#received[this.#receivedHead];
+    // Drop the reference so a consumed frame can be collected.
+    this.#received[this.#receivedHead++] = undefined as unknown as Frame;
+    return frame;
+  }
+
+  /**
+   * Waits for frames and returns every frame already decoded, at least one:
+   * cheaper than `receive()` per frame when frames arrive in bursts.
+   *
+   * @returns The frames, in order, or `null` at a clean end of stream.
+   * @throws The same errors as {@linkcode FramedConn.prototype.receive}.
+   */
+  async receiveMany(): Promise<Frame[] | null> {
+    if (!(await this.#ready())) return null;
+    const frames = this.#receivedHead === 0
+      ? this.#received
+      : this.#received.slice(this.#receivedHead);
+    this.#received = [];
+    this.#receivedHead = 0;
+    return frames;
+  }
+
+  /**
+   * Iterates over received frames until the peer closes. Leaving the loop
+   * early does not close the connection.
+   *
+   * @returns An async iterator of frames.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    return {
+      next: async (): Promise<IteratorResult<Frame>> => {
+        const frame = await this.receive();
+        return frame === null
+          ? { done: true, value: undefined }
+          : { done: false, value: frame };
+      },
+    };
+  }
+
+  /**
+   * Waits until every queued frame is written, then shuts down the write
+   * side (TCP half-close): the peer's `receive()` resolves to `null` once it
+   * has read everything, while this side can go on receiving.
+   *
+   * @returns Resolves once the write side is shut.
+   * @throws {TypeError} If the underlying stream cannot half-close.
+   */
+  async closeWrite(): Promise<void> {
+    if (typeof this.conn.closeWrite !== "function") {
+      throw new TypeError(
+        "Cannot close the write side: not supported by this connection",
+      );
+    }
+    await this.#enqueue([]);
+    await this.conn.closeWrite();
+  }
+
+  /**
+   * Closes the connection at once. Queued frames not yet written are dropped
+   * and their sends reject with {@linkcode ConnectionClosedError}; a pending
+   * `receive()` resolves to `null`. Closing twice is harmless.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the peer or the runtime: nothing left to release.
+    }
+    this.#failQueue(new ConnectionClosedError("send"));
+  }
+
+  /** Closes the connection; see {@linkcode FramedConn.prototype.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #enqueue(frames: readonly Frame[]): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new ConnectionClosedError("send"));
+    }
+    if (this.#sendError !== undefined) {
+      return Promise.reject(
+        new ConnectionClosedError("send", { cause: this.#sendError }),
+      );
+    }
+    let bytes = 0;
+    try {
+      for (let i = 0; i < frames.length; i++) {
+        bytes += checkOutgoingFrame(frames[i], this.#send);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ frames, bytes, resolve, reject });
+      this.#queuedBytes += bytes;
+      if (!this.#draining) this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        // Take the whole queue at once: O(1) per job, and every job queued
+        // while the previous write was in flight shares the next writes.
+        const jobs = this.#queue;
+        this.#queue = [];
+        try {
+          await this.#writeJobs(jobs);
+        } catch (error) {
+          this.#sendError = error;
+          for (const job of jobs) this.#queuedBytes -= job.bytes;
+          const failure = this.#closed
+            ? new ConnectionClosedError("send", { cause: error })
+            : error;
+          for (const job of jobs) job.reject(failure);
+          this.#failQueue(new ConnectionClosedError("send", { cause: error }));
+          return;
+        }
+        let frames = 0;
+        for (const job of jobs) {
+          frames += job.frames.length;
+          this.#queuedBytes -= job.bytes;
+          job.resolve();
+        }
+        this.#stats.framesSent += frames;
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Encodes the jobs' frames into the batch buffer, writing it when full. */
+  async #writeJobs(jobs: SendJob[]): Promise<void> {
+    const batch = this.#batch;
+    const capacity = batch.length;
+    const options = this.#send;
+    const headerLength = options.headerLength;
+    let used = 0;
+    for (const job of jobs) {
+      const frames = job.frames;
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i];
+        const payload = frame.payload;
+        if (used + headerLength + payload.length <= capacity) {
+          used = encodeFrameUnchecked(batch, used, frame, options);
+          continue;
+        }
+        // Too big for what is left: fill the batch with the header and the
+        // start of the payload, write it, then write the rest of the payload
+        // from where it lies, without copying it.
+        if (used + headerLength > capacity) {
+          await this.#write(batch.subarray(0, used));
+          used = 0;
+        }
+        used = writeHeader(batch, used, frame.type, payload.length, options);
+        const head = Math.min(payload.length, capacity - used);
+        batch.set(payload.subarray(0, head), used);
+        await this.#write(batch.subarray(0, used + head));
+        used = 0;
+        if (head < payload.length) await this.#write(payload.subarray(head));
+      }
+    }
+    if (used > 0) await this.#write(batch.subarray(0, used));
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    await writeAll(this.conn, bytes);
+    this.#stats.bytesSent += bytes.length;
+  }
+
+  #failQueue(error: Error): void {
+    const jobs = this.#queue;
+    this.#queue = [];
+    for (const job of jobs) {
+      this.#queuedBytes -= job.bytes;
+      job.reject(error);
+    }
+  }
+
+  /** Resolves to whether a frame is queued, reading as needed. */
+  async #ready(): Promise<boolean> {
+    while (this.#receivedHead >= this.#received.length) {
+      if (this.#receiveError !== undefined) throw this.#receiveError;
+      if (this.#eof) return false;
+      // Concurrent receivers share one read rather than racing on the socket.
+      await (this.#reading ??= this.#fill().finally(() => {
+        this.#reading = undefined;
+      }));
+    }
+    return true;
+  }
+
+  /** One read, decoded; sets the frame queue, end of stream or an error. */
+  async #fill(): Promise<void> {
+    const decoder = this.#decoder;
+    const direct = decoder.missingPayloadBytes >= this.#readBuffer.length;
+    const target = direct
+      ? decoder.payloadWindow(DIRECT_READ_MAX_BYTES)!
+      : this.#readBuffer;
+    let count: number | null;
+    try {
+      count = await this.conn.read(target);
+    } catch (error) {
+      if (this.#closed) this.#eof = true;
+      else this.#receiveError = error;
+      return;
+    }
+    if (count === null) {
+      this.#eof = true;
+      try {
+        decoder.finish();
+      } catch (error) {
+        this.#receiveError = error;
+      }
+      return;
+    }
+    this.#stats.bytesReceived += count;
+    if (direct) {
+      const frame = decoder.commitPayload(count);
+      if (frame !== undefined) this.#deliver([frame]);
+      return;
+    }
+    let frames: Frame[];
+    try {
+      frames = decoder.push(target.subarray(0, count));
+    } catch (error) {
+      this.#receiveError = error;
+      return;
+    }
+    if (decoder.retainedInput) {
+      this.#readBuffer = new Uint8Array(this.#readBuffer.length);
+    }
+    if (decoder.error !== undefined) this.#receiveError = decoder.error;
+    this.#deliver(frames);
+  }
+
+  #deliver(frames: Frame[]): void {
+    this.#received = frames;
+    this.#receivedHead = 0;
+    this.#stats.framesReceived += frames.length;
+  }
+}
+
+function checkBufferSize(name: string, value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BUFFER_BYTES;
+  if (!Number.isInteger(value) || value < 1 || value > 2 ** 30) {
+    throw new RangeError(
+      `Cannot use ${name} ${value}: expected an integer from 1 to ${2 ** 30}`,
+    );
+  }
+  return value;
+}
