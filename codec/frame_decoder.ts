@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { copyBytes } from "./_bytes.ts";
 import { readLength } from "./_header.ts";
 import { PayloadBuffer } from "./_payload_buffer.ts";
 import {
@@ -356,10 +355,17 @@ export class FrameDecoder {
         this.#slab = new Uint8Array(SLAB_BYTES);
         this.#slabUsed = 0;
       }
+      const slab = this.#slab;
       const start = this.#slabUsed;
-      copyBytes(this.#slab, start, chunk.subarray(offset, offset + length));
+      // A plain loop beats set() + subarray() for the tiny payloads that
+      // dominate chatty protocols.
+      if (length < 64) {
+        for (let i = 0; i < length; i++) slab[start + i] = chunk[offset + i];
+      } else {
+        slab.set(chunk.subarray(offset, offset + length), start);
+      }
       this.#slabUsed = start + length;
-      return this.#slab.subarray(start, start + length);
+      return slab.subarray(start, start + length);
     }
     if (length * VIEW_MIN_SHARE >= chunk.buffer.byteLength) {
       this.#retainedInput = true;
