@@ -1,4 +1,5 @@
 // Copyright 2026 the framewire authors. MIT license.
+import { describe } from "./_describe.ts";
 import { copyBytes } from "./_bytes.ts";
 import { writeHeader } from "./_header.ts";
 import { FrameTooLargeError } from "./errors.ts";
@@ -16,7 +17,7 @@ export function checkOutgoingFrame(
 ): number {
   if (frame === null || typeof frame !== "object") {
     throw new TypeError(
-      `Cannot encode frame: expected {type, payload}, got ${String(frame)}`,
+      `Cannot encode frame: expected {type, payload}, got ${describe(frame)}`,
     );
   }
   const { type, payload } = frame;
@@ -28,7 +29,7 @@ export function checkOutgoingFrame(
   if (!Number.isInteger(type) || type < 0 || type > 255) {
     throw new RangeError(
       `Cannot encode frame: type ${
-        String(type)
+        describe(type)
       } is not an integer from 0 to 255`,
     );
   }

@@ -7,13 +7,13 @@
 // assembling it must stay linear. Two phases:
 //
 //  1. Until a sixteenth of the payload (at least 64 KiB) has arrived, bytes go
-//     into blocks of at most 1 MiB, each sized to what is still needed, so
-//     memory tracks what arrived (rounded up to one block).
+//     into blocks that start at 64 KiB and double with what arrived, up to
+//     1 MiB each, so memory tracks what arrived (at most twice it + 64 KiB).
 //  2. Then the exact payload buffer is allocated, the blocks are copied into
 //     it once, and the rest lands there directly.
 //
-// So an unfinished frame never holds more than max(1 MiB, 16x the bytes
-// received), each byte is copied at most twice (only the first sixteenth is
+// So an unfinished frame never holds more than 64 KiB + 16x the bytes
+// received, each byte is copied at most twice (only the first sixteenth is
 // copied twice), and peak memory for a completed frame is about 1.07x its
 // size. Resizable ArrayBuffers would avoid the copy, but reads into them
 // measured three to four times slower than into plain buffers in Deno.
@@ -67,7 +67,13 @@ export class PayloadBuffer {
     const free = this.#blockBytes - this.filled;
     if (free === 0) {
       const block = new Uint8Array(
-        Math.min(BLOCK_MAX_BYTES, missing, this.#commitAt - this.filled),
+        Math.min(
+          // Blocks double with what arrived, so the first costs 64 KiB.
+          Math.max(PREALLOCATE_MAX_BYTES, this.filled),
+          BLOCK_MAX_BYTES,
+          missing,
+          this.#commitAt - this.filled,
+        ),
       );
       this.#blocks.push(block);
       this.#blockBytes += block.length;

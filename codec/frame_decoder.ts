@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { describe } from "./_describe.ts";
 import { readLength } from "./_header.ts";
 import { PayloadBuffer } from "./_payload_buffer.ts";
 import {
@@ -61,9 +62,12 @@ type State = typeof State[keyof typeof State];
  * - A declared length above `maxFrameLength` (or a type outside
  *   `acceptTypes`) is refused from the header alone, before any payload
  *   buffer exists. Payloads up to 64 KiB get their buffer when the header is
- *   complete; larger ones grow with the bytes that actually arrive, so a peer
- *   that declares 1 GiB and sends 10 bytes costs about 10 bytes.
- * - Assembling a payload from many chunks copies each byte once.
+ *   complete; larger ones grow with the bytes that actually arrive (in
+ *   blocks starting at 64 KiB) until a sixteenth of the payload is in, so a
+ *   peer that declares 1 GiB and sends 10 bytes costs 64 KiB, not 1 GiB, and
+ *   an unfinished frame never holds more than 64 KiB + 16x what arrived.
+ * - Assembling a payload from many chunks is linear: each byte is copied at
+ *   most twice.
  * - Payloads are never overwritten later: keep them as long as you like. The
  *   decoder never writes into a chunk you pushed, but it may return views of
  *   it, so do not modify a chunk after pushing it. A payload of 256 bytes or
@@ -134,7 +138,7 @@ export class FrameDecoder {
         if (!Number.isInteger(type) || type < 0 || type > 255) {
           throw new RangeError(
             `Cannot accept frame type ${
-              String(type)
+              describe(type)
             }: expected an integer from 0 to 255`,
           );
         }

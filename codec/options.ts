@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { describe } from "./_describe.ts";
 
 /** Width of the length field in bytes. */
 export type LengthFieldBytes = 1 | 2 | 4 | 8;
@@ -137,7 +138,7 @@ export function maxLengthForField(lengthFieldBytes: LengthFieldBytes): number {
 
 function invalidWidth(value: unknown): TypeError {
   return new TypeError(
-    `Cannot use lengthFieldBytes ${String(value)}: expected 1, 2, 4 or 8`,
+    `Cannot use lengthFieldBytes ${describe(value)}: expected 1, 2, 4 or 8`,
   );
 }
 
@@ -170,7 +171,7 @@ export function resolveFrameCodecOptions(
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `Cannot resolve codec options: expected an object, got ${
-        String(options)
+        describe(options)
       }`,
     );
   }
@@ -187,13 +188,20 @@ export function resolveFrameCodecOptions(
   const fieldLimit = maxLengthForField(lengthFieldBytes);
   const maxFrameLength = options.maxFrameLength ??
     Math.min(DEFAULT_MAX_FRAME_LENGTH, fieldLimit);
+  if (typeof maxFrameLength !== "number") {
+    throw new TypeError(
+      `Cannot use maxFrameLength ${
+        describe(maxFrameLength)
+      }: expected a number`,
+    );
+  }
   if (
-    typeof maxFrameLength !== "number" || !Number.isInteger(maxFrameLength) ||
-    maxFrameLength < 0 || maxFrameLength > fieldLimit
+    !Number.isInteger(maxFrameLength) || maxFrameLength < 0 ||
+    maxFrameLength > fieldLimit
   ) {
     throw new RangeError(
       `Cannot use maxFrameLength ${
-        String(maxFrameLength)
+        describe(maxFrameLength)
       }: expected an integer from 0 to ${fieldLimit} for a ${lengthFieldBytes}-byte length field`,
     );
   }
@@ -218,7 +226,7 @@ function checkBoolean(
   if (value === undefined) return fallback;
   if (typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot use ${name} ${String(value)}: expected a boolean`,
+      `Cannot use ${name} ${describe(value)}: expected a boolean`,
     );
   }
   return value;
