@@ -49,3 +49,8 @@ export * from "./transport/framed_conn.ts";
 export * from "./transport/connect.ts";
 export * from "./transport/listen.ts";
 export * from "./transport/messages.ts";
+export * from "./transport/protocol_errors.ts";
+export * from "./transport/request.ts";
+export * from "./transport/server_connection.ts";
+export * from "./transport/frame_router.ts";
+export * from "./transport/server.ts";

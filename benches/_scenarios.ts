@@ -87,7 +87,10 @@ export async function rawSmallBlocks(count: number): Promise<void> {
  * framewire: `count` frames of `size` bytes, each sent and received whole;
  * the receiver checks every length and the last byte of each payload.
  */
-export async function framewireBulk(count: number, size: number): Promise<void> {
+export async function framewireBulk(
+  count: number,
+  size: number,
+): Promise<void> {
   const payload = new Uint8Array(size).fill(7);
   using pair = await tcpPair();
   const options = { maxFrameLength: size };
@@ -114,7 +117,10 @@ export async function rawBulk(count: number, size: number): Promise<void> {
   using pair = await tcpPair();
   const receiving = rawReadExactly(pair.server, total);
   for (let sent = 0; sent < total; sent += block.length) {
-    await rawWriteAll(pair.client, block.subarray(0, Math.min(block.length, total - sent)));
+    await rawWriteAll(
+      pair.client,
+      block.subarray(0, Math.min(block.length, total - sent)),
+    );
   }
   await receiving;
 }

@@ -29,7 +29,9 @@ function decodeAll(chunks: Uint8Array[], expected: number): void {
   let count = 0;
   for (const chunk of chunks) count += decoder.push(chunk).length;
   decoder.finish();
-  if (count !== expected) throw new Error(`decoded ${count}, expected ${expected}`);
+  if (count !== expected) {
+    throw new Error(`decoded ${count}, expected ${expected}`);
+  }
 }
 
 Deno.bench({

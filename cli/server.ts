@@ -1,113 +1,249 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
- * The framewire server: answers Ping with Pong and echoes every other frame.
+ * The framewire server program: serves TCP, TLS or a Unix socket, answers
+ * Pings, logs Debug frames, and shuts down gracefully on Ctrl-C / SIGTERM.
  *
  * ```sh
  * deno run -A cli/server.ts --port 9000
+ * deno task start
  * ```
+ *
+ * Protocol modules plug in through {@linkcode PROTOCOLS}: each registers its
+ * frame types with the router, so adding one is one line here.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { FrameType, listen } from "../mod.ts";
+import {
+  formatServerLogEvent,
+  FrameRouter,
+  FrameType,
+  serve,
+  type ServeOptions,
+  type Server,
+  type ServerLogEvent,
+  type ServerProtocol,
+} from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const HELP = `Usage: deno run -A cli/server.ts [options]
 
-Starts a framewire server: Ping frames get a Pong with the same payload,
-every other frame is echoed back.
+Starts a framewire server. Ping frames get a Pong with the same payload and
+Debug frames are logged; other frame types belong to protocol modules.
+Ctrl-C or SIGTERM stops it gracefully (a second one stops it at once).
 
 Options:
-  --host HOST   address to bind (default 127.0.0.1)
-  --port PORT   TCP port, 0 picks a free one (default 9000)
-  -h, --help    show this help
-  -V, --version show the version
-`;
+      --host HOST               address to bind (default 127.0.0.1)
+  -p, --port PORT               TCP port; 0 picks a free one (default 9000)
+      --unix PATH               listen on a Unix socket instead of TCP
+      --tls-cert FILE           PEM certificate chain; serves TLS (needs --tls-key)
+      --tls-key FILE            PEM private key for --tls-cert
+      --max-connections N       most clients served at once (default 4096)
+      --max-frame-length BYTES  largest payload accepted (default 1048576)
+      --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
+      --idle-timeout-ms MS      close clients silent this long (default: never)
+      --shutdown-timeout-ms MS  grace for in-flight requests on stop (default 10000)
+  -q, --quiet                   log warnings and errors only
+  -h, --help                    show this help
+  -V, --version                 show the version
+
+Output: the listen address on stdout ("listening tcp://HOST:PORT" when not a
+terminal), one log line per event on stderr.`;
+
+/**
+ * Protocol modules served by the program, in registration order. Each one
+ * owns its frame types; the router refuses a type claimed twice.
+ */
+export const PROTOCOLS: readonly ServerProtocol[] = [];
+
+/**
+ * The program's handler: Debug frames are logged, and every protocol in
+ * {@linkcode PROTOCOLS} is registered.
+ *
+ * @param log Where Debug frames are reported.
+ * @returns The router.
+ *
+ * @example
+ * ```ts
+ * import { createServerHandler } from "./server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const router = createServerHandler(() => {});
+ * assert.ok(router.frameTypes.has(1)); // Debug
+ * ```
+ */
+export function createServerHandler(
+  log: (event: ServerLogEvent) => void,
+): FrameRouter {
+  const decoder = new TextDecoder();
+  const router = new FrameRouter().route(FrameType.Debug, (frame, conn) => {
+    log({
+      level: "info",
+      event: "debug_frame",
+      message: JSON.stringify(decoder.decode(frame.payload)),
+      connectionId: conn.id,
+      remoteAddress: conn.remoteAddress,
+    });
+  }, "debug");
+  for (const protocol of PROTOCOLS) router.use(protocol);
+  return router;
+}
 
 /**
  * Runs the server until SIGINT/SIGTERM or `signal` aborts.
  *
  * @param args Command-line arguments.
- * @param signal Stops the server when aborted (used by tests).
- * @returns The exit code.
+ * @param signal Stops the server gracefully when aborted (used by tests).
+ * @returns The exit code: 0 after a clean stop, 1 on bad usage or when the
+ * server cannot start, 130 after a forced stop.
  */
 export async function main(
   args: string[],
   signal?: AbortSignal,
 ): Promise<number> {
-  let values;
+  let options: ServeOptions;
+  let quiet: boolean;
   try {
-    ({ values } = parseArgs({
+    const { values } = parseArgs({
       args,
       options: {
         host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: "9000" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
+        port: { type: "string", short: "p", default: "9000" },
+        unix: { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "max-connections": { type: "string" },
+        "max-frame-length": { type: "string" },
+        "max-queued-bytes": { type: "string" },
+        "idle-timeout-ms": { type: "string" },
+        "shutdown-timeout-ms": { type: "string" },
+        quiet: { type: "boolean", short: "q", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
       },
-    }));
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (values.version) {
+      console.log(`framewire ${denoJson.version}`);
+      return 0;
+    }
+    quiet = values.quiet;
+    const certFile = values["tls-cert"];
+    const keyFile = values["tls-key"];
+    if ((certFile === undefined) !== (keyFile === undefined)) {
+      throw new Error("--tls-cert and --tls-key go together");
+    }
+    if (values.unix !== undefined && certFile !== undefined) {
+      throw new Error("--unix cannot be combined with --tls-cert");
+    }
+    options = {
+      ...(values.unix !== undefined
+        ? { path: values.unix }
+        : { hostname: values.host, port: integer("--port", values.port) }),
+      tls: certFile !== undefined
+        ? {
+          cert: readFile("--tls-cert", certFile),
+          key: readFile("--tls-key", keyFile!),
+        }
+        : undefined,
+      maxConnections: optionalInteger(
+        "--max-connections",
+        values["max-connections"],
+      ),
+      maxFrameLength: optionalInteger(
+        "--max-frame-length",
+        values["max-frame-length"],
+      ),
+      maxQueuedBytes: optionalInteger(
+        "--max-queued-bytes",
+        values["max-queued-bytes"],
+      ),
+      idleTimeoutMs: optionalInteger(
+        "--idle-timeout-ms",
+        values["idle-timeout-ms"],
+      ),
+      shutdownTimeoutMs: optionalInteger(
+        "--shutdown-timeout-ms",
+        values["shutdown-timeout-ms"],
+      ),
+    };
   } catch (error) {
     console.error(`server: ${(error as Error).message}`);
-    return 2;
+    return 1;
   }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (values.version) {
-    console.log(`framewire ${denoJson.version}`);
-    return 0;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`server: invalid --port ${values.port}`);
-    return 2;
-  }
-  let listener;
+
+  const log = (event: ServerLogEvent) => {
+    if (quiet && event.level === "info") return;
+    console.error(formatServerLogEvent(event));
+  };
+  let server: Server;
   try {
-    listener = listen({ hostname: values.host, port });
+    server = serve({ ...options, logger: log }, createServerHandler(log));
   } catch (error) {
+    const where = options.path ?? `${options.hostname}:${options.port}`;
     console.error(
-      `server: cannot listen on ${values.host}:${port}: ${
-        (error as Error).message
-      }`,
+      `server: cannot listen on ${where}: ${(error as Error).message}`,
     );
     return 1;
   }
-  console.log(`listening on ${listener.addr.hostname}:${listener.addr.port}`);
-  const stop = () => listener.close();
-  signal?.addEventListener("abort", stop, { once: true });
-  const onSignal = () => stop();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  const clients = new Set<Promise<void>>();
-  try {
-    for await (const conn of listener) {
-      const done = (async () => {
-        using client = conn;
-        try {
-          for await (const frame of client) {
-            const type = frame.type === FrameType.Ping
-              ? FrameType.Pong
-              : frame.type;
-            await client.send({ type, payload: frame.payload });
-          }
-        } catch (error) {
-          const addr = client.conn.remoteAddr;
-          console.error(
-            `client ${addr.hostname}:${addr.port}: ${(error as Error).message}`,
-          );
-        }
-      })();
-      clients.add(done);
-      done.finally(() => clients.delete(done));
+  if (Deno.stdout.isTerminal()) {
+    console.log(
+      `framewire ${denoJson.version} listening on ${server.address} (Ctrl-C to stop)`,
+    );
+  } else {
+    console.log(`listening ${server.address}`);
+  }
+
+  const forced = Promise.withResolvers<number>();
+  let stopping = false;
+  const stop = () => {
+    if (stopping) {
+      forced.resolve(130);
+      return;
     }
+    stopping = true;
+    server.shutdown();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const name of signals) Deno.addSignalListener(name, stop);
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop();
+  try {
+    return await Promise.race([server.finished.then(() => 0), forced.promise]);
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    for (const name of signals) Deno.removeSignalListener(name, stop);
     signal?.removeEventListener("abort", stop);
   }
-  return 0;
+}
+
+function integer(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 0) {
+    throw new Error(`invalid ${flag} "${text}": expected a whole number`);
+  }
+  return value;
+}
+
+function optionalInteger(
+  flag: string,
+  text: string | undefined,
+): number | undefined {
+  return text === undefined ? undefined : integer(flag, text);
+}
+
+function readFile(flag: string, path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new Error(
+      `cannot read ${flag} "${path}": ${(error as Error).message}`,
+    );
+  }
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

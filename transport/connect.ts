@@ -1,13 +1,63 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
- * Open a framed TCP connection.
+ * Open a framed connection over TCP, TLS or a Unix socket, optionally
+ * retrying with backoff until the server is up.
  *
  * @module
  */
 import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
 
-/** Options for {@linkcode connect}. */
-export interface ConnectOptions extends FramedConnOptions {
+/** Retry policy for {@linkcode connect}: exponential backoff with jitter. */
+export interface ConnectRetryOptions {
+  /**
+   * Most attempts in total, the first one included.
+   *
+   * @default {10}
+   */
+  attempts?: number;
+  /**
+   * Delay before the second attempt, in milliseconds; it doubles after
+   * each failure, up to `maxDelayMs`, and a random part of up to half of it
+   * is taken off so that many clients do not retry in lockstep.
+   *
+   * @default {50}
+   */
+  initialDelayMs?: number;
+  /**
+   * Longest delay between two attempts, in milliseconds.
+   *
+   * @default {2000}
+   */
+  maxDelayMs?: number;
+  /**
+   * Give up when the next attempt would start later than this many
+   * milliseconds after the first.
+   *
+   * @default {30000}
+   */
+  totalTimeoutMs?: number;
+  /**
+   * Stops retrying when aborted; `connect` rejects with the signal's reason.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Options shared by every transport of {@linkcode connect}. */
+export interface ConnectBaseOptions extends FramedConnOptions {
+  /**
+   * Retry while the server is not up yet (connection refused, socket file
+   * missing, reset). `true` uses the defaults of
+   * {@linkcode ConnectRetryOptions}; other errors are thrown at once.
+   *
+   * @default {undefined} (one attempt)
+   */
+  retry?: boolean | ConnectRetryOptions;
+}
+
+/** Options for a plain TCP {@linkcode connect}. */
+export interface TcpConnectOptions extends ConnectBaseOptions {
   /**
    * Host to connect to.
    *
@@ -23,14 +73,76 @@ export interface ConnectOptions extends FramedConnOptions {
    * @default {true}
    */
   noDelay?: boolean;
+  /** Not set for plain TCP. */
+  tls?: undefined;
+  /** Not set for TCP. */
+  path?: undefined;
 }
 
+/** TLS settings for {@linkcode connect}. */
+export interface ConnectTlsSettings {
+  /**
+   * Extra trusted root certificates, PEM text (for a self-signed server).
+   *
+   * @default {undefined} (the system's roots only)
+   */
+  caCerts?: string[];
+}
+
+/** Options for a TLS {@linkcode connect}. */
+export interface TlsConnectOptions extends ConnectBaseOptions {
+  /**
+   * Host to connect to; also the name the certificate must carry.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /** TCP port to connect to. */
+  port: number;
+  /** Use TLS: `true`, or settings such as extra root certificates. */
+  tls: true | ConnectTlsSettings;
+  /** Not set for TLS. */
+  path?: undefined;
+}
+
+/** Options for a Unix-socket {@linkcode connect}. */
+export interface UnixConnectOptions extends ConnectBaseOptions {
+  /** Path of the Unix socket. */
+  path: string;
+  /** Not set for a Unix socket. */
+  port?: undefined;
+  /** Not set for a Unix socket. */
+  tls?: undefined;
+}
+
+/** Options for {@linkcode connect}: TCP, TLS or Unix socket. */
+export type ConnectOptions =
+  | TcpConnectOptions
+  | TlsConnectOptions
+  | UnixConnectOptions;
+
+// Errors that mean "the server is not up (yet)"; anything else, such as a
+// permission or certificate error, will not go away by waiting.
+const RETRYABLE = [
+  Deno.errors.ConnectionRefused,
+  Deno.errors.ConnectionReset,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.NotFound,
+  Deno.errors.TimedOut,
+];
+
 /**
- * Connects over TCP and wraps the connection in a {@linkcode FramedConn}.
+ * Connects and wraps the connection in a {@linkcode FramedConn}: TCP by
+ * default, TLS with `tls`, a Unix socket with `path`. With `retry`, failed
+ * attempts are repeated with exponential backoff, bounded in count and time.
  *
- * @param options Where to connect, plus {@linkcode FramedConnOptions}.
+ * @param options Where to connect, the retry policy, plus
+ * {@linkcode FramedConnOptions}.
  * @returns The framed connection.
- * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+ * @throws {Deno.errors.ConnectionRefused} If nothing listens there (after
+ * the last attempt; the last attempt's error is thrown).
+ * @throws {Deno.errors.NotFound} If the Unix socket does not exist.
+ * @throws {RangeError} If a retry option is out of range.
  *
  * @example Connect to a listener
  * ```ts
@@ -43,20 +155,168 @@ export interface ConnectOptions extends FramedConnOptions {
  * await client.send({ type: 2, payload: new Uint8Array([1]) });
  * assert.equal((await server.receive())?.type, 2);
  * ```
+ *
+ * @example Wait for a server that is still starting
+ * ```ts
+ * import { connect, serve } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".sock" });
+ * await Deno.remove(path); // the server has not created its socket yet
+ * const connecting = connect({ path, retry: { attempts: 20, initialDelayMs: 10 } });
+ * await using server = serve({ path, logger: null });
+ * using client = await connecting;
+ * const pong = await client.request({ type: 2, payload: new Uint8Array([9]) });
+ * assert.deepEqual(pong.payload, new Uint8Array([9]));
+ * ```
  */
+export function connect(
+  options: TcpConnectOptions,
+): Promise<FramedConn<Deno.TcpConn>>;
+/**
+ * Connects over TLS; see the first overload of {@linkcode connect}.
+ *
+ * @param options Where to connect and how.
+ * @returns The framed connection.
+ */
+export function connect(
+  options: TlsConnectOptions,
+): Promise<FramedConn<Deno.TlsConn>>;
+/**
+ * Connects over Unix socket; see the first overload of {@linkcode connect}.
+ *
+ * @param options Where to connect and how.
+ * @returns The framed connection.
+ */
+export function connect(
+  options: UnixConnectOptions,
+): Promise<FramedConn<Deno.UnixConn>>;
+/**
+ * Connects over TCP, TLS or Unix socket; see the first overload of {@linkcode connect}.
+ *
+ * @param options Where to connect and how.
+ * @returns The framed connection.
+ */
+export function connect(
+  options: ConnectOptions,
+): Promise<FramedConn<Deno.Conn>>;
 export async function connect(
   options: ConnectOptions,
-): Promise<FramedConn<Deno.TcpConn>> {
-  const conn = await Deno.connect({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port,
-    transport: "tcp",
-  });
+): Promise<FramedConn<Deno.Conn>> {
+  const retry = resolveRetry(options.retry);
+  const started = performance.now();
+  let delay = retry.initialDelayMs;
+  for (let attempt = 1;; attempt++) {
+    retry.signal?.throwIfAborted();
+    try {
+      return await connectOnce(options);
+    } catch (error) {
+      const retryable = RETRYABLE.some((type) => error instanceof type);
+      const wait = delay * (1 - Math.random() / 2);
+      const elapsed = performance.now() - started;
+      if (
+        !retryable || attempt >= retry.attempts ||
+        elapsed + wait > retry.totalTimeoutMs
+      ) {
+        throw error;
+      }
+      await sleep(wait, retry.signal);
+      delay = Math.min(delay * 2, retry.maxDelayMs);
+    }
+  }
+}
+
+async function connectOnce(
+  options: ConnectOptions,
+): Promise<FramedConn<Deno.Conn>> {
+  let conn: Deno.Conn;
+  if (options.path !== undefined) {
+    conn = await Deno.connect({ transport: "unix", path: options.path });
+  } else if (options.tls !== undefined) {
+    const settings = options.tls === true ? {} : options.tls;
+    conn = await Deno.connectTls({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port,
+      caCerts: settings.caCerts,
+    });
+  } else {
+    const tcp = await Deno.connect({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port,
+      transport: "tcp",
+    });
+    conn = tcp;
+    try {
+      if (options.noDelay ?? true) tcp.setNoDelay(true);
+    } catch (error) {
+      tcp.close();
+      throw error;
+    }
+  }
   try {
-    if (options.noDelay ?? true) conn.setNoDelay(true);
     return new FramedConn(conn, options);
   } catch (error) {
     conn.close();
     throw error;
   }
+}
+
+interface ResolvedRetry {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  totalTimeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+function resolveRetry(
+  retry: boolean | ConnectRetryOptions | undefined,
+): ResolvedRetry {
+  if (retry === undefined || retry === false) {
+    return {
+      attempts: 1,
+      initialDelayMs: 0,
+      maxDelayMs: 0,
+      totalTimeoutMs: Infinity,
+      signal: undefined,
+    };
+  }
+  const options = retry === true ? {} : retry;
+  const resolved = {
+    attempts: options.attempts ?? 10,
+    initialDelayMs: options.initialDelayMs ?? 50,
+    maxDelayMs: options.maxDelayMs ?? 2_000,
+    totalTimeoutMs: options.totalTimeoutMs ?? 30_000,
+    signal: options.signal,
+  };
+  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
+    throw new RangeError(
+      `Cannot use retry attempts ${resolved.attempts}: expected an integer of at least 1`,
+    );
+  }
+  for (
+    const name of ["initialDelayMs", "maxDelayMs", "totalTimeoutMs"] as const
+  ) {
+    const value = resolved[name];
+    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+      throw new RangeError(
+        `Cannot use retry ${name} ${value}: expected a non-negative number`,
+      );
+    }
+  }
+  return resolved;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -75,3 +75,47 @@ export class ConnectionClosedError extends Error {
     this.name = "ConnectionClosedError";
   }
 }
+
+/**
+ * A send was refused because the connection's outbound queue already holds
+ * `maxQueuedBytes`: the peer is not reading as fast as frames are produced.
+ * Nothing of the refused frames was queued; the connection stays open (a
+ * framewire server closes it, see its slow-reader policy).
+ *
+ * @example
+ * ```ts
+ * import { SendQueueFullError } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new SendQueueFullError(1_000_000, 70_000, 1_048_576);
+ * assert.equal(error.code, "SEND_QUEUE_FULL");
+ * assert.equal(error.maxQueuedBytes, 1_048_576);
+ * ```
+ */
+export class SendQueueFullError extends RangeError {
+  /** Stable error code. */
+  readonly code = "SEND_QUEUE_FULL" as const;
+  /** Bytes already queued when the send was refused. */
+  readonly queuedBytes: number;
+  /** Bytes the refused send would have added. */
+  readonly frameBytes: number;
+  /** The limit, in bytes. */
+  readonly maxQueuedBytes: number;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param queuedBytes Bytes already queued.
+   * @param frameBytes Bytes the refused send would have added.
+   * @param maxQueuedBytes The limit in bytes.
+   */
+  constructor(queuedBytes: number, frameBytes: number, maxQueuedBytes: number) {
+    super(
+      `Cannot send: ${queuedBytes} bytes already queued, ${frameBytes} more would exceed maxQueuedBytes ${maxQueuedBytes}`,
+    );
+    this.name = "SendQueueFullError";
+    this.queuedBytes = queuedBytes;
+    this.frameBytes = frameBytes;
+    this.maxQueuedBytes = maxQueuedBytes;
+  }
+}

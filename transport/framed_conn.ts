@@ -16,7 +16,8 @@ import {
   type ResolvedFrameCodecOptions,
   resolveFrameCodecOptions,
 } from "../codec/options.ts";
-import { ConnectionClosedError } from "./errors.ts";
+import { ConnectionClosedError, SendQueueFullError } from "./errors.ts";
+import { Requester, type RequestOptions } from "./request.ts";
 import { writeAll, type Writer } from "./write_all.ts";
 
 /**
@@ -76,6 +77,16 @@ export interface FramedConnOptions extends FrameCodecOptions {
    * @default {65536}
    */
   batchBytes?: number;
+  /**
+   * Most bytes that may wait in the outbound queue. A send that would go
+   * beyond it while the queue is not empty is refused with
+   * {@linkcode SendQueueFullError} (nothing of it is queued); a single frame
+   * is always accepted into an empty queue. This bounds the memory a peer
+   * that stops reading can make this side hold.
+   *
+   * @default {Infinity}
+   */
+  maxQueuedBytes?: number;
 }
 
 /** Counters of a {@linkcode FramedConn}; compare both ends to check for loss. */
@@ -158,6 +169,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   #queuedBytes = 0;
   #draining = false;
   #sendError: unknown;
+  #maxQueuedBytes: number;
+  #requester: Requester | undefined;
 
   // Receive side.
   #readBuffer: Uint8Array;
@@ -191,6 +204,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     this.#readBuffer = new Uint8Array(
       checkBufferSize("readBufferBytes", options.readBufferBytes),
     );
+    this.#maxQueuedBytes = checkMaxQueuedBytes(options.maxQueuedBytes);
     this.#batch = new Uint8Array(
       Math.max(
         checkBufferSize("batchBytes", options.batchBytes),
@@ -240,6 +254,38 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     return this.#enqueue(
       Array.isArray(frames) ? frames as Frame[] : [...frames],
     );
+  }
+
+  /**
+   * Sends a request and resolves to its reply. Replies are matched to
+   * requests in order, so any number of requests may be in flight
+   * (pipelining); see {@linkcode Requester} for the rule. Do not call
+   * `receive()` while requests are pending.
+   *
+   * @param frame The request.
+   * @param options Timeout and abort signal; see {@linkcode RequestOptions}.
+   * @returns The reply frame.
+   * @throws {RemoteError} If the reply is an Error frame.
+   * @throws {RequestTimeoutError} If no reply arrives within `timeoutMs`.
+   * @throws {ConnectionClosedError} If the connection ends first.
+   *
+   * @example Ping a peer
+   * ```ts
+   * import { FramedConn, FrameType } from "@framewire/framewire";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using client = new FramedConn(await Deno.connect({ port: listener.addr.port }));
+   * using server = new FramedConn(await listener.accept());
+   * const reply = client.request({ type: FrameType.Ping, payload: new Uint8Array([7]) });
+   * const ping = (await server.receive())!;
+   * await server.send({ type: FrameType.Pong, payload: ping.payload });
+   * assert.deepEqual((await reply).payload, new Uint8Array([7]));
+   * ```
+   */
+  request(frame: Frame, options?: RequestOptions): Promise<Frame> {
+    this.#requester ??= new Requester(this);
+    return this.#requester.request(frame, options);
   }
 
   /**
@@ -349,6 +395,14 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       }
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (
+      this.#queuedBytes > 0 &&
+      this.#queuedBytes + bytes > this.#maxQueuedBytes
+    ) {
+      return Promise.reject(
+        new SendQueueFullError(this.#queuedBytes, bytes, this.#maxQueuedBytes),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ frames, bytes, resolve, reject });
@@ -500,6 +554,18 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     this.#receivedHead = 0;
     this.#stats.framesReceived += frames.length;
   }
+}
+
+function checkMaxQueuedBytes(value: number | undefined): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 1) {
+    throw new RangeError(
+      `Cannot use maxQueuedBytes ${
+        String(value)
+      }: expected a number of at least 1`,
+    );
+  }
+  return value;
 }
 
 function checkBufferSize(name: string, value: number | undefined): number {

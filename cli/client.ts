@@ -1,0 +1,341 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * The framewire client program. `ping` sends Ping frames and prints
+ * round-trip times, like the `ping` you know.
+ *
+ * ```sh
+ * deno run -A cli/client.ts ping 127.0.0.1:9000 --count 10 --size 64
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  connect,
+  type ConnectOptions,
+  type Frame,
+  type FramedConn,
+  FrameType,
+  RequestTimeoutError,
+} from "../mod.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+const HELP = `Usage: deno run -A cli/client.ts ping HOST:PORT [options]
+       deno run -A cli/client.ts ping --unix PATH [options]
+
+Sends Ping frames to a framewire server and prints each round-trip time,
+then the loss and min/median/p99. Exits 0 if every Ping got its Pong.
+
+Options:
+  -c, --count N        Pings to send (default 4)
+  -s, --size BYTES     payload bytes per Ping (default 16)
+  -i, --interval MS    pause between Pings (default 1000)
+  -W, --timeout MS     how long to wait for each Pong (default 2000)
+      --unix PATH      connect to a Unix socket instead of HOST:PORT
+      --tls            connect with TLS
+      --ca FILE        extra trusted CA certificate (PEM) for --tls
+      --retry          retry connecting until the server is up (about 10 s)
+  -h, --help           show this help
+  -V, --version        show the version
+
+Output on a terminal reads like ping(8); otherwise one line per Ping,
+"pong seq=N bytes=B rtt_ms=T" or "timeout seq=N", then
+"summary sent=N received=N loss_pct=P min_ms=T median_ms=T p99_ms=T".`;
+
+/** Summary of round-trip times, in milliseconds. */
+export interface RttSummary {
+  /** Fastest round trip. */
+  min: number;
+  /** Middle value (mean of the two middle values for an even count). */
+  median: number;
+  /** 99th percentile, nearest-rank method. */
+  p99: number;
+}
+
+/**
+ * Computes min, median and p99 of round-trip times.
+ *
+ * @param rtts Round-trip times in milliseconds, at least one.
+ * @returns The summary.
+ *
+ * @example
+ * ```ts
+ * import { summarizeRtts } from "./client.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(summarizeRtts([4, 1, 3, 2]), { min: 1, median: 2.5, p99: 4 });
+ * ```
+ */
+export function summarizeRtts(rtts: readonly number[]): RttSummary {
+  const sorted = [...rtts].sort((a, b) => a - b);
+  const n = sorted.length;
+  const middle = Math.floor(n / 2);
+  return {
+    min: sorted[0],
+    median: n % 2 === 1
+      ? sorted[middle]
+      : (sorted[middle - 1] + sorted[middle]) / 2,
+    p99: sorted[Math.max(0, Math.ceil(0.99 * n) - 1)],
+  };
+}
+
+/**
+ * Runs the client.
+ *
+ * @param args Command-line arguments.
+ * @param signal Stops sending Pings when aborted (SIGINT does the same).
+ * @returns The exit code: 0 if every Ping got its Pong, else 1.
+ */
+export async function main(
+  args: string[],
+  signal?: AbortSignal,
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        count: { type: "string", short: "c", default: "4" },
+        size: { type: "string", short: "s", default: "16" },
+        interval: { type: "string", short: "i", default: "1000" },
+        timeout: { type: "string", short: "W", default: "2000" },
+        unix: { type: "string" },
+        tls: { type: "boolean", default: false },
+        ca: { type: "string" },
+        retry: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`client: ${(error as Error).message}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`framewire ${denoJson.version}`);
+    return 0;
+  }
+  let settings: PingSettings;
+  try {
+    const [command, target, ...rest] = positionals;
+    if (command !== "ping") {
+      throw new Error(
+        command === undefined
+          ? "missing command: expected ping (see --help)"
+          : `unknown command "${command}": expected ping`,
+      );
+    }
+    if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
+    settings = {
+      count: integer("--count", values.count, 1),
+      size: integer("--size", values.size, 0),
+      intervalMs: integer("--interval", values.interval, 0),
+      timeoutMs: integer("--timeout", values.timeout, 1),
+      connect: connectOptions(target, values),
+    };
+  } catch (error) {
+    console.error(`client: ${(error as Error).message}`);
+    return 1;
+  }
+  return await ping(settings, signal);
+}
+
+interface PingSettings {
+  count: number;
+  size: number;
+  intervalMs: number;
+  timeoutMs: number;
+  connect: ConnectOptions;
+}
+
+async function ping(
+  settings: PingSettings,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const human = Deno.stdout.isTerminal();
+  const where = settings.connect.path ??
+    `${settings.connect.hostname}:${settings.connect.port}`;
+  let conn: FramedConn<Deno.Conn>;
+  try {
+    conn = await connect(settings.connect);
+  } catch (error) {
+    console.error(
+      `client: cannot connect to ${where}: ${(error as Error).message}`,
+    );
+    return 1;
+  }
+  const stopped = new AbortController();
+  const onStop = () => stopped.abort();
+  signal?.addEventListener("abort", onStop, { once: true });
+  const interactive = Deno.build.os !== "windows" || human;
+  if (interactive) Deno.addSignalListener("SIGINT", onStop);
+  const rtts: number[] = [];
+  let sent = 0;
+  try {
+    if (human) {
+      console.log(`PING ${where}: ${settings.size} bytes of payload`);
+    }
+    for (let seq = 1; seq <= settings.count && !stopped.signal.aborted; seq++) {
+      if (seq > 1 && settings.intervalMs > 0) {
+        await sleep(settings.intervalMs, stopped.signal);
+        if (stopped.signal.aborted) break;
+      }
+      const payload = pingPayload(seq, settings.size);
+      sent++;
+      const start = performance.now();
+      let pong: Frame;
+      try {
+        pong = await conn.request({ type: FrameType.Ping, payload }, {
+          timeoutMs: settings.timeoutMs,
+          signal: stopped.signal,
+        });
+      } catch (error) {
+        if (stopped.signal.aborted) {
+          sent--;
+          break;
+        }
+        if (error instanceof RequestTimeoutError) {
+          console.log(
+            human ? `Request timeout for seq=${seq}` : `timeout seq=${seq}`,
+          );
+          continue;
+        }
+        console.error(
+          `client: ping ${where} failed: ${(error as Error).message}`,
+        );
+        break;
+      }
+      const rtt = performance.now() - start;
+      if (pong.type !== FrameType.Pong || !sameBytes(pong.payload, payload)) {
+        console.error(
+          `client: seq=${seq}: expected a Pong with the Ping's payload, got type ${pong.type}`,
+        );
+        break;
+      }
+      rtts.push(rtt);
+      console.log(
+        human
+          ? `${payload.length} bytes from ${where}: seq=${seq} time=${
+            rtt.toFixed(3)
+          } ms`
+          : `pong seq=${seq} bytes=${payload.length} rtt_ms=${rtt.toFixed(3)}`,
+      );
+    }
+  } finally {
+    signal?.removeEventListener("abort", onStop);
+    if (interactive) Deno.removeSignalListener("SIGINT", onStop);
+    conn.close();
+  }
+  const received = rtts.length;
+  const lossPct = sent === 0 ? 0 : Math.round((sent - received) / sent * 100);
+  const summary = received > 0 ? summarizeRtts(rtts) : undefined;
+  if (human) {
+    console.log(`--- ${where} ping statistics ---`);
+    console.log(`${sent} sent, ${received} received, ${lossPct}% loss`);
+    if (summary !== undefined) {
+      console.log(
+        `rtt min/median/p99 = ${summary.min.toFixed(3)}/${
+          summary.median.toFixed(3)
+        }/${summary.p99.toFixed(3)} ms`,
+      );
+    }
+  } else {
+    const times = summary === undefined
+      ? "min_ms=- median_ms=- p99_ms=-"
+      : `min_ms=${summary.min.toFixed(3)} median_ms=${
+        summary.median.toFixed(3)
+      } p99_ms=${summary.p99.toFixed(3)}`;
+    console.log(
+      `summary sent=${sent} received=${received} loss_pct=${lossPct} ${times}`,
+    );
+  }
+  return sent > 0 && received === sent ? 0 : 1;
+}
+
+/** Sequence number in the first bytes (as many as fit), then a pattern. */
+function pingPayload(seq: number, size: number): Uint8Array {
+  const payload = new Uint8Array(size);
+  for (let i = 0; i < size; i++) payload[i] = i & 0xff;
+  for (let i = 0; i < Math.min(4, size); i++) {
+    payload[i] = (seq >>> (24 - 8 * i)) & 0xff;
+  }
+  return payload;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function connectOptions(
+  target: string | undefined,
+  values: { unix?: string; tls: boolean; ca?: string; retry: boolean },
+): ConnectOptions {
+  const retry = values.retry ? { attempts: 40, maxDelayMs: 500 } : undefined;
+  if (values.unix !== undefined) {
+    if (target !== undefined) {
+      throw new Error("give HOST:PORT or --unix PATH, not both");
+    }
+    if (values.tls) throw new Error("--tls cannot be combined with --unix");
+    return { path: values.unix, retry };
+  }
+  if (target === undefined) throw new Error("missing HOST:PORT (see --help)");
+  const colon = target.lastIndexOf(":");
+  const host = colon > 0 ? target.slice(0, colon) : "";
+  const portText = colon > 0 ? target.slice(colon + 1) : "";
+  const port = Number(portText);
+  if (
+    host === "" || portText === "" || !Number.isInteger(port) || port < 1 ||
+    port > 65535
+  ) {
+    throw new Error(`invalid address "${target}": expected HOST:PORT`);
+  }
+  // "[::1]:9000": the brackets belong to the address syntax, not the name.
+  const hostname = host.startsWith("[") && host.endsWith("]")
+    ? host.slice(1, -1)
+    : host;
+  if (values.tls || values.ca !== undefined) {
+    const caCerts = values.ca === undefined ? undefined : [readCa(values.ca)];
+    return { hostname, port, tls: { caCerts }, retry };
+  }
+  return { hostname, port, retry };
+}
+
+function readCa(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new Error(`cannot read --ca "${path}": ${(error as Error).message}`);
+  }
+}
+
+function integer(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < min) {
+    throw new Error(
+      `invalid ${flag} "${text}": expected a whole number of at least ${min}`,
+    );
+  }
+  return value;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

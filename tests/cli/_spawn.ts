@@ -1,0 +1,93 @@
+// Copyright 2026 the framewire authors. MIT license.
+// Spawns the CLI scripts as a user would, with bounded waits, and always
+// drains and closes their pipes so the sanitizers stay quiet.
+
+const root = new URL("../../", import.meta.url);
+
+/** Path of a script under cli/. */
+export function script(name: string): string {
+  return new URL(`cli/${name}`, root).pathname;
+}
+
+/** Runs a script to completion; returns its exit code and output. */
+export async function run(
+  name: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script(name), ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A running cli/server.ts and the address it printed. */
+export interface RunningServer extends AsyncDisposable {
+  /** What followed "listening ": `tcp://127.0.0.1:PORT` or `unix://PATH`. */
+  readonly address: string;
+  /** Sends SIGTERM and waits for the exit; resolves to code and stderr. */
+  stop(): Promise<{ code: number; stderr: string }>;
+}
+
+/**
+ * Starts cli/server.ts with `args` and waits (at most 10 s) for the
+ * "listening" line on stdout.
+ */
+export async function startServer(args: string[]): Promise<RunningServer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script("server.ts"), ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let address: string | undefined;
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  try {
+    while (address === undefined) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      buffered += value;
+      address = /^listening (\S+)$/m.exec(buffered)?.[1];
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  let stopped: Promise<{ code: number; stderr: string }> | undefined;
+  const stop = () =>
+    stopped ??= (async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      try {
+        while (!(await lines.read()).done) {
+          // Drain stdout so the pipe closes.
+        }
+        const status = await child.status;
+        return { code: status.code, stderr: await stderr };
+      } finally {
+        clearTimeout(killer);
+      }
+    })();
+  if (address === undefined) {
+    const { stderr: text } = await stop();
+    throw new Error(`server did not start: ${text}`);
+  }
+  return {
+    address,
+    stop,
+    [Symbol.asyncDispose]: async () => void await stop(),
+  };
+}

@@ -1,0 +1,119 @@
+// Copyright 2026 the framewire authors. MIT license.
+// Helpers for the server tests: a log collector, a deadline race that fails
+// a test instead of hanging it, raw connections that read until the server
+// hangs up, and a seeded random source.
+import {
+  type Frame,
+  FrameDecoder,
+  parseErrorFrame,
+  type ServerLogEvent,
+} from "../../mod.ts";
+
+/** Collects log events; `find` returns the first matching one. */
+export class LogCollector {
+  readonly events: ServerLogEvent[] = [];
+  readonly logger = (event: ServerLogEvent): void => {
+    this.events.push(event);
+  };
+
+  find(event: string): ServerLogEvent | undefined {
+    return this.events.find((entry) => entry.event === event);
+  }
+}
+
+/**
+ * Resolves to `promise`'s value, or rejects if it takes longer than `ms`:
+ * a bound, not a measurement. The timer is cleared either way.
+ */
+export async function within<T>(
+  ms: number,
+  promise: Promise<T>,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Deadline: ${what} took more than ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Everything a raw connection got until the peer hung up, decoded. */
+export interface ReadToEnd {
+  frames: Frame[];
+  /** Whether the stream ended cleanly (or was reset) after the frames. */
+  ended: boolean;
+}
+
+/**
+ * Reads a raw connection until EOF (or reset) and decodes the frames.
+ * Resets count as an end: after an Error frame the server may close hard.
+ */
+export async function readToEnd(conn: Deno.Conn): Promise<ReadToEnd> {
+  const decoder = new FrameDecoder({ maxFrameLength: 1 << 24 });
+  const frames: Frame[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  while (true) {
+    let count: number | null;
+    try {
+      count = await conn.read(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) break;
+      throw error;
+    }
+    if (count === null) break;
+    frames.push(...decoder.push(buffer.slice(0, count)));
+  }
+  return { frames, ended: true };
+}
+
+/** The `{code}` of the Error frames among `frames`. */
+export function errorCodes(frames: Frame[]): string[] {
+  return frames.filter((frame) => frame.type === 5).map((frame) =>
+    parseErrorFrame(frame).code
+  );
+}
+
+/** A small seeded PRNG (mulberry32), so random cuts are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Writes all of `bytes` to a raw conn. */
+export async function writeRaw(
+  conn: Deno.Conn,
+  bytes: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    written += await conn.write(bytes.subarray(written));
+  }
+}
+
+/** Polls `condition` every few ms, failing after `ms`. */
+export async function until(
+  condition: () => boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > ms) {
+      throw new Error(`Deadline: ${what} not reached within ${ms} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

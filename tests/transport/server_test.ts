@@ -1,0 +1,581 @@
+// Copyright 2026 the framewire authors. MIT license.
+import assert from "node:assert/strict";
+import {
+  connect,
+  encodeFrames,
+  type Frame,
+  FramedConn,
+  FrameRouter,
+  FrameType,
+  ProtocolError,
+  RemoteError,
+  SendQueueFullError,
+  serve,
+  type ServerConnection,
+  type ServerHandler,
+} from "../../mod.ts";
+import {
+  errorCodes,
+  LogCollector,
+  readToEnd,
+  seededRandom,
+  until,
+  within,
+  writeRaw,
+} from "./_server_utils.ts";
+
+const encoder = new TextEncoder();
+
+function u32(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value);
+  return bytes;
+}
+
+function readU32(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .getUint32(0);
+}
+
+/** 200 → 201 echo (sync); 202 → 203 echo after an await (async handler). */
+function echoRouter(): FrameRouter {
+  return new FrameRouter()
+    .route(200, (frame) => ({ type: 201, payload: frame.payload }))
+    .route(202, async (frame) => {
+      await Promise.resolve();
+      return { type: 203, payload: frame.payload };
+    });
+}
+
+const ping = (payload: Uint8Array = new Uint8Array()): Frame => ({
+  type: FrameType.Ping,
+  payload,
+});
+
+Deno.test("serve answers Ping with Pong before any ClientType and lists the client in the registry", async () => {
+  const log = new LogCollector();
+  await using server = serve({ port: 0, logger: log.logger }, echoRouter());
+  using client = await connect({ port: server.port! });
+
+  const pong = await client.request(ping(new Uint8Array([1, 2, 3])));
+  assert.equal(pong.type, FrameType.Pong);
+  assert.deepEqual(pong.payload, new Uint8Array([1, 2, 3]));
+
+  // Credentials after the type must not show in the registry.
+  await client.send({
+    type: FrameType.ClientType,
+    payload: encoder.encode('{"type":"admin","password":"secret"}'),
+  });
+  await client.request(ping());
+  const [info] = server.connections();
+  assert.equal(server.connectionCount, 1);
+  assert.equal(info.clientType, "admin");
+  assert.equal(info.transport, "tcp");
+  assert.equal(info.remoteAddress, `127.0.0.1:${client.conn.localAddr.port}`);
+  assert.equal(info.framesIn, 3);
+  assert.ok(info.connectedAt instanceof Date);
+  await until(
+    () => server.connections()[0].framesOut === 2,
+    2000,
+    "server counted its two Pongs",
+  );
+  assert.equal(server.connections()[0].bytesIn, client.stats.bytesSent);
+  assert.equal(server.connections()[0].bytesOut, client.stats.bytesReceived);
+  assert.equal(log.find("connection_open")?.connectionId, info.id);
+  assert.equal(server.connection(info.id)?.clientType, "admin");
+});
+
+Deno.test("serve answers 500 concurrent clients with 100 requests each", async () => {
+  await using server = serve({ port: 0, logger: null }, echoRouter());
+  const clients: FramedConn<Deno.TcpConn>[] = [];
+  try {
+    // Batches keep the accept backlog short on a loaded machine.
+    for (let batch = 0; batch < 10; batch++) {
+      clients.push(
+        ...await Promise.all(
+          Array.from({ length: 50 }, () => connect({ port: server.port! })),
+        ),
+      );
+    }
+    let answered = 0;
+    await within(
+      40_000,
+      Promise.all(clients.map(async (client, c) => {
+        for (let i = 0; i < 100; i++) {
+          const payload = new Uint8Array(8);
+          new DataView(payload.buffer).setUint32(0, c);
+          new DataView(payload.buffer).setUint32(4, i);
+          // Alternate sync and async handlers.
+          const type = i % 2 === 0 ? 200 : 202;
+          const reply = await client.request({ type, payload });
+          assert.equal(reply.type, type + 1);
+          assert.deepEqual(reply.payload, payload);
+          answered++;
+        }
+      })),
+      "50,000 requests",
+    );
+    assert.equal(answered, 50_000);
+    assert.equal(server.connectionCount, 500);
+  } finally {
+    for (const client of clients) client.close();
+  }
+});
+
+Deno.test("serve answers 1,000 requests written in a single write, in order", async () => {
+  await using server = serve({ port: 0, logger: null }, echoRouter());
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port! });
+  using client = new FramedConn(raw);
+  const requests = Array.from(
+    { length: 1000 },
+    (_, i) => ({ type: i % 2 === 0 ? 200 : 202, payload: u32(i) }),
+  );
+  const bytes = encodeFrames(requests);
+  assert.equal(await raw.write(bytes), bytes.length, "one write took it all");
+
+  // If the server handled one request per read, the rest would sit in its
+  // buffer and this would stall: the deadline turns that into a failure.
+  const replies: Frame[] = [];
+  await within(
+    10_000,
+    (async () => {
+      while (replies.length < 1000) {
+        const frames = await client.receiveMany();
+        if (frames === null) break;
+        replies.push(...frames);
+      }
+    })(),
+    "1,000 replies",
+  );
+  assert.equal(replies.length, 1000);
+  for (let i = 0; i < 1000; i++) {
+    assert.equal(replies[i].type, requests[i].type + 1);
+    assert.equal(readU32(replies[i].payload), i);
+  }
+});
+
+Deno.test("serve answers pipelined Pings written in random cuts, in order", async () => {
+  await using server = serve({ port: 0, logger: null });
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port! });
+  using client = new FramedConn(raw);
+  const random = seededRandom(3);
+  const pings = Array.from({ length: 300 }, (_, i) => {
+    const payload = new Uint8Array(Math.floor(random() * 300));
+    payload.fill(i % 256);
+    if (payload.length >= 4) payload.set(u32(i));
+    return ping(payload);
+  });
+  const bytes = encodeFrames(pings);
+  const writer = (async () => {
+    // Cuts of 1 to 64 bytes: inside headers, inside payloads, across frames.
+    for (let offset = 0; offset < bytes.length;) {
+      const end = Math.min(
+        bytes.length,
+        offset + 1 + Math.floor(random() * 64),
+      );
+      await writeRaw(raw, bytes.subarray(offset, end));
+      offset = end;
+    }
+  })();
+  const pongs: Frame[] = [];
+  await within(
+    10_000,
+    (async () => {
+      while (pongs.length < pings.length) {
+        const frame = await client.receive();
+        if (frame === null) break;
+        pongs.push(frame);
+      }
+    })(),
+    "300 Pongs",
+  );
+  await writer;
+  assert.equal(pongs.length, pings.length);
+  for (let i = 0; i < pings.length; i++) {
+    assert.equal(pongs[i].type, FrameType.Pong);
+    assert.deepEqual(pongs[i].payload, pings[i].payload);
+  }
+});
+
+// Each case: what a bad client writes, and the code it must get back.
+const BAD_INPUTS: [name: string, bytes: Uint8Array, code: string][] = [
+  [
+    "a 0xFFFFFFFF length",
+    new Uint8Array([200, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+    "FRAME_TOO_LARGE",
+  ],
+  [
+    "garbage with an unknown type byte",
+    (() => {
+      const random = seededRandom(7);
+      const bytes = Uint8Array.from({ length: 300 }, () => random() * 256);
+      bytes[0] = 0x99; // not routed by echoRouter
+      return bytes;
+    })(),
+    "FRAME_TYPE_UNKNOWN",
+  ],
+];
+
+for (const [name, bytes, code] of BAD_INPUTS) {
+  Deno.test(`serve sends ${code} and closes within 1 s for ${name}, while another client keeps getting replies`, async () => {
+    const log = new LogCollector();
+    await using server = serve({ port: 0, logger: log.logger }, echoRouter());
+    using good = await connect({ port: server.port! });
+    assert.equal(
+      (await good.request({ type: 200, payload: u32(1) })).type,
+      201,
+    );
+
+    const bad = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port!,
+    });
+    try {
+      await writeRaw(bad, bytes);
+      const result = await within(
+        1000,
+        readToEnd(bad),
+        "Error frame and close",
+      );
+      assert.deepEqual(errorCodes(result.frames), [code]);
+      assert.equal(result.frames.length, 1);
+    } finally {
+      bad.close();
+    }
+
+    const reply = await good.request({ type: 202, payload: u32(2) });
+    assert.deepEqual(reply.payload, u32(2));
+    const event = log.events.find((entry) => entry.event === "protocol_error");
+    assert.equal(event?.code, code);
+    assert.equal(event?.remoteAddress, `127.0.0.1:${bad.localAddr.port}`);
+  });
+}
+
+// Other protocols on the framewire port: reported as what they are.
+const FOREIGN_PROTOCOLS: [name: string, bytes: Uint8Array][] = [
+  ["HTTP", encoder.encode("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")],
+  [
+    "TLS",
+    // Start of a TLS 1.2 ClientHello record: handshake, version 3.1, length.
+    new Uint8Array([
+      0x16,
+      0x03,
+      0x01,
+      0x00,
+      0xc8,
+      0x01,
+      0x00,
+      0x00,
+      0xc4,
+      3,
+      3,
+    ]),
+  ],
+  ["SSH", encoder.encode("SSH-2.0-OpenSSH_9.6\r\n")],
+];
+
+for (const [protocol, bytes] of FOREIGN_PROTOCOLS) {
+  Deno.test(`serve reports a ${protocol} peer as PROTOCOL_MISMATCH, not as a large frame`, async () => {
+    const log = new LogCollector();
+    // A function handler accepts every type, so only the length betrays it.
+    await using server = serve(
+      { port: 0, logger: log.logger },
+      (frame) => frame,
+    );
+    const peer = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port!,
+    });
+    try {
+      await writeRaw(peer, bytes);
+      const { frames } = await within(1000, readToEnd(peer), "Error frame");
+      assert.deepEqual(errorCodes(frames), ["PROTOCOL_MISMATCH"]);
+      const event = log.find("protocol_error");
+      assert.equal(event?.code, "PROTOCOL_MISMATCH");
+      assert.match(event!.message, new RegExp(`speaks ${protocol}`));
+      assert.doesNotMatch(event!.message, /exceeds/);
+    } finally {
+      peer.close();
+    }
+  });
+}
+
+Deno.test("serve refuses a frame type no route handles with FRAME_TYPE_UNKNOWN and a close", async () => {
+  await using server = serve({ port: 0, logger: null }, echoRouter());
+  using client = await connect({ port: server.port! });
+  await assert.rejects(
+    client.request({ type: 150, payload: new Uint8Array(10) }),
+    (error) => {
+      assert.ok(error instanceof RemoteError);
+      assert.equal(error.remoteCode, "FRAME_TYPE_UNKNOWN");
+      return true;
+    },
+  );
+  assert.equal(await within(1000, client.receive(), "close"), null);
+});
+
+Deno.test("serve answers handler errors in the request's own slot and keeps the connection", async () => {
+  const log = new LogCollector();
+  await using server = serve({ port: 0, logger: log.logger }, (frame) => {
+    if (frame.type === 210) {
+      throw new ProtocolError("BAD_REQUEST", "Cannot do it: no reason");
+    }
+    if (frame.type === 211) throw new Error("boom in the handler");
+    return { type: frame.type + 1, payload: frame.payload };
+  });
+  using client = await connect({ port: server.port! });
+  const [refused, failed, ok] = await Promise.allSettled([
+    client.request({ type: 210, payload: new Uint8Array() }),
+    client.request({ type: 211, payload: new Uint8Array() }),
+    client.request({ type: 212, payload: u32(5) }),
+  ]);
+  assert.equal(refused.status, "rejected");
+  assert.equal((refused.reason as RemoteError).remoteCode, "BAD_REQUEST");
+  assert.equal(failed.status, "rejected");
+  const internal = failed.reason as RemoteError;
+  assert.equal(internal.remoteCode, "INTERNAL_ERROR");
+  // The handler's message goes to the log, not to the client.
+  assert.doesNotMatch(internal.remoteMessage, /boom/);
+  assert.match(log.find("handler_error")!.message, /boom in the handler/);
+  assert.equal(ok.status, "fulfilled");
+  assert.deepEqual(ok.value.payload, u32(5));
+});
+
+Deno.test("serve refuses the client over maxConnections with SERVER_FULL and serves the next once one leaves", async () => {
+  const log = new LogCollector();
+  await using server = serve(
+    { port: 0, logger: log.logger, maxConnections: 2 },
+  );
+  const port = server.port!;
+  const first = await connect({ port });
+  try {
+    using second = await connect({ port });
+    await first.request(ping());
+    await second.request(ping());
+
+    const third = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      const { frames } = await within(1000, readToEnd(third), "SERVER_FULL");
+      assert.deepEqual(errorCodes(frames), ["SERVER_FULL"]);
+    } finally {
+      third.close();
+    }
+    assert.equal(server.connectionCount, 2);
+    assert.equal(log.find("server_full")?.code, "SERVER_FULL");
+
+    first.close();
+    await until(() => server.connectionCount === 1, 2000, "first client gone");
+    using fourth = await connect({ port });
+    assert.equal((await fourth.request(ping())).type, FrameType.Pong);
+  } finally {
+    first.close();
+  }
+});
+
+Deno.test("serve closes a client idle for idleTimeoutMs with IDLE_TIMEOUT and keeps an active one", async () => {
+  await using server = serve({ port: 0, logger: null, idleTimeoutMs: 250 });
+  using active = await connect({ port: server.port! });
+  const idle = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port!,
+  });
+  try {
+    let idleClosed = false;
+    const keepAlive = (async () => {
+      // Far more often than the timeout, so no sweep can see it idle.
+      while (!idleClosed) {
+        await active.request(ping());
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    const { frames } = await within(5000, readToEnd(idle), "idle close");
+    idleClosed = true;
+    await keepAlive;
+    assert.deepEqual(errorCodes(frames), ["IDLE_TIMEOUT"]);
+    assert.equal((await active.request(ping())).type, FrameType.Pong);
+  } finally {
+    idle.close();
+  }
+  await until(() => server.connectionCount === 1, 2000, "idle one gone");
+});
+
+Deno.test("serve makes replies to a client that does not read wait: queue stays within maxQueuedBytes", async () => {
+  const maxQueuedBytes = 256 * 1024;
+  const replyBytes = 64 * 1024;
+  const count = 400; // 26 MB of replies: more than loopback buffers hold
+  await using server = serve(
+    { port: 0, logger: null, maxQueuedBytes },
+    (frame) => ({
+      type: 221,
+      payload: new Uint8Array(replyBytes).fill(frame.payload[0]),
+    }),
+  );
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port! });
+  using client = new FramedConn(raw);
+  await writeRaw(
+    raw,
+    encodeFrames(Array.from(
+      { length: count },
+      (_, i) => ({ type: 220, payload: new Uint8Array([i % 256]) }),
+    )),
+  );
+
+  // Let the server run into the full socket, watching its queue.
+  let peak = 0;
+  let stable = 0;
+  let lastOut = -1;
+  await within(
+    10_000,
+    (async () => {
+      while (stable < 20) {
+        const info = server.connections()[0];
+        if (info !== undefined) {
+          peak = Math.max(peak, info.queuedBytes);
+          stable = info.framesOut === lastOut ? stable + 1 : 0;
+          lastOut = info.framesOut;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })(),
+    "server stalls on the full socket",
+  );
+  assert.ok(lastOut < count, `server stalled (${lastOut} of ${count} written)`);
+  assert.ok(peak > 0, "replies queued up while the client did not read");
+  assert.ok(peak <= maxQueuedBytes, `peak queue ${peak} within the limit`);
+
+  // Once the client reads, every reply arrives, in order.
+  for (let i = 0; i < count; i++) {
+    const reply = await within(10_000, client.receive(), `reply ${i}`);
+    assert.equal(reply?.payload.length, replyBytes);
+    assert.equal(reply?.payload[0], i % 256);
+  }
+});
+
+Deno.test("serve closes a client that does not read its pushes with SLOW_READER", async () => {
+  const log = new LogCollector();
+  const connected = Promise.withResolvers<ServerConnection>();
+  const handler: ServerHandler = {
+    frameTypes: [],
+    onConnect: (conn) => connected.resolve(conn),
+    onFrame: () => undefined,
+  };
+  await using server = serve(
+    { port: 0, logger: log.logger, maxQueuedBytes: 256 * 1024 },
+    handler,
+  );
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port! });
+  try {
+    const conn = await connected.promise;
+    const payload = new Uint8Array(64 * 1024);
+    let refused: unknown;
+    // A broadcaster that never waits; bounded far above what sockets hold.
+    for (let i = 0; i < 4000 && refused === undefined; i++) {
+      conn.send({ type: 230, payload }).catch((error) => {
+        if (error instanceof SendQueueFullError) refused = error;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.ok(refused instanceof SendQueueFullError);
+    assert.equal(conn.closeReason, "SLOW_READER");
+    assert.equal(conn.closed, true);
+    assert.equal(
+      log.find("slow_reader")?.remoteAddress,
+      `127.0.0.1:${raw.localAddr.port}`,
+    );
+    await until(() => server.connectionCount === 0, 2000, "registry emptied");
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("serve shuts down gracefully: stops accepting, finishes in-flight requests, then closes", async () => {
+  const controller = new AbortController();
+  const started = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<void>();
+  const server = serve(
+    { port: 0, logger: null, signal: controller.signal },
+    async (frame) => {
+      started.resolve();
+      await gate.promise;
+      return { type: 241, payload: frame.payload };
+    },
+  );
+  const port = server.port!;
+  using busy = await connect({ port });
+  using idle = await connect({ port });
+  await idle.request(ping());
+  const reply = busy.request({ type: 240, payload: new Uint8Array([7]) });
+  await started.promise;
+
+  controller.abort();
+  // The idle client is told at once, and the listener is gone.
+  const notice = await within(1000, idle.receive(), "idle client notice");
+  assert.deepEqual(errorCodes([notice!]), ["SHUTTING_DOWN"]);
+  assert.equal(await within(1000, idle.receive(), "idle close"), null);
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+
+  // The in-flight request still gets its reply, then the notice and a close.
+  gate.resolve();
+  assert.deepEqual((await reply).payload, new Uint8Array([7]));
+  const after = await within(1000, busy.receive(), "busy client notice");
+  assert.deepEqual(errorCodes([after!]), ["SHUTTING_DOWN"]);
+  assert.equal(await within(1000, busy.receive(), "busy close"), null);
+  // Hanging up spares the server its linger wait.
+  busy.close();
+  idle.close();
+  await within(2000, server.finished, "server finished");
+  assert.equal(server.connectionCount, 0);
+});
+
+Deno.test("serve shutdown closes requests still running at the deadline", async () => {
+  const started = Promise.withResolvers<void>();
+  let handlerSawAbort = false;
+  const server = serve({ port: 0, logger: null }, (_frame, conn) => {
+    started.resolve();
+    return new Promise<undefined>((resolve) => {
+      conn.signal.addEventListener("abort", () => {
+        handlerSawAbort = true;
+        resolve(undefined);
+      });
+    });
+  });
+  using client = await connect({ port: server.port! });
+  const reply = client.request({ type: 240, payload: new Uint8Array() });
+  reply.catch(() => {});
+  await started.promise;
+  await within(2000, server.shutdown({ timeoutMs: 50 }), "shutdown");
+  await assert.rejects(reply);
+  assert.equal(handlerSawAbort, true);
+  assert.equal(server.connectionCount, 0);
+});
+
+Deno.test("FrameRouter protocols get connection hooks and routed ClientType frames", async () => {
+  const events: string[] = [];
+  const router = new FrameRouter().use({
+    name: "hello",
+    routes: {
+      [FrameType.ClientType]: (frame, conn) => {
+        events.push(`type ${conn.clientType}`);
+        return { type: 129, payload: frame.payload };
+      },
+    },
+    onConnect: (conn) => void events.push(`connect ${conn.id}`),
+    onClose: (conn) => void events.push(`close ${conn.id}`),
+  });
+  await using server = serve({ port: 0, logger: null }, router);
+  const client = await connect({ port: server.port! });
+  try {
+    const reply = await client.request({
+      type: FrameType.ClientType,
+      payload: encoder.encode("bot"),
+    });
+    assert.equal(reply.type, 129);
+  } finally {
+    client.close();
+  }
+  await until(() => server.connectionCount === 0, 2000, "connection closed");
+  assert.deepEqual(events, ["connect 1", "type bot", "close 1"]);
+});

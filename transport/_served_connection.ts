@@ -1,0 +1,519 @@
+// Copyright 2026 the framewire authors. MIT license.
+// The server side of one client: the per-connection loop, replies with
+// backpressure, pushes with the slow-reader cut-off, and the closing dance.
+import { checkOutgoingFrame } from "../codec/_encoding.ts";
+import {
+  FrameTooLargeError,
+  TruncatedFrameError,
+  UnknownFrameTypeError,
+} from "../codec/errors.ts";
+import { type Frame, FrameType } from "../codec/frame.ts";
+import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
+import {
+  describeBytes,
+  type SniffingConn,
+  sniffProtocol,
+} from "./_protocol_sniff.ts";
+import { ConnectionClosedError, SendQueueFullError } from "./errors.ts";
+import type { FramedConn, FramedConnStats } from "./framed_conn.ts";
+import type { HandlerResult, ServerHandler } from "./frame_router.ts";
+import {
+  ErrorCode,
+  type ErrorCodeValue,
+  errorFrame,
+  parseErrorFrame,
+  ProtocolError,
+} from "./protocol_errors.ts";
+import type { ServerLogEvent } from "./server.ts";
+import type {
+  ConnectionInfo,
+  ServerConnection,
+  ServerTransport,
+} from "./server_connection.ts";
+
+/** What a connection needs from its server. */
+export interface ServedConnectionContext {
+  handler: ServerHandler;
+  /** Whether ClientType frames go to the handler too. */
+  passClientType: boolean;
+  /** Resolved send options, to validate replies before queueing them. */
+  sendOptions: ResolvedFrameCodecOptions;
+  maxQueuedBytes: number;
+  /** Longest wait for a closing peer to read our Error frame and hang up. */
+  lingerMs: number;
+  log(event: ServerLogEvent): void;
+  isShuttingDown(): boolean;
+  onClosed(conn: ServedConnection): void;
+}
+
+const CLIENT_TYPE_MAX_CHARS = 64;
+const DRAIN_BUFFER_BYTES = 16 * 1024;
+const INTERRUPTED = Symbol("interrupted");
+const textDecoder = new TextDecoder();
+
+export class ServedConnection implements ServerConnection {
+  readonly id: number;
+  readonly transport: ServerTransport;
+  readonly remoteAddress: string;
+  readonly connectedAt: Date = new Date();
+  readonly conn: FramedConn<SniffingConn<Deno.Conn>>;
+  clientType: string | undefined;
+  closeReason: ErrorCodeValue | undefined;
+  /** Set while a batch of frames is being handled. */
+  busy = false;
+
+  #ctx: ServedConnectionContext;
+  #controller = new AbortController();
+  #closing = false;
+  #aborted = false;
+  #goodbye: Promise<void> | undefined;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #interrupt: (() => void) | undefined;
+  #done: Promise<void>;
+  #resolveDone!: () => void;
+  #lastBytesIn = 0;
+  #lastActivity = performance.now();
+
+  constructor(
+    id: number,
+    transport: ServerTransport,
+    remoteAddress: string,
+    conn: FramedConn<SniffingConn<Deno.Conn>>,
+    ctx: ServedConnectionContext,
+  ) {
+    this.id = id;
+    this.transport = transport;
+    this.remoteAddress = remoteAddress;
+    this.conn = conn;
+    this.#ctx = ctx;
+    this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+  }
+
+  get stats(): Readonly<FramedConnStats> {
+    return this.conn.stats;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /** Resolves once the loop has ended and the socket is closed. */
+  get done(): Promise<void> {
+    return this.#done;
+  }
+
+  info(): ConnectionInfo {
+    const stats = this.conn.stats;
+    return {
+      id: this.id,
+      transport: this.transport,
+      remoteAddress: this.remoteAddress,
+      clientType: this.clientType,
+      connectedAt: this.connectedAt,
+      bytesIn: stats.bytesReceived,
+      bytesOut: stats.bytesSent,
+      framesIn: stats.framesReceived,
+      framesOut: stats.framesSent,
+      queuedBytes: this.conn.queuedBytes,
+    };
+  }
+
+  send(frame: Frame): Promise<void> {
+    return this.sendMany([frame]);
+  }
+
+  sendMany(frames: readonly Frame[]): Promise<void> {
+    const sent = this.conn.sendMany(frames);
+    sent.catch((error) => {
+      if (error instanceof SendQueueFullError) this.#slowReader(error);
+    });
+    return sent;
+  }
+
+  close(code?: ErrorCodeValue, message?: string): Promise<void> {
+    this.terminate(code ?? "CLOSED", code, message ?? "");
+    return this.#done;
+  }
+
+  /**
+   * Starts closing: no more frames are handled; the Error frame (if any) is
+   * sent, then our write side is shut. The loop reads and drops what the
+   * peer still sends until it hangs up or `lingerMs` passes, so the peer
+   * gets our Error frame instead of a reset that could destroy it.
+   */
+  terminate(
+    reason: ErrorCodeValue,
+    code?: ErrorCodeValue,
+    message = "",
+  ): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.closeReason ??= reason;
+    this.#lingerTimer = setTimeout(() => this.abort(), this.#ctx.lingerMs);
+    this.#goodbye = (async () => {
+      try {
+        if (code !== undefined) await this.conn.send(errorFrame(code, message));
+        await this.conn.closeWrite();
+      } catch {
+        // The peer is gone or the socket was aborted: nothing left to say.
+      }
+    })();
+  }
+
+  /** Closes the socket at once; pending reads end, pending sends reject. */
+  abort(reason?: ErrorCodeValue): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#closing = true;
+    this.closeReason ??= reason ?? "CLOSED";
+    clearTimeout(this.#lingerTimer);
+    this.conn.close();
+    this.#interrupt?.();
+    this.#controller.abort(new ConnectionClosedError("handle frame"));
+  }
+
+  /**
+   * Idle check, called by the server's sweep. Activity is any byte read,
+   * so a large frame arriving slowly keeps its connection alive.
+   */
+  checkIdle(now: number, idleTimeoutMs: number): void {
+    const bytesIn = this.conn.stats.bytesReceived;
+    if (bytesIn !== this.#lastBytesIn || this.busy) {
+      this.#lastBytesIn = bytesIn;
+      this.#lastActivity = now;
+      return;
+    }
+    if (this.#closing || now - this.#lastActivity < idleTimeoutMs) return;
+    const message = `Closing: nothing received for ${idleTimeoutMs} ms`;
+    this.#log("info", "idle_timeout", message, ErrorCode.IdleTimeout);
+    this.terminate(ErrorCode.IdleTimeout, ErrorCode.IdleTimeout, message);
+  }
+
+  /** Serves the connection until it closes; never rejects. */
+  async run(): Promise<void> {
+    try {
+      await this.#serve();
+    } catch (error) {
+      this.#log(
+        "error",
+        "handler_error",
+        `Cannot serve connection: ${errorText(error)}`,
+        ErrorCode.InternalError,
+      );
+    } finally {
+      if (this.#closing && !this.#aborted) {
+        await this.#drain();
+        await this.#goodbye;
+      }
+      this.abort(this.closeReason ?? "PEER_CLOSED");
+      this.#ctx.onClosed(this);
+      try {
+        this.#ctx.handler.onClose?.(this);
+      } catch (error) {
+        this.#log(
+          "error",
+          "handler_error",
+          `Cannot run onClose: ${errorText(error)}`,
+        );
+      }
+      this.#log(
+        "info",
+        "connection_closed",
+        `Closed (${this.closeReason}) after ${this.conn.stats.framesReceived} frames in, ${this.conn.stats.framesSent} out`,
+      );
+      this.#resolveDone();
+    }
+  }
+
+  async #serve(): Promise<void> {
+    const onConnect = this.#ctx.handler.onConnect?.(this);
+    if (onConnect !== undefined) {
+      if ((await this.#interruptible(onConnect)) === INTERRUPTED) return;
+    }
+    while (!this.#closing) {
+      if (this.#ctx.isShuttingDown()) {
+        this.terminate(
+          ErrorCode.ShuttingDown,
+          ErrorCode.ShuttingDown,
+          "Closing: the server is shutting down",
+        );
+        return;
+      }
+      let frames: Frame[] | null;
+      try {
+        frames = await this.conn.receiveMany();
+      } catch (error) {
+        this.#receiveFailed(error);
+        return;
+      }
+      if (frames === null) {
+        this.closeReason ??= "PEER_CLOSED";
+        return;
+      }
+      // Closed while we waited: the frames will never be answered.
+      if (this.#closing) return;
+      this.busy = true;
+      try {
+        await this.#handleBatch(frames);
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  /**
+   * Handles every frame one read brought, in order, before reading again:
+   * pipelined requests never sit in a buffer while we wait for the socket.
+   */
+  async #handleBatch(frames: Frame[]): Promise<void> {
+    let lastReply: Promise<void> | undefined;
+    for (let i = 0; i < frames.length; i++) {
+      if (this.#closing) return;
+      const frame = frames[i];
+      const type = frame.type;
+      if (type === FrameType.Ping) {
+        const pong = this.#checkReplies({
+          type: FrameType.Pong,
+          payload: frame.payload,
+        });
+        if (!this.#hasRoom(pong.bytes)) await this.#makeRoom(pong.bytes);
+        lastReply = this.#reply(pong.frames) ?? lastReply;
+        continue;
+      }
+      if (type === FrameType.ClientType) {
+        this.clientType = parseClientType(frame.payload);
+        if (!this.#ctx.passClientType) continue;
+      }
+      if (type === FrameType.Error) {
+        const { code, message } = parseErrorFrame(frame);
+        this.#log(
+          "warn",
+          "peer_error",
+          `Peer reported ${code}: ${message}`,
+          code,
+        );
+        continue;
+      }
+      let result: HandlerResult;
+      try {
+        const value = this.#ctx.handler.onFrame(frame, this);
+        if (isPromiseLike(value)) {
+          const settled = await this.#interruptible(value);
+          if (settled === INTERRUPTED) return;
+          result = settled;
+        } else {
+          result = value;
+        }
+      } catch (error) {
+        if (error instanceof ProtocolError) {
+          this.#log("warn", "frame_refused", error.message, error.code);
+          if (error.close) {
+            this.terminate(error.code, error.code, error.message);
+            return;
+          }
+          result = errorFrame(error.code, error.message);
+        } else {
+          this.#log(
+            "error",
+            "handler_error",
+            `Cannot handle frame of type ${type}: ${errorText(error)}`,
+            ErrorCode.InternalError,
+          );
+          result = internalErrorFrame();
+        }
+      }
+      if (result !== undefined && result !== null) {
+        const replies = this.#checkReplies(result);
+        if (!this.#hasRoom(replies.bytes)) await this.#makeRoom(replies.bytes);
+        lastReply = this.#reply(replies.frames) ?? lastReply;
+      }
+    }
+    // Backpressure: read no more from this client until its replies are
+    // written, so a client that does not read stalls only itself.
+    if (lastReply !== undefined) await lastReply;
+  }
+
+  /**
+   * Validates replies synchronously, so that a bad reply becomes an
+   * INTERNAL_ERROR in its own slot and the reply order is kept.
+   */
+  #checkReplies(
+    result: Frame | readonly Frame[],
+  ): { frames: readonly Frame[]; bytes: number } {
+    const frames: readonly Frame[] = isFrameList(result) ? result : [result];
+    let bytes = 0;
+    try {
+      for (let i = 0; i < frames.length; i++) {
+        bytes += checkOutgoingFrame(frames[i], this.#ctx.sendOptions);
+      }
+      return { frames, bytes };
+    } catch (error) {
+      this.#log(
+        "error",
+        "handler_error",
+        `Cannot send reply: ${errorText(error)}`,
+        ErrorCode.InternalError,
+      );
+      const frame = internalErrorFrame();
+      return {
+        frames: [frame],
+        bytes: checkOutgoingFrame(frame, this.#ctx.sendOptions),
+      };
+    }
+  }
+
+  /** Whether `bytes` more fit in the outbound queue. */
+  #hasRoom(bytes: number): boolean {
+    const queued = this.conn.queuedBytes;
+    return queued === 0 || queued + bytes <= this.#ctx.maxQueuedBytes;
+  }
+
+  /**
+   * The producer-waits half of the slow-reader policy: wait until what is
+   * queued is written. The loop reads nothing meanwhile, so the client's
+   * own writes stall in TCP and server memory stays bounded.
+   */
+  async #makeRoom(bytes = 0): Promise<void> {
+    while (!this.#closing && !this.#hasRoom(bytes)) {
+      try {
+        // Resolves once everything queued before it is written.
+        await this.conn.sendMany([]);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Queues replies; the promise never rejects (failure closes the conn). */
+  #reply(frames: Frame | readonly Frame[]): Promise<void> | undefined {
+    if (this.#closing) return undefined;
+    return this.conn.sendMany(isFrameList(frames) ? frames : [frames])
+      .catch(() => {});
+  }
+
+  #receiveFailed(error: unknown): void {
+    if (this.#closing) return;
+    if (
+      error instanceof FrameTooLargeError ||
+      error instanceof UnknownFrameTypeError ||
+      error instanceof TruncatedFrameError
+    ) {
+      const head = this.conn.conn.head;
+      const protocol = this.conn.stats.framesReceived === 0
+        ? sniffProtocol(head)
+        : undefined;
+      const code: ErrorCodeValue = protocol !== undefined
+        ? ErrorCode.ProtocolMismatch
+        : error.code;
+      const message = protocol !== undefined
+        ? `Cannot decode frame: the peer speaks ${protocol}, not framewire (first bytes ${
+          describeBytes(head)
+        })`
+        : error.message;
+      this.#log("warn", "protocol_error", message, code);
+      this.terminate(code, code, message);
+      return;
+    }
+    // Reset by the peer, TLS handshake failure, and the like: nobody to tell.
+    const text = errorText(error);
+    const code = this.transport === "tls" ? "TLS_ERROR" : "CONNECTION_ERROR";
+    this.#log("warn", "connection_error", `Cannot read: ${text}`, code);
+    this.closeReason ??= code;
+  }
+
+  #slowReader(error: SendQueueFullError): void {
+    if (this.#aborted) return;
+    this.#log(
+      "warn",
+      "slow_reader",
+      `Closing: the client does not read (${error.message})`,
+      ErrorCode.SlowReader,
+    );
+    // No Error frame: it would wait behind the full queue it is about.
+    this.abort(ErrorCode.SlowReader);
+  }
+
+  /** Reads and drops what a closing peer still sends, until it hangs up. */
+  async #drain(): Promise<void> {
+    const buffer = new Uint8Array(DRAIN_BUFFER_BYTES);
+    try {
+      while ((await this.conn.conn.read(buffer)) !== null) {
+        // Discard: after an error the stream cannot be trusted.
+      }
+    } catch {
+      // Aborted by the linger timer, or reset by the peer.
+    }
+  }
+
+  /** Waits for a handler's promise, unless the connection is aborted first. */
+  #interruptible<T>(promise: PromiseLike<T>): Promise<T | typeof INTERRUPTED> {
+    if (this.#aborted) return Promise.resolve(INTERRUPTED);
+    return new Promise<T | typeof INTERRUPTED>((resolve, reject) => {
+      this.#interrupt = () => resolve(INTERRUPTED);
+      promise.then(resolve, reject);
+    }).finally(() => {
+      this.#interrupt = undefined;
+    });
+  }
+
+  #log(
+    level: ServerLogEvent["level"],
+    event: string,
+    message: string,
+    code?: ErrorCodeValue,
+  ): void {
+    this.#ctx.log({
+      level,
+      event,
+      message,
+      code,
+      connectionId: this.id,
+      remoteAddress: this.remoteAddress,
+    });
+  }
+}
+
+function internalErrorFrame(): Frame {
+  return errorFrame(
+    ErrorCode.InternalError,
+    "Cannot handle frame: the server failed",
+  );
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<HandlerResult> {
+  return value !== null && typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function isFrameList(
+  value: Frame | readonly Frame[],
+): value is readonly Frame[] {
+  return Array.isArray(value);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The declared client type: a JSON object's `type` field, else the text;
+ * cut short so that credentials sent alongside stay out of listings.
+ */
+export function parseClientType(payload: Uint8Array): string {
+  const text = textDecoder.decode(payload).trim();
+  if (text.startsWith("{")) {
+    try {
+      const value = JSON.parse(text);
+      if (typeof value?.type === "string") {
+        return value.type.slice(0, CLIENT_TYPE_MAX_CHARS);
+      }
+    } catch {
+      // Not JSON after all: use the text.
+    }
+  }
+  return text.slice(0, CLIENT_TYPE_MAX_CHARS);
+}

@@ -1,0 +1,217 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * Server handlers, and a router that lets protocol modules register the
+ * frame types they handle.
+ *
+ * @module
+ */
+import type { Frame } from "../codec/frame.ts";
+import { ErrorCode, ProtocolError } from "./protocol_errors.ts";
+import type { ServerConnection } from "./server_connection.ts";
+
+/**
+ * What a handler returns for a frame: one reply, several, or nothing.
+ * Returned frames are the frame's replies: they are written in frame order
+ * and with backpressure (see {@linkcode serve}).
+ */
+export type HandlerResult = Frame | readonly Frame[] | void | undefined | null;
+
+/**
+ * Handles one frame from a client. Frames of one connection are handled one
+ * at a time, in arrival order: the next starts once this one's promise
+ * settles. Throw {@linkcode ProtocolError} to answer with an Error frame.
+ */
+export type FrameHandler = (
+  frame: Frame,
+  conn: ServerConnection,
+) => HandlerResult | Promise<HandlerResult>;
+
+/**
+ * A server's application logic. The server itself answers Ping with Pong,
+ * records ClientType frames and logs Error frames from clients; every other
+ * frame goes to `onFrame`.
+ */
+export interface ServerHandler {
+  /**
+   * Frame types `onFrame` accepts. A frame of any other type is refused from
+   * its header, before its payload is read: the client gets a
+   * `FRAME_TYPE_UNKNOWN` Error frame and is closed. ClientType frames reach
+   * `onFrame` only if listed here.
+   *
+   * @default {undefined} (every type reaches `onFrame`)
+   */
+  readonly frameTypes?: Iterable<number>;
+  /**
+   * Called once per connection, before its first frame is handled.
+   *
+   * @param conn The new connection.
+   */
+  onConnect?(conn: ServerConnection): void | Promise<void>;
+  /**
+   * Handles one frame; see {@linkcode FrameHandler}.
+   *
+   * @param frame The frame.
+   * @param conn Its connection.
+   * @returns The replies, if any.
+   */
+  onFrame(
+    frame: Frame,
+    conn: ServerConnection,
+  ): HandlerResult | Promise<HandlerResult>;
+  /**
+   * Called once when a connection has closed.
+   *
+   * @param conn The closed connection.
+   */
+  onClose?(conn: ServerConnection): void;
+}
+
+/**
+ * A protocol module: the frame types it owns and their handlers, plus
+ * optional connection hooks. Plug it into a {@linkcode FrameRouter}.
+ */
+export interface ServerProtocol {
+  /** Name for error messages, such as `"chat"`. */
+  readonly name: string;
+  /** Handler per frame type. */
+  readonly routes: Readonly<Record<number, FrameHandler>>;
+  /**
+   * Called for every new connection.
+   *
+   * @param conn The new connection.
+   */
+  onConnect?(conn: ServerConnection): void | Promise<void>;
+  /**
+   * Called when a connection has closed.
+   *
+   * @param conn The closed connection.
+   */
+  onClose?(conn: ServerConnection): void;
+}
+
+/**
+ * Dispatches frames to a handler per frame type. Protocol modules register
+ * their types with {@linkcode FrameRouter.prototype.use}; registering a type
+ * twice throws, so two protocols can never silently fight over a number.
+ * Frames of unregistered types are refused with `FRAME_TYPE_UNKNOWN` and a
+ * close.
+ *
+ * @example Route Debug frames and an application type
+ * ```ts
+ * import { FrameRouter, FrameType } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const router = new FrameRouter()
+ *   .route(FrameType.Debug, () => undefined)
+ *   .use({
+ *     name: "echo",
+ *     routes: { 200: (frame) => ({ type: 201, payload: frame.payload }) },
+ *   });
+ * assert.deepEqual([...router.frameTypes].sort(), [1, 200]);
+ * assert.throws(() => router.route(200, () => undefined), TypeError);
+ * ```
+ */
+export class FrameRouter implements ServerHandler {
+  #routes = new Map<number, { handler: FrameHandler; owner: string }>();
+  #protocols: ServerProtocol[] = [];
+
+  /** Frame types with a route. */
+  get frameTypes(): Set<number> {
+    return new Set(this.#routes.keys());
+  }
+
+  /**
+   * Routes one frame type to a handler.
+   *
+   * @param type The frame type, 0–255.
+   * @param handler Its handler.
+   * @param owner Name shown if another route claims the type.
+   * @returns This router, for chaining.
+   * @throws {TypeError} If the type already has a route.
+   * @throws {RangeError} If the type is not an integer from 0 to 255.
+   */
+  route(type: number, handler: FrameHandler, owner = "route"): this {
+    if (!Number.isInteger(type) || type < 0 || type > 255) {
+      throw new RangeError(
+        `Cannot route frame type ${
+          String(type)
+        }: expected an integer from 0 to 255`,
+      );
+    }
+    const existing = this.#routes.get(type);
+    if (existing !== undefined) {
+      throw new TypeError(
+        `Cannot route frame type ${type} for "${owner}": already routed for "${existing.owner}"`,
+      );
+    }
+    this.#routes.set(type, { handler, owner });
+    return this;
+  }
+
+  /**
+   * Registers every route of a protocol module, and its hooks.
+   *
+   * @param protocol The protocol module.
+   * @returns This router, for chaining.
+   * @throws {TypeError} If one of its types already has a route; nothing of
+   * the protocol is registered then.
+   */
+  use(protocol: ServerProtocol): this {
+    const entries = Object.entries(protocol.routes);
+    for (const [key] of entries) {
+      const existing = this.#routes.get(Number(key));
+      if (existing !== undefined) {
+        throw new TypeError(
+          `Cannot route frame type ${key} for "${protocol.name}": already routed for "${existing.owner}"`,
+        );
+      }
+    }
+    for (const [key, handler] of entries) {
+      this.route(Number(key), handler, protocol.name);
+    }
+    this.#protocols.push(protocol);
+    return this;
+  }
+
+  /**
+   * Runs every protocol's `onConnect`, in registration order.
+   *
+   * @param conn The new connection.
+   */
+  async onConnect(conn: ServerConnection): Promise<void> {
+    for (const protocol of this.#protocols) await protocol.onConnect?.(conn);
+  }
+
+  /**
+   * Dispatches a frame to its route.
+   *
+   * @param frame The frame.
+   * @param conn Its connection.
+   * @returns The route's replies.
+   * @throws {ProtocolError} `FRAME_TYPE_UNKNOWN` (closing) if the type has
+   * no route.
+   */
+  onFrame(
+    frame: Frame,
+    conn: ServerConnection,
+  ): HandlerResult | Promise<HandlerResult> {
+    const route = this.#routes.get(frame.type);
+    if (route === undefined) {
+      throw new ProtocolError(
+        ErrorCode.FrameTypeUnknown,
+        `Cannot handle frame: type ${frame.type} is not accepted`,
+        { close: true },
+      );
+    }
+    return route.handler(frame, conn);
+  }
+
+  /**
+   * Runs every protocol's `onClose`.
+   *
+   * @param conn The closed connection.
+   */
+  onClose(conn: ServerConnection): void {
+    for (const protocol of this.#protocols) protocol.onClose?.(conn);
+  }
+}
