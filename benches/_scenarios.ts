@@ -1,14 +1,68 @@
 // Copyright 2026 the framewire authors. MIT license.
 // The loopback scenarios of the benchmarks, each as a framewire run and the
-// raw-socket baseline it is compared with. Shared by loopback_bench.ts
-// (deno bench) and compare.ts (the one-table report).
+// raw-socket baseline it is compared with. The receiving (or echoing) side
+// runs in a Worker (./_peer.ts), so both ends get a core as two programs
+// would. Shared by loopback_bench.ts (deno bench) and compare.ts.
 import { encodeFrames, type Frame, FramedConn, FrameType } from "../mod.ts";
-import { rawReadExactly, rawWriteAll, tcpPair } from "./_loopback.ts";
+import type { PeerJob, PeerMessage } from "./_peer.ts";
 
 const SMALL_PAYLOAD = 16;
 const SMALL_FRAME = 5 + SMALL_PAYLOAD;
 // How many frames the sender hands to one sendMany call.
-const SEND_BATCH = 4096;
+const SEND_BATCH = 8192;
+const RAW_BLOCK = 64 * 1024;
+const RAW_BULK_BLOCK = 1024 * 1024;
+
+let peer: Worker | undefined;
+let onPeerMessage: ((message: PeerMessage) => void) | undefined;
+
+/** Stops the peer worker (compare.ts calls it; deno bench exits anyway). */
+export function stopPeer(): void {
+  peer?.terminate();
+  peer = undefined;
+}
+
+/**
+ * Starts a job on the peer and connects to it. Returns the connection and a
+ * promise of the job's end (rejected with the peer's error).
+ */
+async function startPeer(
+  job: PeerJob,
+): Promise<{ conn: Deno.TcpConn; done: Promise<void> }> {
+  peer ??= new Worker(new URL("./_peer.ts", import.meta.url), {
+    type: "module",
+  });
+  peer.onmessage = (event: MessageEvent<PeerMessage>) =>
+    onPeerMessage?.(event.data);
+  const listening = Promise.withResolvers<number>();
+  const done = Promise.withResolvers<void>();
+  onPeerMessage = (message) => {
+    if (message.kind === "listening") listening.resolve(message.port);
+    else if (message.error) {
+      listening.reject(new Error(message.error));
+      done.reject(new Error(message.error));
+    } else done.resolve();
+  };
+  peer.postMessage(job);
+  const port = await listening.promise;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  return { conn, done: done.promise };
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+async function rawWriteAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let sent = 0; sent < bytes.length;) {
+    sent += await conn.write(sent === 0 ? bytes : bytes.subarray(sent));
+  }
+}
 
 function smallFrames(count: number): Frame[] {
   const frames: Frame[] = new Array(count);
@@ -20,109 +74,137 @@ function smallFrames(count: number): Frame[] {
   return frames;
 }
 
-function sequenceOf(frame: Frame): number {
-  const { payload } = frame;
-  return new DataView(payload.buffer, payload.byteOffset).getUint32(0);
-}
-
-/** Small frames prepared once per process, so runs time the I/O only. */
-const prepared = new Map<number, Frame[]>();
+// Inputs are prepared once per process, so runs time the transfer only.
+const preparedFrames = new Map<number, Frame[]>();
 function smallFramesCached(count: number): Frame[] {
-  let frames = prepared.get(count);
-  if (!frames) prepared.set(count, frames = smallFrames(count));
+  let frames = preparedFrames.get(count);
+  if (!frames) preparedFrames.set(count, frames = smallFrames(count));
   return frames;
+}
+const preparedBytes = new Map<number, Uint8Array>();
+function smallBytesCached(count: number): Uint8Array {
+  let bytes = preparedBytes.get(count);
+  if (!bytes) {
+    preparedBytes.set(count, bytes = encodeFrames(smallFramesCached(count)));
+  }
+  return bytes;
 }
 
 /**
- * framewire: `count` frames of 16 bytes sent with sendMany, received with
- * receiveMany; the receiver checks the count and the last payload.
+ * framewire: `count` frames of 16-byte payload, sent with sendMany and
+ * received with receiveMany; the receiver checks the count and the last
+ * sequence number.
  */
 export async function framewireSmall(count: number): Promise<void> {
   const frames = smallFramesCached(count);
-  using pair = await tcpPair();
-  const sender = new FramedConn(pair.client);
-  const receiver = new FramedConn(pair.server);
-  const receiving = (async () => {
-    let received = 0;
-    let last: Frame | undefined;
-    while (received < count) {
-      const batch = await receiver.receiveMany();
-      if (batch === null) throw new Error(`EOF after ${received} frames`);
-      received += batch.length;
-      last = batch[batch.length - 1];
+  const { conn, done } = await startPeer({
+    role: "framewire-receive-small",
+    count,
+  });
+  const sender = new FramedConn(conn);
+  try {
+    for (let i = 0; i < count; i += SEND_BATCH) {
+      await sender.sendMany(frames.slice(i, i + SEND_BATCH));
     }
-    if (received !== count || sequenceOf(last!) !== count - 1) {
-      throw new Error(`received ${received} frames, last ${sequenceOf(last!)}`);
-    }
-  })();
-  for (let i = 0; i < count; i += SEND_BATCH) {
-    await sender.sendMany(frames.slice(i, i + SEND_BATCH));
+    await done;
+  } finally {
+    sender.close();
   }
-  await receiving;
 }
 
 /** Baseline: the same bytes, one 21-byte write per message. */
 export async function rawSmallPerMessage(count: number): Promise<void> {
-  const messages = smallFramesCached(count).map((frame) =>
-    encodeFrames([frame])
-  );
-  using pair = await tcpPair();
-  const receiving = rawReadExactly(pair.server, count * SMALL_FRAME);
-  for (let i = 0; i < count; i++) await rawWriteAll(pair.client, messages[i]);
-  await receiving;
+  const bytes = smallBytesCached(count);
+  const { conn, done } = await startPeer({
+    role: "raw-receive",
+    bytes: bytes.length,
+  });
+  try {
+    for (let at = 0; at < bytes.length; at += SMALL_FRAME) {
+      await rawWriteAll(conn, bytes.subarray(at, at + SMALL_FRAME));
+    }
+    await done;
+  } finally {
+    closeQuietly(conn);
+  }
 }
 
 /** Ceiling: the same bytes pre-encoded, written in 64 KiB blocks. */
 export async function rawSmallBlocks(count: number): Promise<void> {
-  const bytes = encodeFrames(smallFramesCached(count));
-  using pair = await tcpPair();
-  const receiving = rawReadExactly(pair.server, bytes.length);
-  for (let i = 0; i < bytes.length; i += 65536) {
-    await rawWriteAll(pair.client, bytes.subarray(i, i + 65536));
+  const bytes = smallBytesCached(count);
+  const { conn, done } = await startPeer({
+    role: "raw-receive",
+    bytes: bytes.length,
+  });
+  try {
+    for (let at = 0; at < bytes.length; at += RAW_BLOCK) {
+      await rawWriteAll(conn, bytes.subarray(at, at + RAW_BLOCK));
+    }
+    await done;
+  } finally {
+    closeQuietly(conn);
   }
-  await receiving;
 }
 
+const bulkPayloads = new Map<number, Uint8Array>();
+
 /**
- * framewire: `count` frames of `size` bytes, each sent and received whole;
- * the receiver checks every length and the last byte of each payload.
+ * framewire: `count` frames of `size` bytes, each sent with `send` and
+ * received whole; the receiver checks each length and last byte and, with
+ * `release`, gives each payload back for reuse.
  */
 export async function framewireBulk(
   count: number,
   size: number,
+  release = true,
 ): Promise<void> {
-  const payload = new Uint8Array(size).fill(7);
-  using pair = await tcpPair();
-  const options = { maxFrameLength: size };
-  const sender = new FramedConn(pair.client, options);
-  const receiver = new FramedConn(pair.server, options);
-  const receiving = (async () => {
+  let payload = bulkPayloads.get(size);
+  if (!payload) bulkPayloads.set(size, payload = new Uint8Array(size).fill(7));
+  const { conn, done } = await startPeer({
+    role: "framewire-receive-bulk",
+    count,
+    size,
+    release,
+  });
+  const sender = new FramedConn(conn, { maxFrameLength: size });
+  try {
     for (let i = 0; i < count; i++) {
-      const frame = await receiver.receive();
-      if (frame?.payload.length !== size || frame.payload[size - 1] !== 7) {
-        throw new Error(`frame ${i} is wrong`);
-      }
+      await sender.send({ type: 200, payload });
     }
-  })();
-  for (let i = 0; i < count; i++) {
-    await sender.send({ type: FrameType.Chat, payload });
+    await done;
+  } finally {
+    sender.close();
   }
-  await receiving;
 }
 
-/** Baseline: the same volume through raw 1 MiB writes and reads. */
-export async function rawBulk(count: number, size: number): Promise<void> {
-  const block = new Uint8Array(1024 * 1024).fill(7);
+/**
+ * Baseline: the same volume through raw 1 MiB writes, read into a reused
+ * 1 MiB buffer, or with `intoOneBuffer` into one fresh buffer of the whole
+ * size (what a receiver that keeps the message pays).
+ */
+export async function rawBulk(
+  count: number,
+  size: number,
+  intoOneBuffer = false,
+): Promise<void> {
+  const block = new Uint8Array(RAW_BULK_BLOCK).fill(7);
   const total = count * size;
-  using pair = await tcpPair();
-  const receiving = rawReadExactly(pair.server, total);
-  for (let sent = 0; sent < total; sent += block.length) {
-    await rawWriteAll(
-      pair.client,
-      block.subarray(0, Math.min(block.length, total - sent)),
-    );
+  const { conn, done } = await startPeer({
+    role: "raw-receive",
+    bytes: total,
+    intoOneBuffer,
+  });
+  try {
+    for (let sent = 0; sent < total; sent += block.length) {
+      await rawWriteAll(
+        conn,
+        block.subarray(0, Math.min(block.length, total - sent)),
+      );
+    }
+    await done;
+  } finally {
+    closeQuietly(conn);
   }
-  await receiving;
 }
 
 /** Round-trip times in milliseconds of `count` Ping/Pong exchanges. */
@@ -130,62 +212,85 @@ export async function framewirePingPong(
   count: number,
   payloadBytes = 32,
 ): Promise<number[]> {
-  using pair = await tcpPair();
-  const client = new FramedConn(pair.client);
-  const server = new FramedConn(pair.server);
-  const serving = (async () => {
-    for await (const frame of server) {
-      await server.send({ type: FrameType.Pong, payload: frame.payload });
-    }
-  })();
+  const { conn, done } = await startPeer({ role: "framewire-echo" });
+  const client = new FramedConn(conn);
   const payload = new Uint8Array(payloadBytes);
   const times: number[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await client.send({ type: FrameType.Ping, payload });
-    const reply = await client.receive();
-    times[i] = performance.now() - start;
-    if (reply?.type !== FrameType.Pong) throw new Error("no Pong");
+  try {
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      await client.send({ type: FrameType.Ping, payload });
+      const reply = await client.receive();
+      times[i] = performance.now() - start;
+      if (reply?.type !== FrameType.Pong) throw new Error("no Pong");
+    }
+    await client.closeWrite();
+    await done;
+  } finally {
+    client.close();
   }
-  await client.closeWrite();
-  await serving;
   return times;
 }
 
-/** Baseline: a raw echo of 37-byte messages (the same bytes as a Ping). */
+/** Baseline: a raw echo of 37-byte messages (the bytes of a 32-byte Ping). */
 export async function rawPingPong(
   count: number,
   messageBytes = 37,
 ): Promise<number[]> {
-  using pair = await tcpPair();
-  const serving = (async () => {
-    const buffer = new Uint8Array(messageBytes);
-    for (let i = 0; i < count; i++) {
-      let got = 0;
-      while (got < messageBytes) {
-        const n = await pair.server.read(buffer.subarray(got));
-        if (n === null) return;
-        got += n;
-      }
-      await rawWriteAll(pair.server, buffer);
-    }
-  })();
+  const { conn, done } = await startPeer({ role: "raw-echo", messageBytes });
   const message = new Uint8Array(messageBytes);
   const reply = new Uint8Array(messageBytes);
   const times: number[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await rawWriteAll(pair.client, message);
-    let got = 0;
-    while (got < messageBytes) {
-      const n = await pair.client.read(reply.subarray(got));
-      if (n === null) throw new Error("echo closed");
-      got += n;
+  try {
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      await rawWriteAll(conn, message);
+      for (let got = 0; got < messageBytes;) {
+        const n = await conn.read(reply.subarray(got));
+        if (n === null) throw new Error("echo closed");
+        got += n;
+      }
+      times[i] = performance.now() - start;
     }
-    times[i] = performance.now() - start;
+    await conn.closeWrite();
+    await done;
+  } finally {
+    closeQuietly(conn);
   }
-  await serving;
   return times;
+}
+
+/**
+ * `count` requests through `conn.request()` to a framewire server, at most
+ * `window` outstanding at a time; every reply is checked.
+ */
+export async function framewirePipelined(
+  count: number,
+  window: number,
+): Promise<void> {
+  const { conn, done } = await startPeer({ role: "framewire-serve" });
+  const client = new FramedConn(conn, { maxQueuedBytes: Infinity });
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const payload = new Uint8Array(8);
+        new DataView(payload.buffer).setUint32(0, i);
+        const reply = await client.request({ type: 200, payload });
+        if (
+          new DataView(reply.payload.buffer, reply.payload.byteOffset)
+            .getUint32(0) !== i
+        ) {
+          throw new Error(`reply ${i} out of order`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: window }, worker));
+  } finally {
+    client.close();
+  }
+  await done;
 }
 
 /** The q-quantile (0..1) of some numbers. */

@@ -34,13 +34,22 @@ export class PayloadBuffer {
   #blockBytes = 0;
   #commitAt: number;
 
-  constructor(length: number) {
+  /**
+   * @param length Declared payload length.
+   * @param reused A buffer of exactly `length` bytes the caller already holds
+   * (see `FrameDecoderOptions.takeBuffer`): memory that is held anyway needs
+   * no protection from a peer that declares much and sends little.
+   */
+  constructor(length: number, reused?: Uint8Array) {
     this.length = length;
     this.#commitAt = Math.max(
       PREALLOCATE_MAX_BYTES,
       Math.ceil(length / COMMIT_FRACTION),
     );
-    if (length <= PREALLOCATE_MAX_BYTES) this.#full = new Uint8Array(length);
+    if (reused !== undefined) this.#full = reused;
+    else if (length <= PREALLOCATE_MAX_BYTES) {
+      this.#full = new Uint8Array(length);
+    }
   }
 
   /** Bytes of memory currently held. */

@@ -6,7 +6,7 @@
  */
 import { describe } from "./_describe.ts";
 import { readLength } from "./_header.ts";
-import { PayloadBuffer } from "./_payload_buffer.ts";
+import { PayloadBuffer, PREALLOCATE_MAX_BYTES } from "./_payload_buffer.ts";
 import {
   FrameTooLargeError,
   TruncatedFrameError,
@@ -29,6 +29,16 @@ export interface FrameDecoderOptions extends FrameCodecOptions {
    * @default {undefined} (every type is accepted)
    */
   acceptTypes?: Iterable<number>;
+  /**
+   * Called before the decoder allocates a buffer for a payload of more than
+   * 64 KiB that spans several chunks. Return a buffer of exactly `length`
+   * bytes to have it filled and handed out as the payload (a pool of
+   * recycled buffers, as {@linkcode FramedConn.prototype.release} keeps), or
+   * `undefined` to let the decoder allocate.
+   *
+   * @default {undefined}
+   */
+  takeBuffer?: (length: number) => Uint8Array | undefined;
 }
 
 // Payloads up to this size are copied into a shared slab (see below).
@@ -110,6 +120,7 @@ type State = typeof State[keyof typeof State];
 export class FrameDecoder {
   #options: ResolvedFrameCodecOptions;
   #accepted: Uint8Array | undefined;
+  #takeBuffer: ((length: number) => Uint8Array | undefined) | undefined;
   #state: State = State.Header;
   #header: Uint8Array;
   #headerFilled = 0;
@@ -132,6 +143,7 @@ export class FrameDecoder {
   constructor(options: FrameDecoderOptions = {}) {
     this.#options = resolveFrameCodecOptions(options);
     this.#header = new Uint8Array(this.#options.headerLength);
+    this.#takeBuffer = options.takeBuffer;
     if (options.acceptTypes !== undefined && this.#options.typeByte) {
       this.#accepted = new Uint8Array(256);
       for (const type of options.acceptTypes) {
@@ -346,7 +358,15 @@ export class FrameDecoder {
         continue;
       }
       this.#type = type;
-      this.#payload = new PayloadBuffer(length);
+      const reused = length > PREALLOCATE_MAX_BYTES
+        ? this.#takeBuffer?.(length)
+        : undefined;
+      if (reused !== undefined && reused.length !== length) {
+        throw new RangeError(
+          `Cannot reuse a ${reused.length}-byte buffer for a ${length}-byte payload`,
+        );
+      }
+      this.#payload = new PayloadBuffer(length, reused);
       this.#state = State.Payload;
     }
   }

@@ -112,6 +112,10 @@ interface SendJob {
 // space only: pages are committed as bytes land.
 const DIRECT_READ_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BUFFER_BYTES = 64 * 1024;
+// release() keeps at most this many buffers, each larger than the minimum
+// (smaller payloads come from the decoder's slab or a cheap allocation).
+const POOL_MAX_BUFFERS = 4;
+const POOL_MIN_BYTES = 64 * 1024;
 
 /**
  * Frames over a byte stream: `send`, `sendMany`, `receive`, and
@@ -179,6 +183,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   #reading: Promise<void> | undefined;
   #eof = false;
   #receiveError: unknown;
+  // Payload buffers given back with release(), reused for large frames.
+  #pool: ArrayBuffer[] = [];
 
   /**
    * Wraps a byte stream.
@@ -200,6 +206,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       ...codec,
       maxFrameLength: options.maxReceiveFrameLength ?? codec.maxFrameLength,
       acceptTypes: options.acceptTypes,
+      takeBuffer: (length) => this.#takePooled(length),
     });
     this.#readBuffer = new Uint8Array(
       checkBufferSize("readBufferBytes", options.readBufferBytes),
@@ -372,6 +379,62 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       // Already closed by the peer or the runtime: nothing left to release.
     }
     this.#failQueue(new ConnectionClosedError("send"));
+  }
+
+  /**
+   * Gives a received payload's memory back for reuse by a later large frame,
+   * so a stream of big frames does not allocate (and page-fault) a fresh
+   * buffer for each. Optional: without it payloads are simply collected.
+   *
+   * Only call it once you are done with the payload: its bytes WILL be
+   * overwritten by a later frame. Payloads of 64 KiB or less, and views that
+   * do not start at their buffer's first byte, are ignored; at most four
+   * buffers are kept.
+   *
+   * @param payload A payload this connection received.
+   *
+   * @example Reuse buffers for a stream of large frames
+   * ```ts
+   * import { FramedConn } from "@framewire/framewire";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using client = new FramedConn(await Deno.connect({ port: listener.addr.port }));
+   * using server = new FramedConn(await listener.accept());
+   * const big = { type: 200, payload: new Uint8Array(1 << 20).fill(1) };
+   * const sending = client.sendMany([big, big]);
+   * const first = (await server.receive())!;
+   * const firstBuffer = first.payload.buffer;
+   * server.release(first.payload); // done with it
+   * const second = (await server.receive())!;
+   * await sending;
+   * assert.equal(second.payload.buffer, firstBuffer); // same memory, refilled
+   * assert.equal(second.payload[0], 1);
+   * ```
+   */
+  release(payload: Uint8Array): void {
+    const buffer = payload.buffer;
+    if (
+      !(buffer instanceof ArrayBuffer) || buffer.resizable ||
+      payload.byteOffset !== 0 || buffer.byteLength <= POOL_MIN_BYTES ||
+      this.#pool.length >= POOL_MAX_BUFFERS || this.#pool.includes(buffer)
+    ) {
+      return;
+    }
+    this.#pool.push(buffer);
+  }
+
+  #takePooled(length: number): Uint8Array | undefined {
+    const pool = this.#pool;
+    for (let i = 0; i < pool.length; i++) {
+      const buffer = pool[i];
+      // A much larger buffer would pin memory the frame does not need.
+      if (buffer.byteLength >= length && buffer.byteLength <= 2 * length) {
+        pool.splice(i, 1);
+        return new Uint8Array(buffer, 0, length);
+      }
+    }
+    return undefined;
   }
 
   /** Closes the connection; see {@linkcode FramedConn.prototype.close}. */
