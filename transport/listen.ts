@@ -6,6 +6,13 @@
  */
 import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
 
+// Stands in for a socket while options are validated; never read or written.
+const UNCONNECTED = {
+  read: () => Promise.resolve(null),
+  write: () => Promise.resolve(0),
+  close() {},
+};
+
 /** Options for {@linkcode listen}. */
 export interface ListenOptions extends FramedConnOptions {
   /**
@@ -110,6 +117,8 @@ export class FramedListener
  * accepted connections.
  * @returns The listener.
  * @throws {Deno.errors.AddrInUse} If the port is taken.
+ * @throws {TypeError} If a connection option has the wrong type.
+ * @throws {RangeError} If a connection option is out of range.
  *
  * @example Accept one client
  * ```ts
@@ -127,6 +136,9 @@ export class FramedListener
  * ```
  */
 export function listen(options: ListenOptions = {}): FramedListener {
+  // Validate the connection options now, not at the first accept: a typo
+  // should fail the program at start-up, not each client later.
+  new FramedConn(UNCONNECTED, options);
   const listener = Deno.listen({
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
