@@ -975,3 +975,46 @@ Deno.test("FramedConn payloads stay valid after 1000 further reads", async () =>
     }
   }
 });
+
+Deno.test("FramedConn.release reuses a payload's buffer for the next large frame", async () => {
+  using pair = await tcpPair();
+  const size = 512 * 1024;
+  const frames = [1, 2, 3].map((seed) => ({
+    type: 200,
+    payload: patternBytes(size, seed),
+  }));
+  const sending = pair.client.sendMany(frames);
+  const first = (await pair.server.receive())!;
+  assert.deepEqual(first.payload, frames[0].payload);
+  const reused = first.payload.buffer;
+  pair.server.release(first.payload);
+  pair.server.release(first.payload); // twice: kept once, not handed out twice
+  const second = (await pair.server.receive())!;
+  const third = (await pair.server.receive())!;
+  await sending;
+  assert.equal(second.payload.buffer, reused);
+  assert.notEqual(third.payload.buffer, reused);
+  assert.deepEqual(second.payload, frames[1].payload);
+  assert.deepEqual(third.payload, frames[2].payload);
+});
+
+Deno.test("FramedConn.release ignores small payloads and views that do not start their buffer", async () => {
+  using pair = await tcpPair();
+  const size = 256 * 1024;
+  const big = new Uint8Array(size + 10);
+  const sending = pair.client.sendMany([
+    { type: 1, payload: patternBytes(size, 1) },
+    { type: 1, payload: patternBytes(size, 2) },
+  ]);
+  // An offset view and a small buffer are not pooled: neither may come back.
+  pair.server.release(big.subarray(10));
+  pair.server.release(new Uint8Array(1000));
+  const first = (await pair.server.receive())!;
+  const second = (await pair.server.receive())!;
+  await sending;
+  for (const frame of [first, second]) {
+    assert.notEqual(frame.payload.buffer, big.buffer);
+    assert.equal(frame.payload.byteLength, size);
+  }
+  assert.deepEqual(second.payload, patternBytes(size, 2));
+});
