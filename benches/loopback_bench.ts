@@ -1,5 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
-// Loopback TCP benchmarks, each group with its raw-socket baseline in the
+// Loopback TCP benchmarks. Each fn is an `async` function: deno bench only
+// awaits those (a plain arrow returning a promise would be timed as sync).
+//
+// Each group with its raw-socket baseline in the
 // same run, so read the ratios, not the absolute times (the machine is
 // shared and noisy). The receiving side runs in a Worker.
 //
@@ -31,19 +34,25 @@ Deno.bench({
   group: "1M small frames",
   baseline: true,
   ...runs,
-  fn: () => rawSmallPerMessage(SMALL_COUNT),
+  async fn() {
+    await rawSmallPerMessage(SMALL_COUNT);
+  },
 });
 Deno.bench({
   name: "framewire: sendMany / receiveMany",
   group: "1M small frames",
   ...runs,
-  fn: () => framewireSmall(SMALL_COUNT),
+  async fn() {
+    await framewireSmall(SMALL_COUNT);
+  },
 });
 Deno.bench({
   name: "raw: pre-encoded 64 KiB writes (ceiling)",
   group: "1M small frames",
   ...runs,
-  fn: () => rawSmallBlocks(SMALL_COUNT),
+  async fn() {
+    await rawSmallBlocks(SMALL_COUNT);
+  },
 });
 
 Deno.bench({
@@ -51,19 +60,25 @@ Deno.bench({
   group: "bulk 64 x 16 MiB",
   baseline: true,
   ...runs,
-  fn: () => rawBulk(BULK_COUNT, BULK_SIZE),
+  async fn() {
+    await rawBulk(BULK_COUNT, BULK_SIZE);
+  },
 });
 Deno.bench({
   name: "framewire: send / receive + release",
   group: "bulk 64 x 16 MiB",
   ...runs,
-  fn: () => framewireBulk(BULK_COUNT, BULK_SIZE, true),
+  async fn() {
+    await framewireBulk(BULK_COUNT, BULK_SIZE, true);
+  },
 });
 Deno.bench({
   name: "framewire: send / receive, fresh buffers",
   group: "bulk 64 x 16 MiB",
   ...runs,
-  fn: () => framewireBulk(BULK_COUNT, BULK_SIZE, false),
+  async fn() {
+    await framewireBulk(BULK_COUNT, BULK_SIZE, false);
+  },
 });
 
 Deno.bench({
@@ -72,14 +87,18 @@ Deno.bench({
   baseline: true,
   n: 2,
   warmup: 1,
-  fn: () => rawBulk(1, MAX_BYTES),
+  async fn() {
+    await rawBulk(1, MAX_BYTES);
+  },
 });
 Deno.bench({
   name: "framewire: one frame, byte-exact",
   group: `max-size frame (${MAX_BYTES} bytes)`,
   n: 2,
   warmup: 1,
-  fn: () => framewireBulk(1, MAX_BYTES, false),
+  async fn() {
+    await framewireBulk(1, MAX_BYTES, false);
+  },
 });
 
 Deno.bench({
@@ -87,13 +106,17 @@ Deno.bench({
   group: "ping-pong",
   baseline: true,
   ...runs,
-  fn: async () => void await rawPingPong(ROUND_TRIPS),
+  async fn() {
+    await rawPingPong(ROUND_TRIPS);
+  },
 });
 Deno.bench({
   name: "framewire: 32-byte Ping/Pong x 20,000",
   group: "ping-pong",
   ...runs,
-  fn: async () => void await framewirePingPong(ROUND_TRIPS),
+  async fn() {
+    await framewirePingPong(ROUND_TRIPS);
+  },
 });
 
 for (const window of [1, 32, 1000]) {
@@ -103,6 +126,8 @@ for (const window of [1, 32, 1000]) {
     baseline: window === 1,
     n: 1,
     warmup: 1,
-    fn: () => framewirePipelined(REQUESTS, window),
+    async fn() {
+      await framewirePipelined(REQUESTS, window);
+    },
   });
 }
