@@ -1,10 +1,15 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
  * The framewire client program. `ping` sends Ping frames and prints
- * round-trip times, like the `ping` you know.
+ * round-trip times, like the `ping` you know; `get` and `put` download and
+ * upload files (see `files/`); `chat` is a terminal chat client (see
+ * `chat/`).
  *
  * ```sh
  * deno run -A cli/client.ts ping 127.0.0.1:9000 --count 10 --size 64
+ * deno run -A cli/client.ts get 127.0.0.1:9000 docs/big.iso -o big.iso --resume
+ * deno run -A cli/client.ts put 127.0.0.1:9000 photo.jpg
+ * deno run -A cli/client.ts chat 127.0.0.1:9000 --user alice
  * ```
  *
  * @module
@@ -19,9 +24,14 @@ import {
   RequestTimeoutError,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import { get as getFile, put as putFile } from "./_files.ts";
+import { CHAT_HELP, chatTerminal } from "./_chat_terminal.ts";
 
 const HELP = `Usage: deno run -A cli/client.ts ping HOST:PORT [options]
        deno run -A cli/client.ts ping --unix PATH [options]
+       deno run -A cli/client.ts get HOST:PORT PATH [-o OUT] [--resume]
+       deno run -A cli/client.ts put HOST:PORT FILE [REMOTE] [--overwrite]
+       deno run -A cli/client.ts chat HOST:PORT --user NAME [--password PW]
 
 Sends Ping frames to a framewire server and prints each round-trip time,
 then the loss and min/median/p99. Exits 0 if every Ping got its Pong.
@@ -38,9 +48,42 @@ Options:
   -h, --help           show this help
   -V, --version        show the version
 
+get downloads PATH (relative to the server's --files directory) into OUT
+(default: PATH's last segment) through OUT.part, renamed to OUT only once the
+size and SHA-256 verify; put uploads FILE into the server's --uploads
+directory as REMOTE (default: FILE's name), renamed into place by the server
+once verified. Both exit 0 on success, 1 with the error code on stderr.
+
+File options:
+  -o, --output OUT     where get writes (default: PATH's last segment)
+      --resume         get: continue from OUT.part left by an interrupted get
+      --overwrite      put: replace an existing file on the server
+      --window N       chunks in flight before an acknowledgement (default 8)
+      --chunk-bytes N  bytes per chunk (default 262144)
+
+chat logs in as NAME (the first login registers the name with the password;
+the password comes from --password, FRAMEWIRE_PASSWORD, or a prompt on a
+terminal), then reads commands and messages from stdin while printing
+incoming messages as they arrive. Exits 0 after /quit or end of input.
+
+Chat options:
+  -u, --user NAME      user name: a-z 0-9 _ . -, up to 32 characters
+      --password PW    password (at least 8 characters for a new name)
+      --open CHAT      open a chat right after login (bob, @bob or #room)
+
+${CHAT_HELP}
+
 Output on a terminal reads like ping(8); otherwise one line per Ping,
 "pong seq=N bytes=B rtt_ms=T" or "timeout seq=N", then
-"summary sent=N received=N loss_pct=P min_ms=T median_ms=T p99_ms=T".`;
+"summary sent=N received=N loss_pct=P min_ms=T median_ms=T p99_ms=T".
+get and put draw a progress bar (bytes, rate, ETA) on a terminal; otherwise
+they print one line: "get path=P out=O bytes=N resumed_from=N sha256=H ms=T"
+or "put path=P bytes=N sha256=H ms=T". chat prints human lines on a
+terminal; otherwise one record per line: "welcome user=U registered=B",
+"unread chat=C count=N", "message chat=C seq=N from=U text=JSON",
+"sent chat=C seq=N", "opened chat=C delivered=N", "error code=X message=JSON",
+"bye" (and joined, left, members, chat, list_end, history, history_end,
+online, closed_chat, closed).`;
 
 /** Summary of round-trip times, in milliseconds. */
 export interface RttSummary {
@@ -104,6 +147,14 @@ export async function main(
         tls: { type: "boolean", default: false },
         ca: { type: "string" },
         retry: { type: "boolean", default: false },
+        output: { type: "string", short: "o" },
+        resume: { type: "boolean", default: false },
+        overwrite: { type: "boolean", default: false },
+        window: { type: "string" },
+        "chunk-bytes": { type: "string" },
+        user: { type: "string", short: "u" },
+        password: { type: "string" },
+        open: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -121,14 +172,34 @@ export async function main(
     console.log(`framewire ${denoJson.version}`);
     return 0;
   }
+  if (positionals[0] === "get" || positionals[0] === "put") {
+    return await files(positionals, values, signal);
+  }
+  if (positionals[0] === "chat") {
+    const [, target, ...rest] = positionals;
+    let connect: ConnectOptions;
+    try {
+      if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
+      connect = connectOptions(target, values);
+    } catch (error) {
+      console.error(`client: ${(error as Error).message}`);
+      return 1;
+    }
+    return await chatTerminal({
+      connect,
+      user: values.user,
+      password: values.password,
+      open: values.open,
+    }, signal);
+  }
   let settings: PingSettings;
   try {
     const [command, target, ...rest] = positionals;
     if (command !== "ping") {
       throw new Error(
         command === undefined
-          ? "missing command: expected ping (see --help)"
-          : `unknown command "${command}": expected ping`,
+          ? "missing command: expected ping, get, put or chat (see --help)"
+          : `unknown command "${command}": expected ping, get, put or chat`,
       );
     }
     if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
@@ -144,6 +215,69 @@ export async function main(
     return 1;
   }
   return await ping(settings, signal);
+}
+
+/** The get and put subcommands: parse their arguments, then run them. */
+async function files(
+  positionals: string[],
+  values: {
+    unix?: string;
+    tls: boolean;
+    ca?: string;
+    retry: boolean;
+    output?: string;
+    resume: boolean;
+    overwrite: boolean;
+    window?: string;
+    "chunk-bytes"?: string;
+  },
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const [command, ...rest] = positionals;
+  // With --unix there is no HOST:PORT positional.
+  const target = values.unix === undefined ? rest.shift() : undefined;
+  try {
+    const connect = connectOptions(target, values);
+    const window = values.window === undefined
+      ? undefined
+      : integer("--window", values.window, 1);
+    const chunkBytes = values["chunk-bytes"] === undefined
+      ? undefined
+      : integer("--chunk-bytes", values["chunk-bytes"], 1);
+    if (command === "get") {
+      const [path, ...extra] = rest;
+      if (path === undefined) {
+        throw new Error("missing PATH to get (see --help)");
+      }
+      if (extra.length > 0) {
+        throw new Error(`unexpected argument "${extra[0]}"`);
+      }
+      return await getFile({
+        connect,
+        path,
+        out: values.output,
+        resume: values.resume,
+        window,
+        chunkBytes,
+      }, signal);
+    }
+    const [local, remote, ...extra] = rest;
+    if (local === undefined) {
+      throw new Error("missing FILE to put (see --help)");
+    }
+    if (extra.length > 0) throw new Error(`unexpected argument "${extra[0]}"`);
+    return await putFile({
+      connect,
+      local,
+      remote,
+      overwrite: values.overwrite,
+      window,
+      chunkBytes,
+    }, signal);
+  } catch (error) {
+    console.error(`client: ${(error as Error).message}`);
+    return 1;
+  }
 }
 
 interface PingSettings {

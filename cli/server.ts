@@ -1,7 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
  * The framewire server program: serves TCP, TLS or a Unix socket, answers
- * Pings, logs Debug frames, and shuts down gracefully on Ctrl-C / SIGTERM.
+ * Pings, logs Debug frames, serves chat (SQLite database `--db`) and files,
+ * and shuts down gracefully on Ctrl-C / SIGTERM.
  *
  * ```sh
  * deno run -A cli/server.ts --port 9000
@@ -25,6 +26,10 @@ import {
   type ServerProtocol,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import { DEFAULT_BLOB_CHUNK_BYTES, FileServer } from "../files/mod.ts";
+import { ChatServer } from "../chat/mod.ts";
+import { adminConsole } from "./_admin_console.ts";
+import { readLines } from "./_chat_cli.ts";
 
 const HELP = `Usage: deno run -A cli/server.ts [options]
 
@@ -43,6 +48,18 @@ Options:
       --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
       --idle-timeout-ms MS      close clients silent this long (default: never)
       --shutdown-timeout-ms MS  grace for in-flight requests on stop (default 10000)
+      --files DIR               serve the files under DIR for download (get)
+      --uploads DIR             accept uploads (put) into DIR
+      --db PATH                 chat database, created if missing (default
+                                $FRAMEWIRE_CHAT_DB or ./framewire-chat.db)
+      --db-sync FULL|NORMAL     FULL: an acknowledged message survives power
+                                loss; NORMAL: only a crash of the server (default FULL)
+      --admin-token TOKEN       lets cli/admin.ts log in with TOKEN (default
+                                $FRAMEWIRE_ADMIN_TOKEN; none: remote admin off)
+      --admin                   run the chat admin console on this terminal
+      --max-message-bytes N     longest chat message, UTF-8 bytes (default 4096)
+      --password-iterations N   PBKDF2 iterations for new accounts (default
+                                210000; lower only for tests)
   -q, --quiet                   log warnings and errors only
   -h, --help                    show this help
   -V, --version                 show the version
@@ -61,6 +78,8 @@ export const PROTOCOLS: readonly ServerProtocol[] = [];
  * {@linkcode PROTOCOLS} is registered.
  *
  * @param log Where Debug frames are reported.
+ * @param protocols The protocol modules to register: {@linkcode PROTOCOLS}
+ * plus those that flags enable (`--files`, `--uploads`).
  * @returns The router.
  *
  * @example
@@ -74,6 +93,7 @@ export const PROTOCOLS: readonly ServerProtocol[] = [];
  */
 export function createServerHandler(
   log: (event: ServerLogEvent) => void,
+  protocols: readonly ServerProtocol[] = PROTOCOLS,
 ): FrameRouter {
   const decoder = new TextDecoder();
   const router = new FrameRouter().route(FrameType.Debug, (frame, conn) => {
@@ -85,7 +105,7 @@ export function createServerHandler(
       remoteAddress: conn.remoteAddress,
     });
   }, "debug");
-  for (const protocol of PROTOCOLS) router.use(protocol);
+  for (const protocol of protocols) router.use(protocol);
   return router;
 }
 
@@ -103,6 +123,10 @@ export async function main(
 ): Promise<number> {
   let options: ServeOptions;
   let quiet: boolean;
+  let filesDir: string | undefined;
+  let uploadsDir: string | undefined;
+  let chatOptions: ConstructorParameters<typeof ChatServer>[0];
+  let adminHere: boolean;
   try {
     const { values } = parseArgs({
       args,
@@ -117,6 +141,14 @@ export async function main(
         "max-queued-bytes": { type: "string" },
         "idle-timeout-ms": { type: "string" },
         "shutdown-timeout-ms": { type: "string" },
+        files: { type: "string" },
+        uploads: { type: "string" },
+        db: { type: "string" },
+        "db-sync": { type: "string", default: "FULL" },
+        "admin-token": { type: "string" },
+        admin: { type: "boolean", default: false },
+        "max-message-bytes": { type: "string" },
+        "password-iterations": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
@@ -131,6 +163,31 @@ export async function main(
       return 0;
     }
     quiet = values.quiet;
+    filesDir = values.files;
+    uploadsDir = values.uploads;
+    adminHere = values.admin;
+    const sync = values["db-sync"].toUpperCase();
+    if (sync !== "FULL" && sync !== "NORMAL") {
+      throw new Error(
+        `invalid --db-sync "${values["db-sync"]}": expected FULL or NORMAL`,
+      );
+    }
+    const adminToken = values["admin-token"] ??
+      Deno.env.get("FRAMEWIRE_ADMIN_TOKEN");
+    chatOptions = {
+      path: values.db ?? Deno.env.get("FRAMEWIRE_CHAT_DB") ??
+        "framewire-chat.db",
+      synchronous: sync,
+      adminToken: adminToken === "" ? undefined : adminToken,
+      maxMessageBytes: positive(
+        "--max-message-bytes",
+        values["max-message-bytes"],
+      ),
+      passwordIterations: positive(
+        "--password-iterations",
+        values["password-iterations"],
+      ),
+    };
     const certFile = values["tls-cert"];
     const keyFile = values["tls-key"];
     if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -179,10 +236,58 @@ export async function main(
     if (quiet && event.level === "info") return;
     console.error(formatServerLogEvent(event));
   };
+  let files: FileServer | undefined;
+  if (filesDir !== undefined || uploadsDir !== undefined) {
+    try {
+      files = new FileServer({
+        root: filesDir,
+        uploadDir: uploadsDir,
+        // Upload chunks must fit the frame limit with their 12-byte header.
+        chunkBytes: Math.max(
+          1,
+          Math.min(
+            DEFAULT_BLOB_CHUNK_BYTES,
+            (options.maxFrameLength ?? 1024 * 1024) - 12,
+          ),
+        ),
+        logger: log,
+      });
+    } catch (error) {
+      console.error(`server: cannot serve files: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  let chat: ChatServer;
+  try {
+    chat = new ChatServer({
+      ...chatOptions,
+      // history answers must fit in a frame the server may send.
+      maxReplyBytes: Math.max(
+        1,
+        Math.min(
+          512 * 1024,
+          Math.floor((options.maxFrameLength ?? 1024 * 1024) / 2),
+        ),
+      ),
+      logger: log,
+    });
+  } catch (error) {
+    await files?.close();
+    console.error(`server: cannot serve chat: ${(error as Error).message}`);
+    return 1;
+  }
+  const protocols = files === undefined
+    ? [...PROTOCOLS, chat]
+    : [...PROTOCOLS, files, chat];
   let server: Server;
   try {
-    server = serve({ ...options, logger: log }, createServerHandler(log));
+    server = serve(
+      { ...options, logger: log },
+      createServerHandler(log, protocols),
+    );
   } catch (error) {
+    chat.close();
+    await files?.close();
     const where = options.path ?? `${options.hostname}:${options.port}`;
     console.error(
       `server: cannot listen on ${where}: ${(error as Error).message}`,
@@ -213,11 +318,29 @@ export async function main(
   for (const name of signals) Deno.addSignalListener(name, stop);
   signal?.addEventListener("abort", stop, { once: true });
   if (signal?.aborted) stop();
+  if (adminHere) {
+    // The operator at this terminal needs no token. The console ends with
+    // stdin; the server goes on until it is stopped.
+    void adminConsole(
+      chat.admin(),
+      readLines(Deno.stdin.readable),
+      (line) => console.log(line),
+      Deno.stdout.isTerminal(),
+    ).catch((error) => console.error(`server: admin console: ${error}`));
+  }
   try {
-    return await Promise.race([server.finished.then(() => 0), forced.promise]);
+    return await Promise.race([
+      // Then wait for file transfers to close their files and remove
+      // unfinished uploads.
+      server.finished.then(async () => (await files?.close(), 0)),
+      forced.promise,
+    ]);
   } finally {
     for (const name of signals) Deno.removeSignalListener(name, stop);
     signal?.removeEventListener("abort", stop);
+    // Commits the writes still pending (not acknowledged yet) and releases
+    // the database lock.
+    chat.close();
   }
 }
 
@@ -225,6 +348,14 @@ function integer(flag: string, text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isInteger(value) || value < 0) {
     throw new Error(`invalid ${flag} "${text}": expected a whole number`);
+  }
+  return value;
+}
+
+function positive(flag: string, text: string | undefined): number | undefined {
+  const value = optionalInteger(flag, text);
+  if (value === 0) {
+    throw new Error(`invalid ${flag} "${text}": expected at least 1`);
   }
   return value;
 }

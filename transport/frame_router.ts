@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Frame } from "../codec/frame.ts";
+import { type Frame, FrameType } from "../codec/frame.ts";
 import { ErrorCode, ProtocolError } from "./protocol_errors.ts";
 import type { ServerConnection } from "./server_connection.ts";
 
@@ -87,6 +87,18 @@ export interface ServerProtocol {
    * @param conn The closed connection.
    */
   onClose?(conn: ServerConnection): void;
+  /**
+   * Sees every ClientType frame (type 3), for a login. Unlike a route, any
+   * number of protocols may have this hook: each is called in registration
+   * order (after the server has recorded the client type) and their replies
+   * are sent in that order, so a protocol answers only the ClientType
+   * payloads that are meant for it and returns nothing for the others.
+   *
+   * @param frame The ClientType frame.
+   * @param conn Its connection.
+   * @returns The replies, if any.
+   */
+  onClientType?: FrameHandler;
 }
 
 /**
@@ -114,10 +126,13 @@ export interface ServerProtocol {
 export class FrameRouter implements ServerHandler {
   #routes = new Map<number, { handler: FrameHandler; owner: string }>();
   #protocols: ServerProtocol[] = [];
+  #clientTypeHooks: FrameHandler[] = [];
 
-  /** Frame types with a route. */
+  /** Frame types with a route; ClientType too when a protocol has `onClientType`. */
   get frameTypes(): Set<number> {
-    return new Set(this.#routes.keys());
+    const types = new Set(this.#routes.keys());
+    if (this.#clientTypeHooks.length > 0) types.add(FrameType.ClientType);
+    return types;
   }
 
   /**
@@ -170,6 +185,9 @@ export class FrameRouter implements ServerHandler {
       this.route(Number(key), handler, protocol.name);
     }
     this.#protocols.push(protocol);
+    if (protocol.onClientType !== undefined) {
+      this.#clientTypeHooks.push(protocol.onClientType.bind(protocol));
+    }
     return this;
   }
 
@@ -196,6 +214,11 @@ export class FrameRouter implements ServerHandler {
     conn: ServerConnection,
   ): HandlerResult | Promise<HandlerResult> {
     const route = this.#routes.get(frame.type);
+    if (
+      frame.type === FrameType.ClientType && this.#clientTypeHooks.length > 0
+    ) {
+      return this.#clientType(frame, conn, route?.handler);
+    }
     if (route === undefined) {
       throw new ProtocolError(
         ErrorCode.FrameTypeUnknown,
@@ -204,6 +227,25 @@ export class FrameRouter implements ServerHandler {
       );
     }
     return route.handler(frame, conn);
+  }
+
+  /** Runs every `onClientType` hook, then the route if any; replies in that order. */
+  async #clientType(
+    frame: Frame,
+    conn: ServerConnection,
+    route: FrameHandler | undefined,
+  ): Promise<Frame[]> {
+    const replies: Frame[] = [];
+    const handlers = route === undefined
+      ? this.#clientTypeHooks
+      : [...this.#clientTypeHooks, route];
+    for (const handler of handlers) {
+      const result = await handler(frame, conn);
+      if (result === undefined || result === null) continue;
+      if (Array.isArray(result)) replies.push(...result);
+      else replies.push(result as Frame);
+    }
+    return replies;
   }
 
   /**

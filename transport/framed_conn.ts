@@ -459,7 +459,11 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     } catch (error) {
       return Promise.reject(error);
     }
+    // An empty send adds nothing: it is the "wait until written" barrier
+    // (the server's producer-wait uses it), so it must never be refused,
+    // not even when one frame larger than the limit fills the queue.
     if (
+      frames.length > 0 &&
       this.#queuedBytes > 0 &&
       this.#queuedBytes + bytes > this.#maxQueuedBytes
     ) {

@@ -9,17 +9,33 @@ export function script(name: string): string {
   return new URL(`cli/${name}`, root).pathname;
 }
 
+/**
+ * A fresh temp dir for the chat database of one spawned program (through
+ * FRAMEWIRE_CHAT_DB), so that no test writes framewire-chat.db into the
+ * working directory or fights another server for its lock.
+ */
+function chatDbDir(): string {
+  return Deno.makeTempDirSync({ prefix: "framewire_cli_" });
+}
+
 /** Runs a script to completion; returns its exit code and output. */
 export async function run(
   name: string,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script(name), ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const dbDir = chatDbDir();
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script(name), ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { FRAMEWIRE_CHAT_DB: `${dbDir}/chat.db` },
+    }).output();
+  } finally {
+    Deno.removeSync(dbDir, { recursive: true });
+  }
   const decoder = new TextDecoder();
   return {
     code: output.code,
@@ -41,11 +57,13 @@ export interface RunningServer extends AsyncDisposable {
  * "listening" line on stdout.
  */
 export async function startServer(args: string[]): Promise<RunningServer> {
+  const dbDir = chatDbDir();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script("server.ts"), ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    env: { FRAMEWIRE_CHAT_DB: `${dbDir}/chat.db` },
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -79,6 +97,7 @@ export async function startServer(args: string[]): Promise<RunningServer> {
         return { code: status.code, stderr: await stderr };
       } finally {
         clearTimeout(killer);
+        Deno.removeSync(dbDir, { recursive: true });
       }
     })();
   if (address === undefined) {

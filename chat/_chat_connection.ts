@@ -1,0 +1,207 @@
+// Copyright 2026 the framewire authors. MIT license.
+// The client half of the chat protocol shared by ChatClient and
+// ChatAdminClient: commands matched to answers by their `id` (the server
+// pushes messages on the same frame type, so reply order cannot be used),
+// pushes turned into events, and a clean end that fails what is pending.
+import { type Frame, FrameType } from "../codec/frame.ts";
+import type { FramedConn } from "../transport/framed_conn.ts";
+import { parseErrorFrame } from "../transport/protocol_errors.ts";
+import { Queue } from "../transport/_queue.ts";
+import type { ChatEvent } from "./chat_client.ts";
+import { ChatError } from "./errors.ts";
+import { type ChatAck, decodeJsonObject, encodeChatFrame } from "./messages.ts";
+
+/** A decoded JSON answer or push. */
+export type JsonObject = Record<string, unknown>;
+
+interface Pending {
+  resolve: (value: JsonObject) => void;
+  reject: (error: unknown) => void;
+}
+
+const decoder = new TextDecoder();
+
+export class ChatConnection {
+  #conn: FramedConn<Deno.Conn>;
+  #onPush: (value: JsonObject) => ChatEvent | undefined;
+  #pending = new Map<string, Pending>();
+  #events = new Queue<ChatEvent>();
+  #waiters = new Queue<(event: ChatEvent | undefined) => void>();
+  #nextId = 1;
+  #ended = false;
+  #reader: Promise<void>;
+
+  constructor(
+    conn: FramedConn<Deno.Conn>,
+    onPush: (value: JsonObject) => ChatEvent | undefined,
+  ) {
+    this.#conn = conn;
+    this.#onPush = onPush;
+    this.#reader = this.#read();
+  }
+
+  /** Whether the connection has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Events received and not taken by {@linkcode nextEvent} yet. */
+  get pendingEvents(): number {
+    return this.#events.length;
+  }
+
+  /** Resolves when the connection has ended and every command has settled. */
+  get finished(): Promise<void> {
+    return this.#reader;
+  }
+
+  /** A fresh command id, unique on this connection. */
+  nextId(): string {
+    return String(this.#nextId++);
+  }
+
+  /** Sends a ClientType login and waits for `welcome` (or its Error frame). */
+  login(body: JsonObject): Promise<JsonObject> {
+    const id = "login";
+    return this.#call(id, {
+      type: FrameType.ClientType,
+      payload: new TextEncoder().encode(JSON.stringify({ ...body, id })),
+    });
+  }
+
+  /** Sends a command and waits for the answer carrying its id. */
+  request(body: JsonObject, id: string = this.nextId()): Promise<JsonObject> {
+    return this.#call(id, encodeChatFrame({ ...body, id }));
+  }
+
+  /** Sends a frame that gets no answer. */
+  async post(body: JsonObject): Promise<void> {
+    await this.#conn.send(encodeChatFrame(body));
+  }
+
+  /** Adds an event to the queue, for the consumer of {@linkcode nextEvent}. */
+  emit(event: ChatEvent): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter(event);
+    else this.#events.push(event);
+  }
+
+  /** The next event, or `undefined` once the connection has ended. */
+  nextEvent(): Promise<ChatEvent | undefined> {
+    const event = this.#events.shift();
+    if (event !== undefined) return Promise.resolve(event);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Closes at once; pending commands fail with `CONNECTION_CLOSED`. */
+  async close(): Promise<void> {
+    this.#conn.close();
+    await this.#reader;
+  }
+
+  #call(id: string, frame: Frame): Promise<JsonObject> {
+    if (this.#ended) {
+      return Promise.reject(closedError(id));
+    }
+    if (this.#pending.has(id)) {
+      return Promise.reject(
+        new TypeError(`Cannot send command: id "${id}" is already waiting`),
+      );
+    }
+    return new Promise<JsonObject>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#conn.send(frame).catch((error) => {
+        if (this.#pending.get(id)?.reject === reject) {
+          this.#pending.delete(id);
+          // Reset, broken pipe, closed: one code for "the connection is
+          // gone", whatever the OS said.
+          reject(
+            error instanceof RangeError || error instanceof TypeError
+              ? error
+              : closedError(id, error),
+          );
+        }
+      });
+    });
+  }
+
+  async #read(): Promise<void> {
+    try {
+      for await (const frame of this.#conn) this.#dispatch(frame);
+    } catch {
+      // Reset or truncated: the end is handled below either way.
+    } finally {
+      this.#ended = true;
+      this.#conn.close();
+      for (const [id, pending] of this.#pending) {
+        pending.reject(closedError(id));
+      }
+      this.#pending.clear();
+      for (const waiter of this.#waiters.drain()) waiter(undefined);
+    }
+  }
+
+  #dispatch(frame: Frame): void {
+    if (frame.type === FrameType.Chat) {
+      let value: JsonObject;
+      try {
+        value = decodeJsonObject(frame.payload);
+      } catch {
+        return; // Not ours to understand; the server never sends it.
+      }
+      const id = value.id;
+      if (typeof id === "string") {
+        const pending = this.#pending.get(id);
+        if (pending !== undefined) {
+          this.#pending.delete(id);
+          pending.resolve(value);
+          return;
+        }
+      }
+      const event = this.#onPush(value);
+      if (event !== undefined) this.emit(event);
+      return;
+    }
+    if (frame.type === FrameType.Error) {
+      const { code, message } = parseErrorFrame(frame);
+      let id: string | undefined;
+      try {
+        const raw = JSON.parse(decoder.decode(frame.payload));
+        if (typeof raw?.id === "string") id = raw.id;
+      } catch {
+        // No id to read.
+      }
+      const error = new ChatError(code, message, id);
+      const pending = id === undefined ? undefined : this.#pending.get(id);
+      if (pending !== undefined) {
+        this.#pending.delete(id!);
+        pending.reject(error);
+      } else {
+        this.emit({ type: "error", error });
+      }
+    }
+    // Pongs and anything else: not for the chat client.
+  }
+}
+
+function closedError(id: string, cause?: unknown): ChatError {
+  const error = new ChatError(
+    "CONNECTION_CLOSED",
+    "Cannot get an answer: the connection closed",
+    id,
+  );
+  if (cause !== undefined) error.cause = cause;
+  return error;
+}
+
+/** Reads an `ack` answer. */
+export function toAck(answer: JsonObject): ChatAck {
+  return {
+    chat: String(answer.chat),
+    mid: Number(answer.mid),
+    seq: Number(answer.seq),
+    ts: Number(answer.ts),
+    duplicate: answer.duplicate === true,
+  };
+}

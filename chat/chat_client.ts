@@ -1,0 +1,499 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * A chat client for programs: log in, send, open chats, and read incoming
+ * messages as events, each exactly once and in order per chat.
+ *
+ * @module
+ */
+import { connect, type ConnectOptions } from "../transport/connect.ts";
+import { ChatConnection, type JsonObject, toAck } from "./_chat_connection.ts";
+import type { ChatError } from "./errors.ts";
+import type {
+  ChatAck,
+  ChatAddress,
+  ChatListEntry,
+  ChatMessage,
+  ChatWelcome,
+  MemberInfo,
+} from "./messages.ts";
+
+/** What a {@linkcode ChatClient} receives besides answers. */
+export type ChatEvent =
+  | {
+    /** A message of an open chat (never one seen before). */
+    readonly type: "message";
+    /** The message. */
+    readonly message: ChatMessage;
+  }
+  | {
+    /** A chat that is not open got a message. */
+    readonly type: "unread";
+    /** The chat. */
+    readonly chat: ChatAddress;
+    /** Its unread messages now. */
+    readonly count: number;
+  }
+  | {
+    /** An Error frame that answers no command (such as `SESSION_REPLACED`). */
+    readonly type: "error";
+    /** The error. */
+    readonly error: ChatError;
+  };
+
+/** Options for {@linkcode ChatClient.connect}, besides where to connect. */
+export interface ChatLoginOptions {
+  /** User name; see `NAME_PATTERN`. The first login registers it. */
+  user: string;
+  /** Password (at least 8 characters for a new account). */
+  password: string;
+  /**
+   * The last `seq` already shown per chat, from an earlier session of this
+   * program ({@linkcode ChatClient.prototype.seen}). Messages up to it are
+   * dropped if the server sends them again (it may, for messages delivered
+   * just before a crash whose `read` never reached it).
+   *
+   * @default {{}}
+   */
+  seen?: Readonly<Record<ChatAddress, number>>;
+  /**
+   * How long {@linkcode ChatClient.prototype.close} waits for the server to
+   * confirm the last `read`s, in milliseconds.
+   *
+   * @default {2000}
+   */
+  closeTimeoutMs?: number;
+}
+
+/** Options for {@linkcode ChatClient.connect}: where, and who. */
+export type ChatClientOptions = ConnectOptions & ChatLoginOptions;
+
+/** Options for {@linkcode ChatClient.prototype.send}. */
+export interface SendOptions {
+  /**
+   * The message's id, unique among all of this user's messages. Sending
+   * again with the same id after a lost ack stores nothing new: the ack
+   * says `duplicate: true` and carries the first message's `seq`.
+   *
+   * @default {crypto.randomUUID()}
+   */
+  id?: string;
+}
+
+/** Options for {@linkcode ChatClient.prototype.history}. */
+export interface HistoryOptions {
+  /**
+   * Most messages, 1 to 100.
+   *
+   * @default {20}
+   */
+  limit?: number;
+  /**
+   * Only messages with a smaller `seq` (to page backwards).
+   *
+   * @default {undefined} (up to the newest)
+   */
+  before?: number;
+}
+
+/** The answer to {@linkcode ChatClient.prototype.history}. */
+export interface HistoryPage {
+  /** The messages, oldest first. */
+  readonly messages: ChatMessage[];
+  /** Whether older messages were left out to keep the answer small. */
+  readonly truncated: boolean;
+}
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * A logged-in chat session.
+ *
+ * Delivery: the server pushes messages of open chats (and the stored ones
+ * when a chat is opened). The client drops any it has seen (same chat, `seq`
+ * not above the last one), hands the rest out by
+ * {@linkcode ChatClient.prototype.nextEvent}, and tells the server with
+ * `read` once a message has been handed out, so it is not delivered again.
+ *
+ * @example Two users, one message
+ * ```ts
+ * import { FrameRouter, serve } from "@framewire/framewire";
+ * import { ChatClient, ChatServer } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const chat = new ChatServer({ path: `${dir}/chat.db`, passwordIterations: 1000, logger: null });
+ * const server = serve({ port: 0, logger: null }, new FrameRouter().use(chat));
+ * try {
+ *   await using bob = await ChatClient.connect({ port: server.port!, user: "bob", password: "password1" });
+ *   await using alice = await ChatClient.connect({ port: server.port!, user: "alice", password: "password2" });
+ *   await bob.openChat("@alice");
+ *   await alice.send("@bob", "hello");
+ *   const event = await bob.nextEvent();
+ *   assert.equal(event?.type, "message");
+ *   if (event?.type === "message") assert.equal(event.message.from, "alice");
+ * } finally {
+ *   await server.shutdown();
+ *   chat.close();
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
+  /** The server's answer to the login. */
+  readonly welcome: ChatWelcome;
+  #conn: ChatConnection;
+  #delivery: DeliveryState;
+  #seen: Map<ChatAddress, number>;
+  #sentRead = new Map<ChatAddress, number>();
+  #confirmedRead = new Map<ChatAddress, number>();
+  #readTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeTimeoutMs: number;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Use {@linkcode ChatClient.connect}.
+   *
+   * @param conn The logged-in connection.
+   * @param welcome The login answer.
+   * @param delivery What the push handler has received (shared with it).
+   * @param closeTimeoutMs Wait for the last `read`s on close.
+   */
+  private constructor(
+    conn: ChatConnection,
+    welcome: ChatWelcome,
+    delivery: DeliveryState,
+    closeTimeoutMs: number,
+  ) {
+    this.#conn = conn;
+    this.welcome = welcome;
+    this.#delivery = delivery;
+    this.#seen = new Map(delivery.received);
+    this.#closeTimeoutMs = closeTimeoutMs;
+  }
+
+  /**
+   * Connects and logs in (registering the name on its first login).
+   *
+   * @param options Where to connect (as for `connect`), user and password.
+   * @returns The logged-in client.
+   * @throws {ChatError} `AUTH_FAILED` for a wrong password, `WEAK_PASSWORD`,
+   * `INVALID_NAME`; the connection is closed then.
+   * @throws {Deno.errors.ConnectionRefused} If no server listens.
+   */
+  static async connect(options: ChatClientOptions): Promise<ChatClient> {
+    const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (
+      typeof closeTimeoutMs !== "number" || !Number.isFinite(closeTimeoutMs) ||
+      closeTimeoutMs < 0
+    ) {
+      throw new RangeError(
+        `Cannot use closeTimeoutMs ${closeTimeoutMs}: expected a non-negative number`,
+      );
+    }
+    const delivery: DeliveryState = {
+      received: new Map(Object.entries(options.seen ?? {})),
+      duplicates: 0,
+    };
+    const framed = await connect(options);
+    const conn = new ChatConnection(
+      framed,
+      (value) => toEvent(value, delivery),
+    );
+    let answer: JsonObject;
+    try {
+      answer = await conn.login({
+        type: "chat",
+        user: options.user,
+        password: options.password,
+      });
+    } catch (error) {
+      await conn.close();
+      throw error;
+    }
+    return new ChatClient(
+      conn,
+      {
+        user: String(answer.user),
+        registered: answer.registered === true,
+        admin: answer.admin === true,
+        unread: (answer.unread ?? {}) as Record<string, number>,
+      },
+      delivery,
+      closeTimeoutMs,
+    );
+  }
+
+  /** The logged-in user. */
+  get user(): string {
+    return this.welcome.user;
+  }
+
+  /** Messages received again and dropped (at-least-once delivery at work). */
+  get duplicatesDropped(): number {
+    return this.#delivery.duplicates;
+  }
+
+  /** The last `seq` handed out per chat; save it to pass as `seen` next time. */
+  get seen(): Record<ChatAddress, number> {
+    return Object.fromEntries(this.#seen);
+  }
+
+  /** Whether the connection has ended. */
+  get closed(): boolean {
+    return this.#conn.ended;
+  }
+
+  /**
+   * Sends a message; resolves once the server has stored it.
+   *
+   * @param chat `"@user"` or `"#room"`.
+   * @param text The text.
+   * @param options The message id, for a retry.
+   * @returns The acknowledgement, with the message's `seq`.
+   * @throws {ChatError} `UNKNOWN_USER`, `UNKNOWN_ROOM`, `NOT_A_MEMBER`,
+   * `MESSAGE_TOO_LONG`, …, or `CONNECTION_CLOSED` (then it may or may not
+   * be stored: send again with the same `id`).
+   */
+  async send(
+    chat: ChatAddress,
+    text: string,
+    options: SendOptions = {},
+  ): Promise<ChatAck> {
+    const answer = await this.#conn.request(
+      { op: "send", chat, text },
+      options.id ?? crypto.randomUUID(),
+    );
+    return toAck(answer);
+  }
+
+  /**
+   * Opens a chat: the stored messages not delivered yet arrive as events,
+   * then new ones as they come. Other chats' messages arrive as `unread`
+   * events until they are opened.
+   *
+   * @param chat `"@user"` or `"#room"` (joined).
+   * @returns How many stored messages the server sent.
+   * @throws {ChatError} `UNKNOWN_USER`, `UNKNOWN_ROOM`, `NOT_A_MEMBER`.
+   */
+  async openChat(chat: ChatAddress): Promise<number> {
+    const answer = await this.#conn.request({ op: "open", chat });
+    return Number(answer.delivered);
+  }
+
+  /**
+   * Closes a chat: its new messages arrive as `unread` events again.
+   *
+   * @param chat The chat.
+   */
+  async closeChat(chat: ChatAddress): Promise<void> {
+    await this.#conn.request({ op: "close", chat });
+  }
+
+  /**
+   * Joins a room, creating it if it does not exist.
+   *
+   * @param room `"#name"`.
+   * @returns Whether it was created, and its members.
+   */
+  async join(
+    room: ChatAddress,
+  ): Promise<{ created: boolean; members: string[] }> {
+    const answer = await this.#conn.request({ op: "join", chat: room });
+    return {
+      created: answer.created === true,
+      members: answer.members as string[],
+    };
+  }
+
+  /**
+   * Leaves a room.
+   *
+   * @param room `"#name"`.
+   * @throws {ChatError} `UNKNOWN_ROOM`, `NOT_A_MEMBER`.
+   */
+  async leave(room: ChatAddress): Promise<void> {
+    await this.#conn.request({ op: "leave", chat: room });
+  }
+
+  /**
+   * A room's members and whether they are online.
+   *
+   * @param room `"#name"`.
+   * @returns The members, sorted by name.
+   */
+  async members(room: ChatAddress): Promise<MemberInfo[]> {
+    const answer = await this.#conn.request({ op: "members", chat: room });
+    return answer.members as MemberInfo[];
+  }
+
+  /**
+   * This user's chats with their unread counts.
+   *
+   * @returns One entry per chat.
+   */
+  async chats(): Promise<ChatListEntry[]> {
+    const answer = await this.#conn.request({ op: "chats" });
+    return answer.chats as ChatListEntry[];
+  }
+
+  /**
+   * The users logged in now.
+   *
+   * @returns Their names, sorted.
+   */
+  async who(): Promise<string[]> {
+    const answer = await this.#conn.request({ op: "who" });
+    return answer.users as string[];
+  }
+
+  /**
+   * The last messages of a chat (the user's own included). History does
+   * not count as delivery and is not deduplicated.
+   *
+   * @param chat The chat.
+   * @param options How many, and before which `seq`.
+   * @returns The messages, oldest first.
+   */
+  async history(
+    chat: ChatAddress,
+    options: HistoryOptions = {},
+  ): Promise<HistoryPage> {
+    const answer = await this.#conn.request({
+      op: "history",
+      chat,
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.before === undefined ? {} : { before: options.before }),
+    });
+    return {
+      messages: answer.messages as ChatMessage[],
+      truncated: answer.truncated === true,
+    };
+  }
+
+  /**
+   * The next event: a message of an open chat, an unread notice, or an
+   * unsolicited error. Handing out a message marks it read on the server
+   * (in the background).
+   *
+   * @returns The event, or `undefined` once the connection has ended.
+   */
+  async nextEvent(): Promise<ChatEvent | undefined> {
+    const event = await this.#conn.nextEvent();
+    if (event?.type === "message") {
+      const { chat, seq } = event.message;
+      if (seq > (this.#seen.get(chat) ?? 0)) this.#seen.set(chat, seq);
+      // Caught up: confirm now, before anything the program does next. In
+      // the middle of a burst: one `read` for the burst, a turn later.
+      if (this.#conn.pendingEvents === 0) this.#sendReads();
+      else this.#readTimer ??= setTimeout(() => this.#sendReads(), 0);
+    }
+    return event;
+  }
+
+  /**
+   * Iterates over events until the connection ends.
+   *
+   * @returns The iterator.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<ChatEvent> {
+    while (true) {
+      const event = await this.nextEvent();
+      if (event === undefined) return;
+      yield event;
+    }
+  }
+
+  /**
+   * Tells the server every message handed out so far was delivered, waits
+   * (up to `closeTimeoutMs`) for it to commit that, and closes. A clean
+   * close means no message is delivered twice across sessions.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Closes; see {@linkcode ChatClient.prototype.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    clearTimeout(this.#readTimer);
+    this.#readTimer = undefined;
+    if (!this.#conn.ended) {
+      const confirmations: Promise<unknown>[] = [];
+      for (const [chat, seq] of this.#seen) {
+        if ((this.#confirmedRead.get(chat) ?? 0) >= seq) continue;
+        confirmations.push(
+          this.#conn.request({ op: "read", chat, seq }).then(() =>
+            this.#confirmedRead.set(chat, seq)
+          ),
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(confirmations),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.#closeTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.#conn.close();
+  }
+
+  #sendReads(): void {
+    clearTimeout(this.#readTimer);
+    this.#readTimer = undefined;
+    if (this.#conn.ended || this.#closing !== undefined) return;
+    for (const [chat, seq] of this.#seen) {
+      if ((this.#sentRead.get(chat) ?? 0) >= seq) continue;
+      this.#sentRead.set(chat, seq);
+      this.#conn.post({ op: "read", chat, seq }).catch(() => {});
+    }
+  }
+}
+
+/** What the push handler has let through, per chat. */
+interface DeliveryState {
+  /** The last `seq` received per chat. */
+  received: Map<ChatAddress, number>;
+  /** Messages dropped because they were received before. */
+  duplicates: number;
+}
+
+/** Turns a push into an event, dropping messages already received. */
+function toEvent(
+  value: JsonObject,
+  delivery: DeliveryState,
+): ChatEvent | undefined {
+  if (value.op === "message") {
+    const message = value as unknown as ChatMessage;
+    const last = delivery.received.get(message.chat) ?? 0;
+    if (message.seq <= last) {
+      delivery.duplicates++;
+      return undefined;
+    }
+    delivery.received.set(message.chat, message.seq);
+    return {
+      type: "message",
+      message: {
+        chat: message.chat,
+        mid: message.mid,
+        seq: message.seq,
+        from: message.from,
+        text: message.text,
+        ts: message.ts,
+      },
+    };
+  }
+  if (value.op === "unread") {
+    return {
+      type: "unread",
+      chat: String(value.chat),
+      count: Number(value.count),
+    };
+  }
+  return undefined;
+}

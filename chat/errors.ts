@@ -1,0 +1,96 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * The chat protocol's error codes, and the error a chat client raises when
+ * the server refuses a command.
+ *
+ * @module
+ */
+
+/**
+ * Codes the chat server sends in Error frames (type 5). Every one of them
+ * leaves the connection open, except the third `AUTH_FAILED` on one
+ * connection and `SESSION_REPLACED`, which close it (see
+ * `docs/PROTOCOL.md`, section 15).
+ *
+ * @example
+ * ```ts
+ * import { ChatErrorCode } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(ChatErrorCode.UnknownUser, "UNKNOWN_USER");
+ * ```
+ */
+export const ChatErrorCode = {
+  /** The payload is not a JSON object. */
+  InvalidJson: "INVALID_JSON",
+  /** A required field is absent. */
+  MissingField: "MISSING_FIELD",
+  /** A field has the wrong type or an impossible value. */
+  InvalidField: "INVALID_FIELD",
+  /** The `op` is not one the server knows. */
+  UnknownOp: "UNKNOWN_OP",
+  /** A user or room name breaks the naming rule. */
+  InvalidName: "INVALID_NAME",
+  /** A chat command came before a successful login. */
+  NotLoggedIn: "NOT_LOGGED_IN",
+  /** A second login on a connection that is already logged in. */
+  AlreadyLoggedIn: "ALREADY_LOGGED_IN",
+  /** Wrong password, or wrong admin token. The third one closes the connection. */
+  AuthFailed: "AUTH_FAILED",
+  /** A new account's password is too short. */
+  WeakPassword: "WEAK_PASSWORD",
+  /** The same user logged in on another connection; this one is closed. */
+  SessionReplaced: "SESSION_REPLACED",
+  /** The recipient of a direct chat has never registered. */
+  UnknownUser: "UNKNOWN_USER",
+  /** No room has this name. */
+  UnknownRoom: "UNKNOWN_ROOM",
+  /** The command needs membership of the room. */
+  NotAMember: "NOT_A_MEMBER",
+  /** The text is longer than the server's `maxMessageBytes`. */
+  MessageTooLong: "MESSAGE_TOO_LONG",
+  /** An admin command from a connection that did not log in with the admin token. */
+  Forbidden: "FORBIDDEN",
+} as const;
+
+/** One of the {@linkcode ChatErrorCode} values, or a code from the transport. */
+export type ChatErrorCodeValue =
+  | typeof ChatErrorCode[keyof typeof ChatErrorCode]
+  | (string & Record<never, never>);
+
+/**
+ * The chat server refused a command (an Error frame answered it), or the
+ * connection ended before the answer came (`code` is then
+ * `"CONNECTION_CLOSED"`).
+ *
+ * @example
+ * ```ts
+ * import { ChatError } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ChatError("UNKNOWN_USER", 'Cannot send: no user "zed"');
+ * assert.equal(error.code, "UNKNOWN_USER");
+ * assert.equal(error.message, 'Cannot send: no user "zed"');
+ * assert.ok(error instanceof Error);
+ * ```
+ */
+export class ChatError extends Error {
+  /** Stable code, such as `"UNKNOWN_USER"`; see {@linkcode ChatErrorCode}. */
+  readonly code: ChatErrorCodeValue;
+  /** The id of the command it answers, when there was one. */
+  readonly id: string | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param code Stable code.
+   * @param message What failed, for people.
+   * @param id The id of the command it answers.
+   */
+  constructor(code: ChatErrorCodeValue, message: string, id?: string) {
+    super(message);
+    this.name = "ChatError";
+    this.code = code;
+    this.id = id;
+  }
+}

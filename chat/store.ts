@@ -1,0 +1,783 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * The chat database: accounts, chats, memberships with delivery cursors,
+ * and every message, in one SQLite file (`node:sqlite`, built into Deno).
+ *
+ * **Durability.** The database runs in WAL mode. With the default
+ * `synchronous: "FULL"` every commit waits for `fsync` of the log, so a
+ * message survives a crash of the process *and* of the machine once its
+ * commit has returned. `"NORMAL"` skips that `fsync`: a commit is then in the
+ * OS page cache when it returns, which survives `kill -9` of the server but
+ * not a power cut. The server acknowledges a message only after its commit.
+ *
+ * **Group commit.** {@linkcode ChatStore.prototype.append} does not commit
+ * at once: appends and cursor moves made in the same turn of the event loop
+ * (from any number of connections) are written in one transaction, so one
+ * `fsync` covers them all. Under load the batches grow by themselves.
+ *
+ * The store takes an exclusive lock on the file (`locking_mode=EXCLUSIVE`):
+ * a second server on the same database fails at start instead of corrupting
+ * the caches the first one keeps. The OS releases the lock when the process
+ * dies, even on `kill -9`.
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { PasswordHash } from "./passwords.ts";
+
+/** Options for {@linkcode ChatStore}. */
+export interface ChatStoreOptions {
+  /**
+   * SQLite `synchronous` level in WAL mode: `"FULL"` survives power loss,
+   * `"NORMAL"` survives a crash of the process only (see the module doc).
+   *
+   * @default {"FULL"}
+   */
+  synchronous?: "FULL" | "NORMAL";
+  /**
+   * Most appends and cursor moves written in one transaction; a batch that
+   * reaches it is committed at once instead of at the end of the turn.
+   *
+   * @default {1024}
+   */
+  maxBatch?: number;
+}
+
+/** A chat row. */
+export interface ChatRecord {
+  /** Database id. */
+  readonly id: number;
+  /** `"direct"` for two users, `"room"` for a group. */
+  readonly kind: "direct" | "room";
+  /** The room name, or the two user names sorted and joined by a comma. */
+  readonly name: string;
+}
+
+/** A message to store. */
+export interface NewMessage {
+  /** The chat it belongs to. */
+  readonly chatId: number;
+  /** Sender's user name. */
+  readonly sender: string;
+  /** The sender's id for it; a second append with the same sender and id is not stored again. */
+  readonly clientId: string;
+  /** The text. */
+  readonly text: string;
+}
+
+/** A message as stored. */
+export interface StoredMessage {
+  /** Server-wide unique id. */
+  readonly mid: number;
+  /** The chat it belongs to. */
+  readonly chatId: number;
+  /** Position in the chat, from 1, without gaps. */
+  readonly seq: number;
+  /** Sender's user name. */
+  readonly sender: string;
+  /** The sender's id for it. */
+  readonly clientId: string;
+  /** The text. */
+  readonly text: string;
+  /** When it was stored, in milliseconds since the Unix epoch. */
+  readonly sentAtMs: number;
+  /** Whether an earlier append already stored it (this is that message). */
+  readonly duplicate: boolean;
+}
+
+/** A chat of one user, with what that user has not read yet. */
+export interface UserChatSummary {
+  /** The chat. */
+  readonly chat: ChatRecord;
+  /** Its last `seq` (0 when empty). */
+  readonly lastSeq: number;
+  /** When its last message was stored, or `undefined` when empty. */
+  readonly lastAtMs: number | undefined;
+  /** Messages after the user's cursor, not sent by the user. */
+  readonly unread: number;
+}
+
+/** A chat as the admin lists it. */
+export interface ChatSummary {
+  /** The chat. */
+  readonly chat: ChatRecord;
+  /** Number of messages. */
+  readonly messages: number;
+  /** When its last message was stored, or `undefined` when empty. */
+  readonly lastAtMs: number | undefined;
+}
+
+interface PendingAppend {
+  message: NewMessage;
+  resolve: (stored: StoredMessage) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingCursor {
+  chatId: number;
+  user: string;
+  seq: number;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
+interface MessageRow {
+  id: number;
+  chat_id: number;
+  seq: number;
+  sender: string;
+  client_id: string;
+  text: string;
+  sent_at: number;
+}
+
+const DEFAULT_MAX_BATCH = 1024;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY,
+  salt BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  iterations INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS chats (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('direct', 'room')),
+  name TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE (kind, name)
+) STRICT;
+CREATE TABLE IF NOT EXISTS members (
+  chat_id INTEGER NOT NULL REFERENCES chats (id),
+  user TEXT NOT NULL,
+  cursor INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (chat_id, user)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_by_user ON members (user);
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY,
+  chat_id INTEGER NOT NULL REFERENCES chats (id),
+  seq INTEGER NOT NULL,
+  sender TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  UNIQUE (chat_id, seq),
+  UNIQUE (sender, client_id)
+) STRICT;
+PRAGMA user_version = 1;
+`;
+
+/**
+ * The chat database. Synchronous reads (SQLite answers from its page cache
+ * in microseconds); writes of messages and cursors are group-committed.
+ *
+ * @example Store a message and read it back after reopening
+ * ```ts
+ * import { ChatStore } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const path = `${dir}/chat.db`;
+ *   {
+ *     using store = new ChatStore(path);
+ *     const room = store.createRoom("general");
+ *     const stored = await store.append({
+ *       chatId: room.id, sender: "alice", clientId: "m1", text: "hello",
+ *     });
+ *     assert.equal(stored.seq, 1);
+ *   }
+ *   using store = new ChatStore(path);
+ *   const room = store.room("general")!;
+ *   assert.deepEqual(store.lastMessages(room.id, 10).map((m) => m.text), ["hello"]);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export class ChatStore implements Disposable {
+  /** The database file. */
+  readonly path: string;
+  #db: DatabaseSync;
+  #maxBatch: number;
+  #chats = new Map<string, ChatRecord>();
+  #chatsById = new Map<number, ChatRecord>();
+  #members = new Map<number, Set<string>>();
+  // The last seq of each chat seen so far. This store is the database's
+  // only writer (exclusive lock), so the cache stays exact and numbering a
+  // message costs no query.
+  #lastSeqs = new Map<number, number>();
+  #appends: PendingAppend[] = [];
+  #cursors = new Map<string, PendingCursor>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #statements: Record<string, StatementSync>;
+
+  /**
+   * Opens (and creates if needed) the database.
+   *
+   * @param path The SQLite file; its directory must exist.
+   * @param options Durability and batching.
+   * @throws {TypeError} If an option is invalid.
+   * @throws {Error} If the file cannot be opened, or another process holds it.
+   */
+  constructor(path: string, options: ChatStoreOptions = {}) {
+    const synchronous = options.synchronous ?? "FULL";
+    if (synchronous !== "FULL" && synchronous !== "NORMAL") {
+      throw new TypeError(
+        `Cannot use synchronous "${
+          String(synchronous)
+        }": expected "FULL" or "NORMAL"`,
+      );
+    }
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+      throw new RangeError(
+        `Cannot use maxBatch ${maxBatch}: expected an integer of at least 1`,
+      );
+    }
+    this.path = path;
+    this.#maxBatch = maxBatch;
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path);
+    } catch (error) {
+      throw new Error(
+        `Cannot open chat database "${path}": ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    try {
+      // A short busy timeout: the only other user of the file would be a
+      // second server, and that must fail rather than wait.
+      db.exec(`PRAGMA busy_timeout = 200;
+        PRAGMA locking_mode = EXCLUSIVE;
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = ${synchronous};
+        PRAGMA foreign_keys = ON;`);
+      db.exec(SCHEMA);
+    } catch (error) {
+      db.close();
+      throw new Error(
+        `Cannot open chat database "${path}": ${
+          (error as Error).message
+        } (is another server using it?)`,
+        { cause: error },
+      );
+    }
+    this.#db = db;
+    const sql = {
+      user: "SELECT salt, hash, iterations FROM users WHERE name = ?",
+      createUser:
+        "INSERT INTO users (name, salt, hash, iterations, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+      userCount: "SELECT COUNT(*) AS n FROM users",
+      chat: "SELECT id, kind, name FROM chats WHERE kind = ? AND name = ?",
+      chatById: "SELECT id, kind, name FROM chats WHERE id = ?",
+      createChat:
+        "INSERT INTO chats (kind, name, created_at) VALUES (?, ?, ?) ON CONFLICT (kind, name) DO NOTHING",
+      lastSeq: "SELECT last_seq FROM chats WHERE id = ?",
+      setLastSeq: "UPDATE chats SET last_seq = ? WHERE id = ?",
+      members: "SELECT user FROM members WHERE chat_id = ?",
+      addMember:
+        "INSERT INTO members (chat_id, user, cursor) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      removeMember: "DELETE FROM members WHERE chat_id = ? AND user = ?",
+      cursor: "SELECT cursor FROM members WHERE chat_id = ? AND user = ?",
+      setCursor:
+        "UPDATE members SET cursor = MAX(cursor, MIN(?, (SELECT last_seq FROM chats WHERE id = ?))) WHERE chat_id = ? AND user = ?",
+      byClientId:
+        "SELECT id, chat_id, seq, sender, client_id, text, sent_at FROM messages WHERE sender = ? AND client_id = ?",
+      // A (sender, client_id) already stored inserts nothing: a retry.
+      insertMessage:
+        "INSERT INTO messages (chat_id, seq, sender, client_id, text, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sender, client_id) DO NOTHING",
+      after:
+        "SELECT id, chat_id, seq, sender, client_id, text, sent_at FROM messages WHERE chat_id = ? AND seq > ? AND sender <> ? ORDER BY seq LIMIT ?",
+      last:
+        "SELECT id, chat_id, seq, sender, client_id, text, sent_at FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+      userChats: `SELECT c.id, c.kind, c.name, c.last_seq,
+          (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
+          (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id AND m.seq > mb.cursor AND m.sender <> mb.user) AS unread
+        FROM members mb JOIN chats c ON c.id = mb.chat_id
+        WHERE mb.user = ? ORDER BY c.id`,
+      allChats: `SELECT c.id, c.kind, c.name, c.last_seq,
+          (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at
+        FROM chats c ORDER BY last_at DESC, c.id LIMIT ?`,
+    };
+    this.#statements = {};
+    for (const [name, text] of Object.entries(sql)) {
+      this.#statements[name] = db.prepare(text);
+    }
+  }
+
+  /** Number of registered users. */
+  get userCount(): number {
+    return (this.#statements.userCount.get() as { n: number }).n;
+  }
+
+  /** Appends and cursor moves waiting for the next commit. */
+  get pendingWrites(): number {
+    return this.#appends.length + this.#cursors.size;
+  }
+
+  /**
+   * The stored password hash of a user.
+   *
+   * @param name The user name.
+   * @returns The hash, or `undefined` if the name is not registered.
+   */
+  user(name: string): PasswordHash | undefined {
+    const row = this.#statements.user.get(name) as
+      | { salt: Uint8Array; hash: Uint8Array; iterations: number }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : { salt: row.salt, hash: row.hash, iterations: row.iterations };
+  }
+
+  /**
+   * Registers a user (committed before it returns).
+   *
+   * @param name The user name.
+   * @param hash The password hash.
+   * @returns `false` if the name was already taken (nothing changed).
+   */
+  createUser(name: string, hash: PasswordHash): boolean {
+    const result = this.#statements.createUser.run(
+      name,
+      hash.salt,
+      hash.hash,
+      hash.iterations,
+      Date.now(),
+    );
+    return Number(result.changes) === 1;
+  }
+
+  /**
+   * The room of that name.
+   *
+   * @param name The room name.
+   * @returns The room, or `undefined` if there is none.
+   */
+  room(name: string): ChatRecord | undefined {
+    return this.#chat("room", name);
+  }
+
+  /**
+   * Creates a room if it does not exist (committed before it returns).
+   *
+   * @param name The room name.
+   * @returns The room.
+   */
+  createRoom(name: string): ChatRecord {
+    return this.#createChat("room", name);
+  }
+
+  /**
+   * The direct chat of two users, created (with both as members) on first
+   * use.
+   *
+   * @param a One user.
+   * @param b The other user.
+   * @returns The chat.
+   */
+  directChat(a: string, b: string): ChatRecord {
+    const name = directName(a, b);
+    const existing = this.#chat("direct", name);
+    if (existing !== undefined) return existing;
+    const chat = this.#createChat("direct", name);
+    this.addMember(chat.id, a);
+    this.addMember(chat.id, b);
+    return chat;
+  }
+
+  /**
+   * The direct chat of two users, if it exists.
+   *
+   * @param a One user.
+   * @param b The other user.
+   * @returns The chat, or `undefined`.
+   */
+  findDirectChat(a: string, b: string): ChatRecord | undefined {
+    return this.#chat("direct", directName(a, b));
+  }
+
+  /**
+   * A chat by id.
+   *
+   * @param id The chat id.
+   * @returns The chat, or `undefined`.
+   */
+  chatById(id: number): ChatRecord | undefined {
+    const cached = this.#chatsById.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.#statements.chatById.get(id) as
+      | { id: number; kind: "direct" | "room"; name: string }
+      | undefined;
+    return row === undefined ? undefined : this.#remember(row);
+  }
+
+  /**
+   * The last `seq` of a chat.
+   *
+   * @param chatId The chat.
+   * @returns Its last committed `seq`, 0 when empty.
+   */
+  lastSeq(chatId: number): number {
+    const cached = this.#lastSeqs.get(chatId);
+    if (cached !== undefined) return cached;
+    const row = this.#statements.lastSeq.get(chatId) as
+      | { last_seq: number }
+      | undefined;
+    const seq = row?.last_seq ?? 0;
+    if (row !== undefined) this.#lastSeqs.set(chatId, seq);
+    return seq;
+  }
+
+  /**
+   * The members of a chat (cached; do not modify).
+   *
+   * @param chatId The chat.
+   * @returns Their user names.
+   */
+  members(chatId: number): ReadonlySet<string> {
+    let members = this.#members.get(chatId);
+    if (members === undefined) {
+      members = new Set();
+      for (const row of this.#statements.members.all(chatId)) {
+        members.add((row as { user: string }).user);
+      }
+      this.#members.set(chatId, members);
+    }
+    return members;
+  }
+
+  /**
+   * Adds a member whose cursor starts at the chat's current end, so that
+   * earlier messages do not count as unread (committed before it returns).
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `false` if the user was already a member.
+   */
+  addMember(chatId: number, user: string): boolean {
+    const cursor = this.lastSeq(chatId);
+    const result = this.#statements.addMember.run(chatId, user, cursor);
+    const added = Number(result.changes) === 1;
+    if (added) (this.members(chatId) as Set<string>).add(user);
+    return added;
+  }
+
+  /**
+   * Removes a member (committed before it returns).
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `false` if the user was not a member.
+   */
+  removeMember(chatId: number, user: string): boolean {
+    const result = this.#statements.removeMember.run(chatId, user);
+    (this.members(chatId) as Set<string>).delete(user);
+    return Number(result.changes) === 1;
+  }
+
+  /**
+   * A member's delivery cursor: the highest `seq` delivered to that user,
+   * including moves not committed yet.
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns The cursor, or `undefined` if the user is not a member.
+   */
+  cursor(chatId: number, user: string): number | undefined {
+    const row = this.#statements.cursor.get(chatId, user) as
+      | { cursor: number }
+      | undefined;
+    if (row === undefined) return undefined;
+    const pending = this.#cursors.get(`${chatId}\u0000${user}`);
+    return pending === undefined
+      ? row.cursor
+      : Math.max(row.cursor, pending.seq);
+  }
+
+  /**
+   * Moves a delivery cursor forward (never back, never past the chat's
+   * last message), in the next group commit.
+   *
+   * @param chatId The chat.
+   * @param user The member.
+   * @param seq The highest `seq` delivered.
+   * @returns Resolves once committed.
+   */
+  moveCursor(chatId: number, user: string, seq: number): Promise<void> {
+    this.#checkOpen();
+    const key = `${chatId}\u0000${user}`;
+    let pending = this.#cursors.get(key);
+    if (pending === undefined) {
+      pending = { chatId, user, seq, waiters: [] };
+      this.#cursors.set(key, pending);
+    } else {
+      pending.seq = Math.max(pending.seq, seq);
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    pending.waiters.push({ resolve, reject });
+    this.#schedule();
+    return promise;
+  }
+
+  /**
+   * Stores a message in the next group commit. Its `seq` is the chat's
+   * next; a message whose sender and `clientId` are already stored is not
+   * stored again and resolves to the earlier one with `duplicate: true`.
+   * Promises resolve in append order, after the commit.
+   *
+   * @param message The message.
+   * @returns The stored message.
+   */
+  append(message: NewMessage): Promise<StoredMessage> {
+    this.#checkOpen();
+    const { promise, resolve, reject } = Promise.withResolvers<StoredMessage>();
+    this.#appends.push({ message, resolve, reject });
+    if (this.#appends.length >= this.#maxBatch) this.flush();
+    else this.#schedule();
+    return promise;
+  }
+
+  /**
+   * Commits what is pending now, instead of at the end of the turn.
+   */
+  flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const appends = this.#appends;
+    const cursors = this.#cursors;
+    if (appends.length === 0 && cursors.size === 0) return;
+    this.#appends = [];
+    this.#cursors = new Map();
+    const stored: StoredMessage[] = [];
+    const s = this.#statements;
+    // Chats numbered in this batch, with their last seq before it, to undo
+    // the cache if the transaction fails.
+    const before = new Map<number, number>();
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        const now = Date.now();
+        for (const { message } of appends) {
+          const last = this.lastSeq(message.chatId);
+          const seq = last + 1;
+          const result = s.insertMessage.run(
+            message.chatId,
+            seq,
+            message.sender,
+            message.clientId,
+            message.text,
+            now,
+          );
+          if (Number(result.changes) === 0) {
+            const earlier = s.byClientId.get(
+              message.sender,
+              message.clientId,
+            ) as unknown as MessageRow;
+            stored.push(toStored(earlier, true));
+            continue;
+          }
+          if (!before.has(message.chatId)) before.set(message.chatId, last);
+          this.#lastSeqs.set(message.chatId, seq);
+          stored.push({
+            mid: Number(result.lastInsertRowid),
+            chatId: message.chatId,
+            seq,
+            sender: message.sender,
+            clientId: message.clientId,
+            text: message.text,
+            sentAtMs: now,
+            duplicate: false,
+          });
+        }
+        for (const chatId of before.keys()) {
+          s.setLastSeq.run(this.#lastSeqs.get(chatId)!, chatId);
+        }
+        for (const cursor of cursors.values()) {
+          s.setCursor.run(
+            cursor.seq,
+            cursor.chatId,
+            cursor.chatId,
+            cursor.user,
+          );
+        }
+        this.#db.exec("COMMIT");
+      } catch (error) {
+        this.#db.exec("ROLLBACK");
+        throw error;
+      }
+    } catch (error) {
+      for (const [chatId, seq] of before) this.#lastSeqs.set(chatId, seq);
+      for (const append of appends) append.reject(error);
+      for (const cursor of cursors.values()) {
+        for (const waiter of cursor.waiters) waiter.reject(error);
+      }
+      return;
+    }
+    for (let i = 0; i < appends.length; i++) appends[i].resolve(stored[i]);
+    for (const cursor of cursors.values()) {
+      for (const waiter of cursor.waiters) waiter.resolve();
+    }
+  }
+
+  /**
+   * Committed messages of a chat after `afterSeq`, oldest first, leaving out
+   * those of one sender (the reader's own).
+   *
+   * @param chatId The chat.
+   * @param afterSeq Only messages with a larger `seq`.
+   * @param exceptSender Leave out this sender's messages.
+   * @param limit Most messages.
+   * @returns The messages.
+   */
+  messagesAfter(
+    chatId: number,
+    afterSeq: number,
+    exceptSender: string,
+    limit: number,
+  ): StoredMessage[] {
+    return this.#statements.after.all(chatId, afterSeq, exceptSender, limit)
+      .map((row) => toStored(row as unknown as MessageRow, false));
+  }
+
+  /**
+   * The last messages of a chat, oldest first.
+   *
+   * @param chatId The chat.
+   * @param limit Most messages.
+   * @param beforeSeq Only messages with a smaller `seq`.
+   * @returns The messages.
+   */
+  lastMessages(
+    chatId: number,
+    limit: number,
+    beforeSeq = Number.MAX_SAFE_INTEGER,
+  ): StoredMessage[] {
+    return this.#statements.last.all(chatId, beforeSeq, limit)
+      .map((row) => toStored(row as unknown as MessageRow, false)).reverse();
+  }
+
+  /**
+   * The chats a user is a member of, with unread counts (messages after the
+   * cursor that others sent).
+   *
+   * @param user The user.
+   * @returns One summary per chat, oldest chat first.
+   */
+  userChats(user: string): UserChatSummary[] {
+    return this.#statements.userChats.all(user).map((value) => {
+      const row = value as {
+        id: number;
+        kind: "direct" | "room";
+        name: string;
+        last_seq: number;
+        last_at: number | null;
+        unread: number;
+      };
+      return {
+        chat: this.#remember(row),
+        lastSeq: row.last_seq,
+        lastAtMs: row.last_at ?? undefined,
+        unread: row.unread,
+      };
+    });
+  }
+
+  /**
+   * Every chat, most recently active first.
+   *
+   * @param limit Most chats listed.
+   * @returns The chats.
+   */
+  allChats(limit = 1000): ChatSummary[] {
+    return this.#statements.allChats.all(limit).map((value) => {
+      const row = value as {
+        id: number;
+        kind: "direct" | "room";
+        name: string;
+        last_seq: number;
+        last_at: number | null;
+      };
+      return {
+        chat: this.#remember(row),
+        messages: row.last_seq,
+        lastAtMs: row.last_at ?? undefined,
+      };
+    });
+  }
+
+  /** Commits what is pending and closes the database. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  /** Closes; see {@linkcode ChatStore.prototype.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #schedule(): void {
+    // A macrotask, not a microtask: reads from every connection that the
+    // event loop completes in this turn land in the same transaction.
+    this.#flushTimer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) {
+      throw new Error(`Cannot write to chat database "${this.path}": closed`);
+    }
+  }
+
+  #chat(kind: "direct" | "room", name: string): ChatRecord | undefined {
+    const cached = this.#chats.get(`${kind}:${name}`);
+    if (cached !== undefined) return cached;
+    const row = this.#statements.chat.get(kind, name) as
+      | { id: number; kind: "direct" | "room"; name: string }
+      | undefined;
+    return row === undefined ? undefined : this.#remember(row);
+  }
+
+  #createChat(kind: "direct" | "room", name: string): ChatRecord {
+    this.#statements.createChat.run(kind, name, Date.now());
+    return this.#chat(kind, name)!;
+  }
+
+  #remember(
+    row: { id: number; kind: "direct" | "room"; name: string },
+  ): ChatRecord {
+    const key = `${row.kind}:${row.name}`;
+    let chat = this.#chats.get(key);
+    if (chat === undefined) {
+      chat = { id: row.id, kind: row.kind, name: row.name };
+      this.#chats.set(key, chat);
+      this.#chatsById.set(chat.id, chat);
+    }
+    return chat;
+  }
+}
+
+function toStored(row: MessageRow, duplicate: boolean): StoredMessage {
+  return {
+    mid: row.id,
+    chatId: row.chat_id,
+    seq: row.seq,
+    sender: row.sender,
+    clientId: row.client_id,
+    text: row.text,
+    sentAtMs: row.sent_at,
+    duplicate,
+  };
+}
+
+/** A direct chat's name: the two users, sorted, joined by a comma. */
+function directName(a: string, b: string): string {
+  return a < b ? `${a},${b}` : `${b},${a}`;
+}

@@ -1,0 +1,140 @@
+// Copyright 2026 the framewire authors. MIT license.
+// Pieces shared by the chat programs (the `chat` subcommand of client.ts,
+// admin.ts, and the --admin console of server.ts): reading lines without
+// blocking the display, a password prompt that does not echo, and the output
+// format: human lines on a terminal, `key=value` lines otherwise (text
+// values JSON-quoted, so a line is always one record).
+import type { ConnectOptions } from "../mod.ts";
+import type { ChatMessage } from "../chat/mod.ts";
+
+/** Prints one line to stdout. */
+export type Print = (line: string) => void;
+
+/**
+ * The lines of a byte stream (stdin), decoded as UTF-8, without their line
+ * endings; the last line may lack one.
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) !== -1) {
+      yield buffered.slice(0, newline).replace(/\r$/, "");
+      buffered = buffered.slice(newline + 1);
+    }
+  }
+  if (buffered !== "") yield buffered;
+}
+
+/**
+ * Asks for a secret on the terminal without echoing it (raw mode, so the
+ * characters never appear). Ctrl-C or Ctrl-D gives `undefined`.
+ */
+export async function readSecret(prompt: string): Promise<string | undefined> {
+  const encoder = new TextEncoder();
+  await Deno.stdout.write(encoder.encode(prompt));
+  Deno.stdin.setRaw(true);
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(1);
+  try {
+    while (true) {
+      const count = await Deno.stdin.read(buffer);
+      if (count === null) return undefined;
+      const byte = buffer[0];
+      if (byte === 3 || byte === 4) return undefined; // Ctrl-C, Ctrl-D
+      if (byte === 13 || byte === 10) break;
+      if (byte === 127 || byte === 8) bytes.pop();
+      else bytes.push(byte);
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    await Deno.stdout.write(encoder.encode("\n"));
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+// Fields that hold free text: always JSON-quoted, so a line stays one record.
+const QUOTED = new Set(["text", "message"]);
+
+/**
+ * One machine-readable line: `event key=value ...`. `text` and `message`
+ * are always JSON-quoted; other values are names, addresses and numbers,
+ * which hold no spaces (a value that does is quoted too).
+ */
+export function record(
+  event: string,
+  fields: Record<string, string | number | boolean | null | undefined>,
+): string {
+  let line = event;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    const quote = typeof value === "string" &&
+      (QUOTED.has(key) || /[\s"=\\]|^$/.test(value));
+    line += ` ${key}=${quote ? JSON.stringify(value) : String(value)}`;
+  }
+  return line;
+}
+
+/** A message as a line: `message chat=… seq=… from=… text="…"` or `[chat] from: text`. */
+export function formatMessage(
+  message: ChatMessage,
+  human: boolean,
+  event = "message",
+): string {
+  if (human) {
+    const time = new Date(message.ts).toTimeString().slice(0, 5);
+    return `${time} [${message.chat}] ${message.from}: ${message.text}`;
+  }
+  return record(event, {
+    chat: message.chat,
+    seq: message.seq,
+    from: message.from,
+    text: message.text,
+  });
+}
+
+/** An error as a line. */
+export function formatError(
+  code: string,
+  message: string,
+  human: boolean,
+): string {
+  return human ? `! ${message} (${code})` : record("error", { code, message });
+}
+
+/**
+ * Where to connect, from `HOST:PORT` or `--unix PATH` (with `--tls` /
+ * `--ca`), as `cli/client.ts` reads them.
+ */
+export function targetOptions(
+  target: string | undefined,
+  values: { unix?: string; tls?: boolean; ca?: string; retry?: boolean },
+): ConnectOptions {
+  const retry = values.retry ? { attempts: 40, maxDelayMs: 500 } : undefined;
+  if (values.unix !== undefined) {
+    if (target !== undefined) {
+      throw new Error("give HOST:PORT or --unix PATH, not both");
+    }
+    return { path: values.unix, retry };
+  }
+  if (target === undefined) throw new Error("missing HOST:PORT (see --help)");
+  const colon = target.lastIndexOf(":");
+  const host = colon > 0 ? target.slice(0, colon) : "";
+  const port = Number(colon > 0 ? target.slice(colon + 1) : "");
+  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`invalid address "${target}": expected HOST:PORT`);
+  }
+  const hostname = host.startsWith("[") && host.endsWith("]")
+    ? host.slice(1, -1)
+    : host;
+  if (values.tls || values.ca !== undefined) {
+    const caCerts = values.ca === undefined
+      ? undefined
+      : [Deno.readTextFileSync(values.ca)];
+    return { hostname, port, tls: { caCerts }, retry };
+  }
+  return { hostname, port, retry };
+}

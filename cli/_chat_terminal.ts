@@ -1,0 +1,459 @@
+// Copyright 2026 the framewire authors. MIT license.
+// The `chat` subcommand of cli/client.ts: a terminal chat client. Two loops
+// run side by side on the event loop, one reading the keyboard (stdin) and
+// one printing what the server pushes, so neither ever waits for the other;
+// commands are sent without waiting for their answers, which are printed
+// when they come.
+import type { ConnectOptions } from "../mod.ts";
+import {
+  type ChatAddress,
+  ChatClient,
+  ChatError,
+  type ChatEvent,
+} from "../chat/mod.ts";
+import {
+  formatError,
+  formatMessage,
+  type Print,
+  readLines,
+  readSecret,
+  record,
+} from "./_chat_cli.ts";
+
+/** What the `chat` subcommand needs, parsed by cli/client.ts. */
+export interface ChatTerminalSettings {
+  connect: ConnectOptions;
+  user: string | undefined;
+  password: string | undefined;
+  /** A chat to open right after login. */
+  open: string | undefined;
+}
+
+export const CHAT_HELP =
+  `Chat commands (a line without "/" is sent to the open chat):
+  /open NAME        open the chat with user NAME, or room #NAME (its unread
+                    messages are shown, then new ones as they come)
+  /join ROOM        join (or create) a room and open it
+  /leave [ROOM]     leave a room (default: the open one)
+  /members [ROOM]   list a room's members
+  /list             your chats and their unread counts
+  /who              users online now
+  /history [N]      the last N messages of the open chat (default 20)
+  /close            close the open chat (new messages only counted)
+  /help             this list
+  /quit             leave (also Ctrl-D / end of input)`;
+
+/**
+ * Runs the terminal client until /quit, end of input, or the server closing
+ * the connection. Returns the exit code.
+ */
+export async function chatTerminal(
+  settings: ChatTerminalSettings,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const human = Deno.stdout.isTerminal();
+  const print: Print = (line) => console.log(line);
+  const user = settings.user;
+  if (user === undefined) {
+    console.error("client: chat needs --user NAME (see --help)");
+    return 1;
+  }
+  let password = settings.password ?? Deno.env.get("FRAMEWIRE_PASSWORD");
+  if (password === undefined) {
+    if (!Deno.stdin.isTerminal()) {
+      console.error(
+        "client: chat needs --password or FRAMEWIRE_PASSWORD when stdin is not a terminal",
+      );
+      return 1;
+    }
+    password = await readSecret(`Password for ${user}: `);
+    if (password === undefined) return 1;
+  }
+  let client: ChatClient;
+  try {
+    client = await ChatClient.connect({ ...settings.connect, user, password });
+  } catch (error) {
+    const code = error instanceof ChatError ? ` (${error.code})` : "";
+    console.error(
+      `client: cannot log in as "${user}": ${(error as Error).message}${code}`,
+    );
+    return 1;
+  }
+  const session = new TerminalSession(client, print, human);
+  session.welcome();
+  if (settings.open !== undefined) session.handle(`/open ${settings.open}`);
+  const onAbort = () => session.quit();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const interactive = Deno.stdin.isTerminal();
+  if (interactive) Deno.addSignalListener("SIGINT", onAbort);
+  try {
+    return await session.run(readLines(Deno.stdin.readable));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    if (interactive) Deno.removeSignalListener("SIGINT", onAbort);
+  }
+}
+
+/** One logged-in terminal session: the current chat and the two loops. */
+class TerminalSession {
+  #client: ChatClient;
+  #print: Print;
+  #human: boolean;
+  #current: ChatAddress | undefined;
+  /** Chats whose open the server confirmed (and that were not closed since). */
+  #open = new Set<ChatAddress>();
+  #inflight = new Set<Promise<void>>();
+  #quit = Promise.withResolvers<void>();
+  #quitting = false;
+
+  constructor(client: ChatClient, print: Print, human: boolean) {
+    this.#client = client;
+    this.#print = print;
+    this.#human = human;
+  }
+
+  welcome(): void {
+    const { user, registered, unread } = this.#client.welcome;
+    if (this.#human) {
+      this.#print(
+        `Logged in as ${user}${
+          registered ? " (new account)" : ""
+        }. /help lists the commands.`,
+      );
+      const waiting = Object.entries(unread);
+      if (waiting.length > 0) {
+        this.#print(
+          `Unread: ${waiting.map(([chat, n]) => `${chat} (${n})`).join(", ")}`,
+        );
+      }
+      return;
+    }
+    this.#print(record("welcome", { user, registered }));
+    for (const [chat, count] of Object.entries(unread)) {
+      this.#print(record("unread", { chat, count }));
+    }
+  }
+
+  /** Runs both loops; resolves to the exit code. */
+  async run(lines: AsyncIterable<string>): Promise<number> {
+    const events = this.#showEvents();
+    const input = (async () => {
+      for await (const line of lines) {
+        if (this.#quitting) break;
+        this.handle(line);
+      }
+      this.quit();
+    })();
+    // Whichever ends first: /quit or end of input, or the server going away.
+    const lost = await Promise.race([
+      this.#quit.promise.then(() => false),
+      events.then(() => true),
+    ]);
+    if (lost) {
+      this.#print(
+        this.#human ? "Connection closed by the server." : record("closed", {}),
+      );
+      await this.#client.close();
+      return 1;
+    }
+    // Let the answers to what was typed arrive, then close cleanly (the
+    // client confirms every message shown as read).
+    await Promise.allSettled([...this.#inflight]);
+    await this.#client.close();
+    await events;
+    this.#print(this.#human ? "Bye." : record("bye", {}));
+    void input; // stdin may stay blocked in a read; the program exits anyway.
+    return 0;
+  }
+
+  quit(): void {
+    this.#quitting = true;
+    this.#quit.resolve();
+  }
+
+  /** Handles one typed line; never waits for the server. */
+  handle(line: string): void {
+    const text = line.trim();
+    if (text === "") return;
+    if (!text.startsWith("/")) {
+      this.#send(line);
+      return;
+    }
+    const [command, ...rest] = text.split(/\s+/);
+    const argument = rest.join(" ");
+    switch (command) {
+      case "/open":
+        this.#openChat(argument);
+        return;
+      case "/join":
+        this.#join(argument);
+        return;
+      case "/leave":
+        this.#leave(argument);
+        return;
+      case "/members":
+        this.#members(argument);
+        return;
+      case "/list":
+        this.#list();
+        return;
+      case "/who":
+        this.#track(
+          this.#client.who().then((users) =>
+            this.#print(
+              this.#human
+                ? `Online: ${users.join(", ")}`
+                : record("online", { users: users.join(",") }),
+            )
+          ),
+        );
+        return;
+      case "/history":
+        this.#history(argument);
+        return;
+      case "/close":
+        this.#close();
+        return;
+      case "/help":
+        this.#print(CHAT_HELP);
+        return;
+      case "/quit":
+      case "/exit":
+        this.quit();
+        return;
+      default:
+        this.#error("UNKNOWN_COMMAND", `Unknown command ${command}; try /help`);
+    }
+  }
+
+  async #showEvents(): Promise<void> {
+    let event: ChatEvent | undefined;
+    while ((event = await this.#client.nextEvent()) !== undefined) {
+      switch (event.type) {
+        case "message":
+          this.#print(formatMessage(event.message, this.#human));
+          break;
+        case "unread":
+          this.#print(
+            this.#human
+              ? `(${event.count} unread in ${event.chat}: /open ${event.chat})`
+              : record("unread", { chat: event.chat, count: event.count }),
+          );
+          break;
+        case "error":
+          this.#error(event.error.code, event.error.message);
+          break;
+      }
+    }
+  }
+
+  #send(text: string): void {
+    const chat = this.#current;
+    if (chat === undefined) {
+      this.#error("NO_CHAT", "No chat is open: /open NAME or /join ROOM first");
+      return;
+    }
+    this.#track(
+      this.#client.send(chat, text).then((ack) => {
+        if (!this.#human) {
+          this.#print(record("sent", { chat: ack.chat, seq: ack.seq }));
+        }
+      }),
+    );
+  }
+
+  #openChat(name: string): void {
+    const chat = this.#address(name, "@");
+    if (chat === undefined) return;
+    // Typed lines go to the new chat from now on; one chat is open at a
+    // time, so the others' messages show up as unread counts.
+    const previous = this.#current;
+    this.#current = chat;
+    if (
+      previous !== undefined && previous !== chat && this.#open.delete(previous)
+    ) {
+      this.#track(this.#client.closeChat(previous));
+    }
+    this.#track(
+      this.#client.openChat(chat).then(
+        (delivered) => {
+          this.#open.add(chat);
+          this.#print(
+            this.#human
+              ? `-- ${chat} (${delivered} new) --`
+              : record("opened", { chat, delivered }),
+          );
+        },
+        (error) => {
+          if (this.#current === chat) this.#current = undefined;
+          throw error;
+        },
+      ),
+    );
+  }
+
+  #join(name: string): void {
+    const room = this.#address(name, "#");
+    if (room === undefined) return;
+    if (!room.startsWith("#")) {
+      this.#error("INVALID_FIELD", `Cannot join ${room}: rooms start with #`);
+      return;
+    }
+    this.#track(
+      this.#client.join(room).then(({ created, members }) => {
+        this.#print(
+          this.#human
+            ? `Joined ${room}${created ? " (new room)" : ""}: ${
+              members.join(", ")
+            }`
+            : record("joined", {
+              chat: room,
+              created,
+              members: members.join(","),
+            }),
+        );
+      }),
+    );
+    this.#openChat(room);
+  }
+
+  #leave(name: string): void {
+    const room = name === "" ? this.#current : this.#address(name, "#");
+    if (room === undefined) {
+      this.#error("NO_CHAT", "Which room? /leave ROOM");
+      return;
+    }
+    if (this.#current === room) this.#current = undefined;
+    this.#open.delete(room);
+    this.#track(
+      this.#client.leave(room).then(() =>
+        this.#print(
+          this.#human ? `Left ${room}` : record("left", { chat: room }),
+        )
+      ),
+    );
+  }
+
+  #members(name: string): void {
+    const room = name === "" ? this.#current : this.#address(name, "#");
+    if (room === undefined) {
+      this.#error("NO_CHAT", "Which room? /members ROOM");
+      return;
+    }
+    this.#track(
+      this.#client.members(room).then((members) => {
+        const list = members.map((m) => `${m.user}${m.online ? "*" : ""}`);
+        this.#print(
+          this.#human
+            ? `${room}: ${list.join(", ")} (* online)`
+            : record("members", {
+              chat: room,
+              members: members.map((m) => m.user).join(","),
+              online: members.filter((m) => m.online).map((m) => m.user).join(
+                ",",
+              ),
+            }),
+        );
+      }),
+    );
+  }
+
+  #list(): void {
+    this.#track(
+      this.#client.chats().then((chats) => {
+        if (this.#human && chats.length === 0) this.#print("No chats yet.");
+        for (const entry of chats) {
+          this.#print(
+            this.#human
+              ? `${entry.chat}${
+                entry.chat === this.#current ? " (open)" : ""
+              }: ${entry.unread} unread, ${entry.lastSeq} messages`
+              : record("chat", {
+                chat: entry.chat,
+                unread: entry.unread,
+                last_seq: entry.lastSeq,
+                open: entry.chat === this.#current,
+              }),
+          );
+        }
+        if (!this.#human) {
+          this.#print(record("list_end", { count: chats.length }));
+        }
+      }),
+    );
+  }
+
+  #history(argument: string): void {
+    const chat = this.#current;
+    if (chat === undefined) {
+      this.#error("NO_CHAT", "No chat is open: /open NAME first");
+      return;
+    }
+    const limit = argument === "" ? 20 : Number(argument);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      this.#error(
+        "INVALID_FIELD",
+        `Cannot show ${argument} messages: give 1 to 100`,
+      );
+      return;
+    }
+    this.#track(
+      this.#client.history(chat, { limit }).then(({ messages }) => {
+        if (this.#human) {
+          this.#print(`-- last ${messages.length} of ${chat} --`);
+        }
+        for (const message of messages) {
+          this.#print(formatMessage(message, this.#human, "history"));
+        }
+        if (!this.#human) {
+          this.#print(record("history_end", { chat, count: messages.length }));
+        }
+      }),
+    );
+  }
+
+  #close(): void {
+    const chat = this.#current;
+    if (chat === undefined) return;
+    this.#current = undefined;
+    this.#open.delete(chat);
+    this.#track(
+      this.#client.closeChat(chat).then(() =>
+        this.#print(
+          this.#human
+            ? `-- closed ${chat} --`
+            : record("closed_chat", { chat }),
+        )
+      ),
+    );
+  }
+
+  /** `bob` → `@bob` (or `#bob` for rooms); `@bob` and `#room` as given. */
+  #address(name: string, sigil: "@" | "#"): ChatAddress | undefined {
+    if (name === "") {
+      this.#error("MISSING_FIELD", "Give a name: /open bob, /open #room");
+      return undefined;
+    }
+    return name.startsWith("@") || name.startsWith("#") ? name : sigil + name;
+  }
+
+  /** Prints the failure of a command when it comes; keeps it until then. */
+  #track(promise: Promise<unknown>): void {
+    const tracked = promise.then(
+      () => {},
+      (error) => {
+        if (error instanceof ChatError) {
+          if (error.code !== "CONNECTION_CLOSED") {
+            this.#error(error.code, error.message);
+          }
+        } else this.#error("ERROR", (error as Error).message);
+      },
+    );
+    this.#inflight.add(tracked);
+    tracked.finally(() => this.#inflight.delete(tracked));
+  }
+
+  #error(code: string, message: string): void {
+    this.#print(formatError(code, message, this.#human));
+  }
+}

@@ -1,0 +1,143 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * The chat operator's console over the network: logs in with the server's
+ * admin token, lists every chat and connection, watches a chat live and
+ * sends into it as `admin`.
+ *
+ * ```sh
+ * FRAMEWIRE_ADMIN_TOKEN=… deno run -A cli/admin.ts 127.0.0.1:9000
+ * deno run -A cli/admin.ts 127.0.0.1:9000 --token … chats   # one command, then exit
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ChatAdminClient, ChatError } from "../chat/mod.ts";
+import denoJson from "../deno.json" with { type: "json" };
+import { readLines, readSecret, targetOptions } from "./_chat_cli.ts";
+import { ADMIN_HELP, adminConsole } from "./_admin_console.ts";
+
+const HELP = `Usage: deno run -A cli/admin.ts HOST:PORT [options] [COMMAND]
+       deno run -A cli/admin.ts --unix PATH [options] [COMMAND]
+
+Connects to a framewire chat server as its operator. The admin token comes
+from --token, FRAMEWIRE_ADMIN_TOKEN, or a prompt on a terminal; the server
+must have been started with the same token (--admin-token). Without COMMAND,
+reads commands from stdin until /quit or end of input; with COMMAND (chats,
+connections), runs it and exits.
+
+Options:
+      --token TOKEN    the server's admin token
+      --unix PATH      connect to a Unix socket instead of HOST:PORT
+      --tls            connect with TLS
+      --ca FILE        extra trusted CA certificate (PEM) for --tls
+      --retry          retry connecting until the server is up (about 10 s)
+  -h, --help           show this help
+  -V, --version        show the version
+
+${ADMIN_HELP}
+
+Output: human lines on a terminal; otherwise one record per line, such as
+"chat chat=#general kind=room active=true messages=N members=a,b online=a",
+"connection id=N peer=ADDR type=chat user=U admin=false open=@bob ...",
+"message chat=C seq=N from=U text=JSON", "sent chat=C seq=N",
+"error code=X message=JSON". Exits 1 if the login fails.`;
+
+/**
+ * Runs the console.
+ *
+ * @param args Command-line arguments.
+ * @returns The exit code: 0 after /quit or end of input, 1 on bad usage or
+ * a refused login.
+ */
+export async function main(args: string[]): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        token: { type: "string" },
+        unix: { type: "string" },
+        tls: { type: "boolean", default: false },
+        ca: { type: "string" },
+        retry: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`admin: ${(error as Error).message}`);
+    return 1;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`framewire ${denoJson.version}`);
+    return 0;
+  }
+  let connect;
+  let command: string | undefined;
+  try {
+    const target = values.unix === undefined ? positionals.shift() : undefined;
+    command = positionals.shift();
+    if (positionals.length > 0) {
+      throw new Error(`unexpected argument "${positionals[0]}"`);
+    }
+    if (
+      command !== undefined && command !== "chats" && command !== "connections"
+    ) {
+      throw new Error(
+        `unknown command "${command}": expected chats or connections`,
+      );
+    }
+    connect = targetOptions(target, values);
+  } catch (error) {
+    console.error(`admin: ${(error as Error).message}`);
+    return 1;
+  }
+  let token = values.token ?? Deno.env.get("FRAMEWIRE_ADMIN_TOKEN");
+  if (token === undefined) {
+    if (!Deno.stdin.isTerminal()) {
+      console.error(
+        "admin: needs --token or FRAMEWIRE_ADMIN_TOKEN when stdin is not a terminal",
+      );
+      return 1;
+    }
+    token = await readSecret("Admin token: ");
+    if (token === undefined) return 1;
+  }
+  let admin: ChatAdminClient;
+  try {
+    admin = await ChatAdminClient.connect({ ...connect, token });
+  } catch (error) {
+    const code = error instanceof ChatError ? ` (${error.code})` : "";
+    console.error(`admin: cannot log in: ${(error as Error).message}${code}`);
+    return 1;
+  }
+  const human = Deno.stdout.isTerminal();
+  const print = (line: string) => console.log(line);
+  try {
+    if (human && command === undefined) {
+      print("Logged in as admin. /help lists the commands.");
+    }
+    const lines = command === undefined
+      ? readLines(Deno.stdin.readable)
+      : (async function* () {
+        yield `/${command}`;
+      })();
+    // Stop when the server goes away, even while stdin waits for a line.
+    await Promise.race([
+      adminConsole(admin, lines, print, human),
+      admin.finished,
+    ]);
+  } finally {
+    await admin.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,633 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * Blob transfers over one framed connection: any number at once, in both
+ * directions, each with its own id, window and digest.
+ *
+ * @module
+ */
+import type { Frame } from "../codec/frame.ts";
+import type { ByteConn, FramedConn } from "../transport/framed_conn.ts";
+import { TransferError, TransferErrorCode } from "./errors.ts";
+import { FilesFrameType } from "./frame_types.ts";
+import type { IncomingBlob, ReceiveBlobOptions } from "./incoming_blob.ts";
+import {
+  type BlobSendOptions,
+  type BlobSource,
+  DEFAULT_BLOB_CHUNK_BYTES,
+  DEFAULT_BLOB_WINDOW,
+  type OutgoingBlob,
+} from "./outgoing_blob.ts";
+import { BlobReceiver } from "./_blob_receiver.ts";
+import { BlobSender } from "./_blob_sender.ts";
+import {
+  MAX_CHUNK_BYTES,
+  MAX_TRANSFER_ID,
+  MAX_WINDOW,
+  parseAck,
+  parseChunk,
+  parseDone,
+  parseEnd,
+  parseReport,
+  parseStart,
+  type StartInfo,
+} from "./_wire.ts";
+
+/** Options for {@linkcode BlobChannel}. */
+export interface BlobChannelOptions {
+  /**
+   * Largest window an incoming transfer may announce; above it the
+   * transfer is cancelled with `BLOB_LIMIT_EXCEEDED`. Bounds memory:
+   * an incoming transfer buffers at most `window × chunkBytes`.
+   *
+   * @default {64}
+   */
+  maxWindow?: number;
+  /**
+   * Largest chunk size an incoming transfer may announce, in bytes.
+   *
+   * @default {1048576} (1 MiB)
+   */
+  maxChunkBytes?: number;
+  /**
+   * Most incoming transfers at once; the next is cancelled with
+   * `TOO_MANY_TRANSFERS`.
+   *
+   * @default {64}
+   */
+  maxIncoming?: number;
+  /**
+   * Receives transfers the peer starts unasked. Without it they are
+   * cancelled with `BLOB_REFUSED` (transfers announced with
+   * {@linkcode BlobChannel.prototype.expect} are always taken).
+   *
+   * @default {undefined}
+   */
+  onBlob?: (blob: IncomingBlob) => void;
+  /**
+   * Receives the frames {@linkcode BlobChannel.prototype.run} reads that
+   * are not blob frames. Without it such a frame ends `run()` with an
+   * error.
+   *
+   * @default {undefined}
+   */
+  onFrame?: (frame: Frame) => void;
+}
+
+/** Counters of a {@linkcode BlobChannel}. */
+export interface BlobChannelStats {
+  /** Outgoing transfers running. */
+  readonly outgoing: number;
+  /** Incoming transfers running. */
+  readonly incoming: number;
+  /** Transfers announced with `expect` whose BlobStart has not come yet. */
+  readonly expected: number;
+}
+
+interface Expectation {
+  options: ReceiveBlobOptions;
+  resolve: (blob: IncomingBlob) => void;
+  reject: (error: unknown) => void;
+  cleanup: () => void;
+}
+
+const DEFAULT_MAX_WINDOW = 64;
+const DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024;
+const DEFAULT_MAX_INCOMING = 64;
+
+/**
+ * Moves blobs (byte arrays, streams of any length, open files) over one
+ * framed connection, as chunk frames followed by an end frame that carries
+ * the size and SHA-256. Several transfers share the connection without
+ * mixing: every frame carries its transfer's id.
+ *
+ * Flow control: the sender keeps at most `window` chunks unacknowledged,
+ * and the receiver acknowledges a chunk when its consumer reads it, so a
+ * slow consumer slows the sender and never buffers more than the window.
+ * Frames are queued on the connection only when its send queue is empty,
+ * so a blob never overflows a server's `maxQueuedBytes`.
+ *
+ * Frames reach the channel through {@linkcode BlobChannel.prototype.handleFrame}
+ * (from your own read loop or a server route) or
+ * {@linkcode BlobChannel.prototype.run} (a read loop of its own).
+ *
+ * @example Send a picture and a stream at once, receive both
+ * ```ts
+ * import { BlobChannel, type IncomingBlob } from "@framewire/framewire/files";
+ * import { connect, listen } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * using listener = listen({ port: 0 });
+ * using a = await connect({ port: listener.addr.port });
+ * using b = await listener.accept();
+ *
+ * const received: Promise<Uint8Array>[] = [];
+ * const sender = new BlobChannel(a);
+ * const receiver = new BlobChannel(b, {
+ *   onBlob: (blob: IncomingBlob) => received.push(blob.bytes()),
+ * });
+ * const loops = [sender.run(), receiver.run()];
+ *
+ * const picture = new Uint8Array(586_403).map((_, i) => i % 251);
+ * const endless = ReadableStream.from([new Uint8Array(1000).fill(7), new Uint8Array(24).fill(8)]);
+ * const results = await Promise.all([
+ *   sender.send(picture, { window: 1, meta: { name: "picture.png" } }).done,
+ *   sender.send(endless).done,
+ * ]);
+ * assert.deepEqual(results.map((r) => r.size), [586_403, 1024]);
+ * const [first, second] = await Promise.all(received);
+ * assert.deepEqual(first, picture);
+ * assert.equal(second.length, 1024);
+ *
+ * a.close();
+ * b.close();
+ * await Promise.allSettled(loops);
+ * ```
+ */
+export class BlobChannel {
+  #conn: FramedConn<ByteConn>;
+  #maxWindow: number;
+  #maxChunkBytes: number;
+  #maxIncoming: number;
+  #onBlob: ((blob: IncomingBlob) => void) | undefined;
+  #onFrame: ((frame: Frame) => void) | undefined;
+  #outgoing = new Map<number, BlobSender>();
+  #incoming = new Map<number, BlobReceiver>();
+  #expected = new Map<number, Expectation>();
+  /** Ids we cancelled whose sender may still send; dropped until its end. */
+  #draining = new Set<number>();
+  #nextId = 1;
+  #closed: TransferError | undefined;
+  #link = {
+    push: (frame: Frame) => this.#push(frame),
+    finished: (transfer: BlobSender | BlobReceiver, drain = false) => {
+      if (transfer instanceof BlobSender) {
+        if (this.#outgoing.get(transfer.id) === transfer) {
+          this.#outgoing.delete(transfer.id);
+        }
+      } else if (this.#incoming.get(transfer.id) === transfer) {
+        this.#incoming.delete(transfer.id);
+        if (drain && this.#closed === undefined) {
+          this.#draining.add(transfer.id);
+        }
+      }
+    },
+  };
+
+  /**
+   * Wraps a framed connection. The channel only sends on it; frames reach
+   * the channel through `handleFrame` or `run`.
+   *
+   * @param conn The connection.
+   * @param options Limits for incoming transfers and handlers; see
+   * {@linkcode BlobChannelOptions}.
+   * @throws {RangeError} If a limit is out of range.
+   */
+  constructor(conn: FramedConn<ByteConn>, options: BlobChannelOptions = {}) {
+    this.#conn = conn;
+    this.#maxWindow = checkInteger(
+      "maxWindow",
+      options.maxWindow,
+      DEFAULT_MAX_WINDOW,
+      MAX_WINDOW,
+    );
+    this.#maxChunkBytes = checkInteger(
+      "maxChunkBytes",
+      options.maxChunkBytes,
+      DEFAULT_MAX_CHUNK_BYTES,
+      MAX_CHUNK_BYTES,
+    );
+    this.#maxIncoming = checkInteger(
+      "maxIncoming",
+      options.maxIncoming,
+      DEFAULT_MAX_INCOMING,
+      Number.MAX_SAFE_INTEGER,
+    );
+    this.#onBlob = options.onBlob;
+    this.#onFrame = options.onFrame;
+  }
+
+  /** Running transfers, by direction. */
+  get stats(): BlobChannelStats {
+    return {
+      outgoing: this.#outgoing.size,
+      incoming: this.#incoming.size,
+      expected: this.#expected.size,
+    };
+  }
+
+  /** Whether {@linkcode BlobChannel.prototype.close} was called. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /**
+   * Whether an id is taken by a running outgoing transfer.
+   *
+   * @param id The transfer id.
+   * @returns `true` while a transfer with that id is being sent.
+   */
+  sending(id: number): boolean {
+    return this.#outgoing.has(id);
+  }
+
+  /**
+   * Whether an id is taken by an incoming transfer, running or expected.
+   *
+   * @param id The transfer id.
+   * @returns `true` while a transfer with that id is expected or received.
+   */
+  receiving(id: number): boolean {
+    return this.#incoming.has(id) || this.#expected.has(id) ||
+      this.#draining.has(id);
+  }
+
+  /**
+   * Starts sending a blob and returns at once; the transfer runs in the
+   * background. Await `done` for the receiver's confirmation.
+   *
+   * @param source Bytes, a stream, or a reader such as an open file (not
+   * closed by the channel).
+   * @param options Id, chunk size, window, size, resume offset, metadata,
+   * progress callback and abort signal; see {@linkcode BlobSendOptions}.
+   * @returns The transfer's handle.
+   * @throws {TransferError} `BLOB_ID_IN_USE` if the id is taken,
+   * `CONNECTION_LOST` if the channel is closed.
+   * @throws {RangeError} If an option is out of range.
+   */
+  send(source: BlobSource, options: BlobSendOptions = {}): OutgoingBlob {
+    if (this.#closed !== undefined) throw this.#closed;
+    const chunkBytes = checkInteger(
+      "chunkBytes",
+      options.chunkBytes,
+      DEFAULT_BLOB_CHUNK_BYTES,
+      MAX_CHUNK_BYTES,
+    );
+    const window = checkInteger(
+      "window",
+      options.window,
+      DEFAULT_BLOB_WINDOW,
+      MAX_WINDOW,
+    );
+    const offset = checkByteCount("offset", options.offset) ?? 0;
+    let size = checkByteCount("size", options.size) ??
+      (source instanceof Uint8Array ? source.length : null);
+    if (source instanceof Uint8Array && size !== source.length) {
+      throw new RangeError(
+        `Cannot send blob: size ${size} differs from the array's ${source.length} bytes`,
+      );
+    }
+    if (size !== null && offset > size) {
+      throw new RangeError(
+        `Cannot send blob: offset ${offset} is beyond size ${size}`,
+      );
+    }
+    size ??= null;
+    if (
+      !(source instanceof Uint8Array) && !(source instanceof ReadableStream) &&
+      typeof (source as { read?: unknown })?.read !== "function"
+    ) {
+      throw new TypeError(
+        "Cannot send blob: expected a Uint8Array, a ReadableStream or a reader",
+      );
+    }
+    const id = options.id ?? this.#freeId();
+    if (!Number.isInteger(id) || id < 0 || id > MAX_TRANSFER_ID) {
+      throw new RangeError(`Cannot send blob: id ${id} is not a u32`);
+    }
+    if (this.#outgoing.has(id)) {
+      throw new TransferError(
+        TransferErrorCode.IdInUse,
+        `Cannot send blob ${id}: the id is in use`,
+        { transferId: id },
+      );
+    }
+    const sender = new BlobSender(this.#link, id, source, {
+      chunkBytes,
+      window,
+      size,
+      offset,
+      meta: options.meta ?? {},
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+    this.#outgoing.set(id, sender);
+    sender.start();
+    return sender;
+  }
+
+  /**
+   * Announces that the peer will send the transfer `id` (because you asked
+   * for it), so it is taken even without `onBlob`, with these options.
+   *
+   * @param id The id the peer will use.
+   * @param options How to receive it; see {@linkcode ReceiveBlobOptions}.
+   * @returns The transfer, once its BlobStart arrives.
+   * @throws {TransferError} `BLOB_ID_IN_USE` if the id is already expected
+   * or running, `CONNECTION_LOST` if the channel closes first, or the
+   * cancel code if its BlobStart breaks a limit.
+   *
+   * @example Resume: receive only what is missing, verify the whole
+   * ```ts
+   * import { BlobChannel } from "@framewire/framewire/files";
+   * import { connect, listen } from "@framewire/framewire";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = listen({ port: 0 });
+   * using a = await connect({ port: listener.addr.port });
+   * using b = await listener.accept();
+   * const sender = new BlobChannel(a);
+   * const receiver = new BlobChannel(b);
+   * const loops = [sender.run(), receiver.run()];
+   *
+   * const data = new Uint8Array(10_000).map((_, i) => i % 256);
+   * const have = data.subarray(0, 4_000); // kept from an interrupted transfer
+   * const expected = receiver.expect(7, { prefix: have });
+   * const sent = sender.send(data, { id: 7, offset: have.length });
+   * const blob = await expected;
+   * assert.deepEqual(await blob.bytes(), data.subarray(4_000)); // only the rest
+   * assert.equal((await blob.done).sha256, (await sent.done).sha256); // of all 10,000
+   *
+   * a.close();
+   * b.close();
+   * await Promise.allSettled(loops);
+   * ```
+   */
+  expect(id: number, options: ReceiveBlobOptions = {}): Promise<IncomingBlob> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    if (this.receiving(id)) {
+      return Promise.reject(
+        new TransferError(
+          TransferErrorCode.IdInUse,
+          `Cannot expect blob ${id}: the id is in use`,
+          { transferId: id },
+        ),
+      );
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<IncomingBlob>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.#expected.get(id) === expectation) this.#expected.delete(id);
+        reject(signal!.reason);
+      };
+      const expectation: Expectation = {
+        options,
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener("abort", onAbort),
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#expected.set(id, expectation);
+    });
+  }
+
+  /**
+   * Handles a frame if it is a blob frame (types 6–12).
+   *
+   * @param frame A frame read from the connection.
+   * @returns Whether it was a blob frame.
+   * @throws {TransferError} For a frame that breaks the protocol beyond one
+   * transfer (unparsable, unknown id, an id started twice); close the
+   * connection then, the byte stream cannot be trusted. Violations that
+   * concern one transfer cancel it instead.
+   */
+  handleFrame(frame: Frame): boolean {
+    switch (frame.type) {
+      case FilesFrameType.BlobStart:
+        this.#onStart(parseStart(frame.payload));
+        return true;
+      case FilesFrameType.BlobChunk: {
+        const chunk = parseChunk(frame.payload);
+        const receiver = this.#receiverFor(chunk.id, "BlobChunk");
+        if (receiver === undefined) return true;
+        try {
+          receiver.onChunk(chunk.offset, chunk.data);
+        } catch (error) {
+          receiver.fail(error as TransferError, true);
+        }
+        return true;
+      }
+      case FilesFrameType.BlobEnd: {
+        const end = parseEnd(frame.payload);
+        if (this.#draining.delete(end.id)) return true;
+        const receiver = this.#receiverFor(end.id, "BlobEnd");
+        if (receiver === undefined) return true;
+        try {
+          receiver.onEnd(end);
+        } catch (error) {
+          receiver.fail(error as TransferError, true);
+        }
+        return true;
+      }
+      case FilesFrameType.BlobAbort: {
+        const report = parseReport(frame.payload, "BlobAbort");
+        if (this.#draining.delete(report.id)) return true;
+        // An abort for an id we do not know is late news: nothing to undo.
+        this.#incoming.get(report.id)?.onAbort(report.code, report.message);
+        return true;
+      }
+      // Frames about our outgoing transfers: ones for an id we no longer
+      // run are late (the transfer already settled) and harmless.
+      case FilesFrameType.BlobAck: {
+        const ack = parseAck(frame.payload);
+        this.#outgoing.get(ack.id)?.onAck(ack.bytes);
+        return true;
+      }
+      case FilesFrameType.BlobDone:
+        this.#outgoing.get(parseDone(frame.payload))?.onDone();
+        return true;
+      case FilesFrameType.BlobCancel: {
+        const report = parseReport(frame.payload, "BlobCancel");
+        this.#outgoing.get(report.id)?.onCancel(report.code, report.message);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Reads frames from the connection and handles them until it ends; the
+   * channel is closed then. Use it when nothing else reads the connection.
+   *
+   * @returns Resolves at the end of the stream.
+   * @throws {TransferError} For a frame that breaks the protocol, or a
+   * frame that is not a blob frame when no `onFrame` is given.
+   */
+  async run(): Promise<void> {
+    try {
+      for await (const frame of this.#conn) {
+        if (this.handleFrame(frame)) continue;
+        if (this.#onFrame === undefined) {
+          throw new TransferError(
+            TransferErrorCode.Malformed,
+            `Cannot handle frame: type ${frame.type} is not a blob frame`,
+          );
+        }
+        this.#onFrame(frame);
+      }
+      this.close();
+    } catch (error) {
+      this.close(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Fails every running and expected transfer with `CONNECTION_LOST` (the
+   * connection is not closed: it belongs to the caller). Call it when the
+   * connection ends. Calling it again does nothing.
+   *
+   * @param cause Why, kept as the errors' cause.
+   */
+  close(cause?: unknown): void {
+    if (this.#closed !== undefined) return;
+    const error = new TransferError(
+      TransferErrorCode.ConnectionLost,
+      "Cannot finish transfer: the connection ended",
+      { cause },
+    );
+    this.#closed = error;
+    for (const sender of [...this.#outgoing.values()]) sender.lose(error);
+    for (const receiver of [...this.#incoming.values()]) {
+      receiver.fail(error, false);
+    }
+    for (const expectation of [...this.#expected.values()]) {
+      expectation.cleanup();
+      expectation.reject(error);
+    }
+    this.#outgoing.clear();
+    this.#incoming.clear();
+    this.#expected.clear();
+    this.#draining.clear();
+  }
+
+  #onStart(start: StartInfo): void {
+    const id = start.id;
+    if (this.#incoming.has(id) || this.#draining.has(id)) {
+      throw new TransferError(
+        TransferErrorCode.IdInUse,
+        `Cannot receive blob ${id}: a transfer with this id is running`,
+        { transferId: id },
+      );
+    }
+    const expectation = this.#expected.get(id);
+    if (expectation !== undefined) {
+      this.#expected.delete(id);
+      expectation.cleanup();
+    }
+    const options = expectation?.options ?? {};
+    const receiver = new BlobReceiver(this.#link, start, options);
+    const refusal = this.#refusal(start, expectation !== undefined) ??
+      receiver.check(options.maxBytes ?? Infinity);
+    this.#incoming.set(id, receiver);
+    if (refusal !== undefined) {
+      receiver.fail(refusal, true);
+      expectation?.reject(refusal);
+      return;
+    }
+    if (expectation !== undefined) {
+      expectation.resolve(receiver);
+    } else {
+      this.#onBlob!(receiver);
+    }
+  }
+
+  #refusal(start: StartInfo, expected: boolean): TransferError | undefined {
+    const id = start.id;
+    if (!expected && this.#onBlob === undefined) {
+      return new TransferError(
+        TransferErrorCode.Refused,
+        `Cannot receive blob ${id}: this side takes no unsolicited transfers`,
+        { transferId: id },
+      );
+    }
+    if (this.#incoming.size >= this.#maxIncoming) {
+      return new TransferError(
+        TransferErrorCode.TooManyTransfers,
+        `Cannot receive blob ${id}: ${this.#maxIncoming} transfers are running`,
+        { transferId: id },
+      );
+    }
+    if (
+      start.window > this.#maxWindow || start.chunkBytes > this.#maxChunkBytes
+    ) {
+      return new TransferError(
+        TransferErrorCode.LimitExceeded,
+        `Cannot receive blob ${id}: window ${start.window} x ${start.chunkBytes} bytes is above the limits (${this.#maxWindow} x ${this.#maxChunkBytes})`,
+        { transferId: id },
+      );
+    }
+    return undefined;
+  }
+
+  #receiverFor(id: number, name: string): BlobReceiver | undefined {
+    const receiver = this.#incoming.get(id);
+    if (receiver !== undefined || this.#draining.has(id)) return receiver;
+    throw new TransferError(
+      TransferErrorCode.UnknownId,
+      `Cannot handle ${name}: no transfer ${id} was started`,
+      { transferId: id },
+    );
+  }
+
+  /**
+   * Queues a frame only into an empty send queue. A frame is always
+   * accepted into an empty queue, so a transfer can never trip a server's
+   * slow-reader limit (`maxQueuedBytes`), whatever that limit is; and
+   * transfers sharing the connection take turns frame by frame.
+   */
+  async #push(frame: Frame): Promise<void> {
+    const conn = this.#conn;
+    try {
+      while (conn.queuedBytes > 0) await conn.sendMany([]);
+      await conn.send(frame);
+    } catch (error) {
+      throw new TransferError(
+        TransferErrorCode.ConnectionLost,
+        `Cannot send frame: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error },
+      );
+    }
+  }
+
+  #freeId(): number {
+    for (;;) {
+      const id = this.#nextId;
+      this.#nextId = id >= MAX_TRANSFER_ID ? 1 : id + 1;
+      if (!this.#outgoing.has(id)) return id;
+    }
+  }
+}
+
+function checkInteger(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(
+      `Cannot use ${name} ${
+        String(value)
+      }: expected an integer from 1 to ${max}`,
+    );
+  }
+  return value;
+}
+
+function checkByteCount(
+  name: string,
+  value: number | undefined,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot use ${name} ${String(value)}: expected a whole number of bytes`,
+    );
+  }
+  return value;
+}

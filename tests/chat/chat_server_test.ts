@@ -1,0 +1,552 @@
+// Copyright 2026 the framewire authors. MIT license.
+import assert from "node:assert/strict";
+import { FrameType } from "../../mod.ts";
+import { ChatClient, ChatError } from "../../chat/mod.ts";
+import {
+  decode,
+  exchange,
+  nextEvents,
+  nextMessages,
+  PASSWORD,
+  rawConnection,
+  register,
+  withChat,
+  within,
+} from "./_chat_utils.ts";
+
+const texts = (messages: { text: string }[]) => messages.map((m) => m.text);
+
+Deno.test("ChatServer delivers between online users at once and keeps an offline user's messages until the chat is opened", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "carol");
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    assert.equal(alice.welcome.registered, true);
+    await alice.openChat("@bob");
+    await bob.openChat("@alice");
+
+    const ack = await alice.send("@bob", "hi bob");
+    assert.deepEqual([ack.chat, ack.seq, ack.duplicate], ["@bob", 1, false]);
+    const [received] = await nextMessages(bob, 1);
+    assert.deepEqual(
+      [received.chat, received.seq, received.from, received.text],
+      ["@alice", 1, "alice", "hi bob"],
+    );
+    await bob.send("@alice", "hi alice");
+    assert.deepEqual(texts(await nextMessages(alice, 1)), ["hi alice"]);
+
+    // carol is offline: stored, acknowledged, delivered later.
+    assert.equal((await alice.send("@carol", "one")).seq, 1);
+    assert.equal((await alice.send("@carol", "two")).seq, 2);
+    assert.equal((await bob.send("@carol", "from bob")).seq, 1);
+
+    const carol = await harness.login("carol");
+    try {
+      assert.equal(carol.welcome.registered, false);
+      assert.deepEqual(carol.welcome.unread, { "@alice": 2, "@bob": 1 });
+      assert.equal(await carol.openChat("@alice"), 2);
+      const stored = await nextMessages(carol, 2);
+      assert.deepEqual(texts(stored), ["one", "two"]);
+      assert.deepEqual(stored.map((m) => m.seq), [1, 2]);
+      // Live now that the chat is open; nothing came in between.
+      await alice.send("@carol", "three");
+      assert.deepEqual(texts(await nextMessages(carol, 1)), ["three"]);
+      // Not open: only a notice.
+      await bob.send("@carol", "again");
+      assert.deepEqual(await nextEvents(carol, 1), [
+        { type: "unread", chat: "@bob", count: 2 },
+      ]);
+      assert.equal(await carol.openChat("@bob"), 2);
+      assert.deepEqual(texts(await nextMessages(carol, 2)), [
+        "from bob",
+        "again",
+      ]);
+    } finally {
+      await carol.close();
+    }
+    // carol's clean close committed her reads: nothing is unread or re-sent.
+    await using again = await harness.login("carol");
+    assert.deepEqual(again.welcome.unread, {});
+    assert.equal(await again.openChat("@alice"), 0);
+    assert.equal(await again.openChat("@bob"), 0);
+  });
+});
+
+Deno.test("ChatServer room of 20: every online member gets each message once, in the room's order", async () => {
+  await withChat(async (harness) => {
+    const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    const clients = await Promise.all(names.map((name) => harness.login(name)));
+    try {
+      for (const client of clients) await client.join("#crowd");
+      await Promise.all(clients.map((client) => client.openChat("#crowd")));
+      assert.deepEqual(
+        (await clients[0].members("#crowd")).map((m) => m.user),
+        [...names].sort(),
+      );
+      // Five senders, three messages each, all at once.
+      const senders = clients.slice(0, 5);
+      const acks = await Promise.all(
+        senders.flatMap((client) =>
+          [0, 1, 2].map((n) => client.send("#crowd", `${client.user}:${n}`))
+        ),
+      );
+      const seqs = acks.map((ack) => ack.seq).sort((a, b) => a - b);
+      assert.deepEqual(seqs, Array.from({ length: 15 }, (_, i) => i + 1));
+      const bySeq = new Map<number, string>();
+      acks.forEach((ack, i) =>
+        bySeq.set(ack.seq, `${senders[Math.floor(i / 3)].user}:${i % 3}`)
+      );
+      for (const client of clients) {
+        const own = senders.includes(client) ? 3 : 0;
+        const messages = await nextMessages(client, 15 - own);
+        // Exactly the others' messages, each once, in seq order.
+        const expected = [...bySeq.entries()]
+          .filter(([, text]) => !text.startsWith(`${client.user}:`))
+          .map(([seq, text]) => ({ seq, text }));
+        assert.deepEqual(
+          messages.map(({ seq, text }) => ({ seq, text })),
+          expected,
+        );
+        assert.equal(client.duplicatesDropped, 0);
+      }
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+  });
+});
+
+Deno.test("ChatServer keeps accounts and offline messages across a restart", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    {
+      await using alice = await harness.login("alice");
+      await alice.join("#ops");
+      for (const text of ["a", "b", "c"]) await alice.send("@bob", text);
+    }
+    await harness.restart();
+    await assert.rejects(harness.login("bob", "not the password"), {
+      code: "AUTH_FAILED",
+    });
+    await using bob = await harness.login("bob");
+    assert.equal(bob.welcome.registered, false);
+    assert.deepEqual(bob.welcome.unread, { "@alice": 3 });
+    await bob.openChat("@alice");
+    const messages = await nextMessages(bob, 3);
+    assert.deepEqual(texts(messages), ["a", "b", "c"]);
+    assert.deepEqual(messages.map((m) => m.seq), [1, 2, 3]);
+    // The room survived too; seq numbering continues where it was.
+    assert.deepEqual(await bob.join("#ops"), {
+      created: false,
+      members: ["alice", "bob"],
+    });
+    await using alice = await harness.login("alice");
+    assert.equal((await alice.send("@bob", "d")).seq, 4);
+  });
+});
+
+Deno.test("ChatServer refuses a wrong password and a name hijack, and keeps the real user's session", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    await alice.openChat("@bob");
+    const error = await harness.login("alice", "guessed-password").then(
+      () => assert.fail("the hijack logged in"),
+      (error) => error as ChatError,
+    );
+    assert.ok(error instanceof ChatError);
+    assert.equal(error.code, "AUTH_FAILED");
+    assert.equal(error.message, 'Cannot log in as "alice": wrong credentials');
+    // The real alice is still connected and still gets her messages.
+    await bob.send("@alice", "still there?");
+    assert.deepEqual(texts(await nextMessages(alice, 1)), ["still there?"]);
+    assert.ok(
+      harness.log.some((event) =>
+        event.event === "chat_login_failed" &&
+        event.message.includes('"alice"') &&
+        !event.message.includes("guessed-password")
+      ),
+    );
+  });
+});
+
+Deno.test("ChatServer closes a connection after its third failed login", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "alice");
+    using raw = await rawConnection(harness);
+    const login = (id: string) =>
+      JSON.stringify({
+        type: "chat",
+        user: "alice",
+        password: "wrong-one",
+        id,
+      });
+    for (const id of ["1", "2"]) {
+      const reply = decode(
+        await exchange(raw, FrameType.ClientType, login(id)),
+      );
+      assert.deepEqual([reply.error, reply.id], ["AUTH_FAILED", id]);
+    }
+    const last = decode(await exchange(raw, FrameType.ClientType, login("3")));
+    assert.deepEqual(last, {
+      error: "AUTH_FAILED",
+      code: "AUTH_FAILED",
+      message:
+        'Cannot log in as "alice": wrong credentials (3 failures, closing)',
+      id: "3",
+    });
+    assert.equal(await within(5000, raw.receive(), "the close"), null);
+  });
+});
+
+Deno.test("ChatServer refuses logins and commands that break the rules", async () => {
+  await withChat(async (harness) => {
+    const cases: [string, string, () => Promise<unknown>][] = [
+      ["WEAK_PASSWORD", "short password", () => harness.login("dave", "short")],
+      ["INVALID_NAME", "uppercase name", () => harness.login("Dave")],
+      ["INVALID_NAME", "reserved name", () => harness.login("admin")],
+    ];
+    for (const [code, what, attempt] of cases) {
+      await assert.rejects(attempt(), { code }, what);
+    }
+    // Nothing was registered by the refused attempts.
+    assert.equal(harness.chat.store.userCount, 0);
+
+    using raw = await rawConnection(harness);
+    const before = decode(
+      await exchange(raw, 0, '{"op":"chats","id":"early"}'),
+    );
+    assert.deepEqual([before.error, before.id], ["NOT_LOGGED_IN", "early"]);
+    const welcome = decode(
+      await exchange(
+        raw,
+        FrameType.ClientType,
+        JSON.stringify({
+          type: "chat",
+          user: "erin",
+          password: PASSWORD,
+          id: "l",
+        }),
+      ),
+    );
+    assert.deepEqual(welcome, {
+      op: "welcome",
+      id: "l",
+      user: "erin",
+      registered: true,
+      admin: false,
+      unread: {},
+    });
+    const twice = decode(
+      await exchange(
+        raw,
+        FrameType.ClientType,
+        JSON.stringify({
+          type: "chat",
+          user: "erin",
+          password: PASSWORD,
+          id: "l2",
+        }),
+      ),
+    );
+    assert.deepEqual([twice.error, twice.id], ["ALREADY_LOGGED_IN", "l2"]);
+  });
+});
+
+Deno.test("ChatServer answers bad input with an Error frame carrying the command id and keeps the connection", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    {
+      await using owner = await harness.login("owner");
+      await owner.join("#private");
+    }
+    using raw = await rawConnection(harness);
+    await exchange(
+      raw,
+      FrameType.ClientType,
+      JSON.stringify({ type: "chat", user: "alice", password: PASSWORD }),
+    );
+    const long = "x".repeat(65);
+    // [what, payload, expected code, expected id]
+    const cases: [string, string | Uint8Array, string, string | undefined][] = [
+      [
+        "unknown recipient",
+        '{"op":"send","id":"1","chat":"@nobody","text":"hi"}',
+        "UNKNOWN_USER",
+        "1",
+      ],
+      [
+        "unknown room",
+        '{"op":"send","id":"2","chat":"#nowhere","text":"hi"}',
+        "UNKNOWN_ROOM",
+        "2",
+      ],
+      [
+        "room not joined",
+        '{"op":"send","id":"3","chat":"#private","text":"hi"}',
+        "NOT_A_MEMBER",
+        "3",
+      ],
+      ["invalid JSON", '{"op":"send","id":"4",', "INVALID_JSON", undefined],
+      [
+        "not UTF-8",
+        new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+        "INVALID_JSON",
+        undefined,
+      ],
+      ["not an object", '["send"]', "INVALID_JSON", undefined],
+      ["missing op", '{"id":"5"}', "MISSING_FIELD", "5"],
+      [
+        "missing text",
+        '{"op":"send","id":"6","chat":"@bob"}',
+        "MISSING_FIELD",
+        "6",
+      ],
+      ["missing chat", '{"op":"open","id":"7"}', "MISSING_FIELD", "7"],
+      [
+        "missing id",
+        '{"op":"send","chat":"@bob","text":"hi"}',
+        "MISSING_FIELD",
+        undefined,
+      ],
+      [
+        "text not a string",
+        '{"op":"send","id":"8","chat":"@bob","text":5}',
+        "INVALID_FIELD",
+        "8",
+      ],
+      [
+        "empty text",
+        '{"op":"send","id":"9","chat":"@bob","text":""}',
+        "INVALID_FIELD",
+        "9",
+      ],
+      [
+        "chat without sigil",
+        '{"op":"send","id":"10","chat":"bob","text":"hi"}',
+        "INVALID_FIELD",
+        "10",
+      ],
+      [
+        "bad user name",
+        '{"op":"send","id":"11","chat":"@Bob","text":"hi"}',
+        "INVALID_NAME",
+        "11",
+      ],
+      [
+        "to yourself",
+        '{"op":"send","id":"12","chat":"@alice","text":"hi"}',
+        "INVALID_FIELD",
+        "12",
+      ],
+      ["unknown op", '{"op":"dance","id":"13"}', "UNKNOWN_OP", "13"],
+      [
+        "over the limit",
+        `{"op":"send","id":"14","chat":"@bob","text":"${long}"}`,
+        "MESSAGE_TOO_LONG",
+        "14",
+      ],
+      [
+        "history limit 0",
+        '{"op":"history","id":"15","chat":"@bob","limit":0}',
+        "INVALID_FIELD",
+        "15",
+      ],
+      [
+        "join a direct chat",
+        '{"op":"join","id":"16","chat":"@bob"}',
+        "INVALID_FIELD",
+        "16",
+      ],
+      [
+        "leave unknown room",
+        '{"op":"leave","id":"17","chat":"#nowhere"}',
+        "UNKNOWN_ROOM",
+        "17",
+      ],
+      ["admin command", '{"op":"admin_chats","id":"18"}', "FORBIDDEN", "18"],
+    ];
+    for (const [what, payload, code, id] of cases) {
+      const reply = decode(await exchange(raw, FrameType.Chat, payload));
+      assert.equal(reply.error, code, what);
+      assert.equal(reply.id, id, what);
+    }
+    // Still open and working.
+    const ack = decode(
+      await exchange(
+        raw,
+        0,
+        '{"op":"send","id":"ok","chat":"@bob","text":"fine"}',
+      ),
+    );
+    assert.deepEqual([ack.op, ack.id, ack.seq], ["ack", "ok", 1]);
+    const exact = decode(
+      await exchange(
+        raw,
+        0,
+        `{"op":"send","id":"x","chat":"@bob","text":"${long}"}`,
+      ),
+    );
+    assert.equal(
+      exact.message,
+      "Cannot send: text is 65 bytes, more than the limit of 64",
+    );
+  }, { maxMessageBytes: 64 });
+});
+
+Deno.test("ChatServer stores a retried send once and acknowledges it as a duplicate", async () => {
+  await withChat(async (harness) => {
+    await using bob = await harness.login("bob");
+    await using alice = await harness.login("alice");
+    await bob.openChat("@alice");
+    const first = await alice.send("@bob", "once", { id: "msg-1" });
+    const retry = await alice.send("@bob", "once", { id: "msg-1" });
+    assert.deepEqual(
+      [first.seq, first.duplicate, retry.seq, retry.mid, retry.duplicate],
+      [1, false, 1, first.mid, true],
+    );
+    await alice.send("@bob", "next", { id: "msg-2" });
+    // bob gets "once" a single time, then "next".
+    assert.deepEqual(texts(await nextMessages(bob, 2)), ["once", "next"]);
+  });
+});
+
+Deno.test("ChatServer returns the last N messages of a chat, paging backwards", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    for (let i = 1; i <= 5; i++) {
+      await (i % 2 === 1
+        ? alice.send("@bob", `m${i}`)
+        : bob.send("@alice", `m${i}`));
+    }
+    const last = await alice.history("@bob", { limit: 3 });
+    assert.deepEqual(texts(last.messages), ["m3", "m4", "m5"]);
+    assert.deepEqual(last.messages.map((m) => m.from), [
+      "alice",
+      "bob",
+      "alice",
+    ]);
+    assert.equal(last.truncated, false);
+    const older = await alice.history("@bob", { limit: 3, before: 3 });
+    assert.deepEqual(texts(older.messages), ["m1", "m2"]);
+    // History is not delivery: bob's messages to alice are still unread.
+    assert.deepEqual(
+      (await alice.chats()).map(({ chat, unread, lastSeq }) => ({
+        chat,
+        unread,
+        lastSeq,
+      })),
+      [{ chat: "@bob", unread: 2, lastSeq: 5 }],
+    );
+  });
+});
+
+Deno.test("ChatServer rooms: join creates, leave ends membership, joiners start with nothing unread", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    assert.deepEqual(await alice.join("#team"), {
+      created: true,
+      members: ["alice"],
+    });
+    await alice.send("#team", "before bob");
+    assert.deepEqual(await bob.join("#team"), {
+      created: false,
+      members: ["alice", "bob"],
+    });
+    assert.equal(await bob.openChat("#team"), 0);
+    await alice.send("#team", "after bob");
+    assert.deepEqual(texts(await nextMessages(bob, 1)), ["after bob"]);
+    assert.deepEqual(await alice.members("#team"), [
+      { user: "alice", online: true },
+      { user: "bob", online: true },
+    ]);
+    await bob.leave("#team");
+    await assert.rejects(bob.send("#team", "gone"), { code: "NOT_A_MEMBER" });
+    await assert.rejects(bob.leave("#team"), { code: "NOT_A_MEMBER" });
+    assert.deepEqual(await alice.who(), ["alice", "bob"]);
+  });
+});
+
+Deno.test("ChatServer closes the older session when the same user logs in again", async () => {
+  await withChat(async (harness) => {
+    const first = await harness.login("alice");
+    try {
+      await using second = await harness.login("alice");
+      const events = await nextEvents(first, 1);
+      assert.equal(events[0].type, "error");
+      assert.equal(
+        events[0].type === "error" && events[0].error.code,
+        "SESSION_REPLACED",
+      );
+      assert.equal(
+        await within(5000, first.nextEvent(), "the close"),
+        undefined,
+      );
+      assert.deepEqual(await second.who(), ["alice"]);
+    } finally {
+      await first.close();
+    }
+  });
+});
+
+Deno.test("ChatServer sends a long offline backlog in pages, in order, without closing the reader", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    await using alice = await harness.login("alice");
+    const total = 450;
+    await Promise.all(
+      Array.from(
+        { length: total },
+        (_, i) => alice.send("@bob", `${i}:${"y".repeat(1500)}`),
+      ),
+    );
+    await using bob = await harness.login("bob");
+    assert.deepEqual(bob.welcome.unread, { "@alice": total });
+    assert.equal(await bob.openChat("@alice"), total);
+    const messages = await nextMessages(bob, total);
+    assert.deepEqual(
+      messages.map((m) => m.seq),
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
+    assert.equal(messages[total - 1].text.split(":")[0], String(total - 1));
+  });
+});
+
+Deno.test("ChatClient rejects pending commands with CONNECTION_CLOSED when the server goes away", async () => {
+  await withChat(async (harness) => {
+    const client = await harness.login("alice");
+    try {
+      await harness.stop();
+      const [goodbye] = await nextEvents(client, 1);
+      assert.equal(
+        goodbye.type === "error" && goodbye.error.code,
+        "SHUTTING_DOWN",
+      );
+      assert.equal(
+        await within(5000, client.nextEvent(), "end of events"),
+        undefined,
+      );
+      await assert.rejects(client.chats(), { code: "CONNECTION_CLOSED" });
+      assert.equal(client.closed, true);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("ChatClient.connect fails cleanly when the password is wrong", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "alice");
+    await assert.rejects(
+      ChatClient.connect({
+        port: harness.port,
+        user: "alice",
+        password: "wrong-password",
+      }),
+      (error: unknown) =>
+        error instanceof ChatError && error.code === "AUTH_FAILED" &&
+        error.id === "login",
+    );
+  });
+});

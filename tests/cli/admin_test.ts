@@ -1,0 +1,153 @@
+// Copyright 2026 the framewire authors. MIT license.
+import assert from "node:assert/strict";
+import { ChatClient } from "../../chat/mod.ts";
+import {
+  spawnInteractive,
+  startChatServer,
+  withTempDir,
+} from "./_chat_spawn.ts";
+import { run } from "./_spawn.ts";
+
+const TOKEN = "operator-token-42";
+const PASSWORD = "password1";
+
+Deno.test("cli/admin.ts lists chats and connections, watches a room live and sends as admin", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`, [
+      "--admin-token",
+      TOKEN,
+    ]);
+    try {
+      await using alice = await ChatClient.connect({
+        port: server.port,
+        user: "alice",
+        password: PASSWORD,
+      });
+      await alice.join("#ops");
+      await alice.openChat("#ops");
+      await alice.send("#ops", "deploy at 5");
+      const address = `127.0.0.1:${server.port}`;
+
+      // One command, then exit; the token from the environment.
+      const listed = await run("admin.ts", [address, "chats"]);
+      assert.equal(listed.code, 1, "no token: refused");
+      assert.equal(
+        listed.stderr.trim(),
+        "admin: needs --token or FRAMEWIRE_ADMIN_TOKEN when stdin is not a terminal",
+      );
+      await using once = spawnInteractive("admin.ts", [address, "chats"], {
+        FRAMEWIRE_ADMIN_TOKEN: TOKEN,
+      });
+      assert.equal((await once.exit()).code, 0);
+      assert.match(
+        once.lines[0],
+        /^chat chat=#ops kind=room active=true messages=1 members=alice online=alice last_at=\d+$/,
+      );
+      assert.equal(once.lines[1], "chats_end count=1");
+
+      await using admin = spawnInteractive("admin.ts", [
+        address,
+        "--token",
+        TOKEN,
+      ]);
+      await admin.type("/connections");
+      await admin.waitFor(/^connections_end count=2$/);
+      assert.match(
+        admin.lines.join("\n"),
+        /^connection id=\d+ peer=127\.0\.0\.1:\d+ type=chat user=alice admin=false open=#ops bytes_in=\d+ bytes_out=\d+$/m,
+      );
+      await admin.type("/watch #ops");
+      await admin.waitFor(/^watching chat=#ops backlog=1$/);
+      await alice.send("#ops", "rolling back");
+      await admin.waitFor(
+        /^message chat=#ops seq=2 from=alice text="rolling back"$/,
+      );
+      await admin.type("please wait for me");
+      await admin.waitFor(/^sent chat=#ops seq=3$/);
+      const event = await alice.nextEvent();
+      assert.equal(event?.type === "message" && event.message.from, "admin");
+      await admin.type("/quit");
+      assert.equal((await admin.exit()).code, 0);
+      assert.deepEqual(
+        admin.lines.filter((line) => /^(history|message) /.test(line)),
+        [
+          'history chat=#ops seq=1 from=alice text="deploy at 5"',
+          'message chat=#ops seq=2 from=alice text="rolling back"',
+          'message chat=#ops seq=3 from=admin text="please wait for me"',
+        ],
+      );
+    } finally {
+      server.kill("SIGTERM");
+      await server.exit();
+    }
+  });
+});
+
+Deno.test("cli/admin.ts with a wrong token fails with one line and exit 1", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`, [
+      "--admin-token",
+      TOKEN,
+    ]);
+    try {
+      const { code, stderr } = await run("admin.ts", [
+        `127.0.0.1:${server.port}`,
+        "--token",
+        "not-it",
+        "chats",
+      ]);
+      assert.equal(code, 1);
+      assert.equal(
+        stderr.trim(),
+        'admin: cannot log in: Cannot log in as "admin": wrong credentials (AUTH_FAILED)',
+      );
+    } finally {
+      server.kill("SIGTERM");
+      await server.exit();
+    }
+  });
+});
+
+Deno.test("cli/server.ts --admin runs the console on the server's own terminal, no token needed", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`, ["--admin"]);
+    try {
+      await using bob = await ChatClient.connect({
+        port: server.port,
+        user: "bob",
+        password: PASSWORD,
+      });
+      await using carol = await ChatClient.connect({
+        port: server.port,
+        user: "carol",
+        password: PASSWORD,
+      });
+      await bob.send("@carol", "lunch?");
+      await server.type("/chats");
+      await server.waitFor(/^chats_end count=1$/);
+      assert.match(
+        server.lines.join("\n"),
+        /^chat chat=@bob,carol kind=direct active=true messages=1 members=bob,carol online=bob,carol last_at=\d+$/m,
+      );
+      await server.type("/watch @carol,bob");
+      await server.waitFor(/^watching chat=@bob,carol backlog=1$/);
+      await server.type("/send this chat is monitored");
+      await server.waitFor(/^sent chat=@bob,carol seq=2$/);
+      await carol.openChat("@bob");
+      // carol had the chat closed: first the unread notices, then the messages.
+      const events = [];
+      for (let i = 0; i < 4; i++) events.push(await carol.nextEvent());
+      assert.deepEqual(
+        events.slice(0, 2).map((e) => e?.type === "unread" && e.count),
+        [1, 2],
+      );
+      const texts = events.slice(2).map((e) =>
+        e?.type === "message" && `${e.message.from}: ${e.message.text}`
+      );
+      assert.deepEqual(texts, ["bob: lunch?", "admin: this chat is monitored"]);
+    } finally {
+      server.kill("SIGTERM");
+      assert.equal((await server.exit()).code, 0);
+    }
+  });
+});

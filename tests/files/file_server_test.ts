@@ -1,0 +1,604 @@
+// Copyright 2026 the framewire authors. MIT license.
+import assert from "node:assert/strict";
+import { connect, FrameType, parseErrorFrame } from "../../mod.ts";
+import {
+  DEFAULT_BLOB_CHUNK_BYTES,
+  FileClient,
+  FileServer,
+  FilesFrameType,
+} from "../../files/mod.ts";
+import { encodeGet } from "../../files/_wire.ts";
+import {
+  exists,
+  listDir,
+  pattern,
+  startFiles,
+  startProxy,
+  until,
+  webSha256,
+  within,
+} from "./_utils.ts";
+import { withTempDir } from "./_utils.ts";
+
+const C = DEFAULT_BLOB_CHUNK_BYTES;
+
+/** A served dir, an upload dir, a local dir and a secret outside them all. */
+async function layout(base: string) {
+  const root = `${base}/root`;
+  const uploads = `${base}/uploads`;
+  const local = `${base}/local`;
+  for (const dir of [root, uploads, local]) await Deno.mkdir(dir);
+  await Deno.writeTextFile(`${base}/secret.txt`, "TOP SECRET");
+  return { root, uploads, local, secret: `${base}/secret.txt` };
+}
+
+Deno.test("downloads of 0 B, 1 B, chunk − 1, chunk and chunk + 1 are byte-exact and digest-verified", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    const sizes = [0, 1, C - 1, C, C + 1];
+    for (const size of sizes) {
+      await Deno.writeFile(`${root}/f${size}.bin`, pattern(size, size));
+    }
+    await using files = startFiles({ root });
+    await using client = await FileClient.connect({ port: files.port });
+    for (const size of sizes) {
+      const out = `${local}/f${size}.bin`;
+      const result = await client.download(`f${size}.bin`, out);
+      const data = pattern(size, size);
+      assert.deepEqual(await Deno.readFile(out), data, `size ${size}`);
+      assert.equal(result.size, size);
+      assert.equal(result.sha256, await webSha256(data));
+      assert.equal(result.resumedFrom, 0);
+    }
+    assert.deepEqual(
+      await listDir(local),
+      sizes.map((s) => `f${s}.bin`).sort(),
+    );
+    await until(
+      () => files.files.stats.downloadsCompleted === sizes.length,
+      5000,
+      "server saw every BlobDone",
+    );
+  });
+});
+
+Deno.test("a 100 MiB file is streamed in chunks and arrives with the same SHA-256", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    const data = pattern(100 * 1024 * 1024, 42);
+    await Deno.writeFile(`${root}/big.bin`, data);
+    const expected = await webSha256(data);
+    await using files = startFiles({ root });
+    await using client = await FileClient.connect({ port: files.port });
+    const result = await within(
+      60_000,
+      client.download("big.bin", `${local}/big.bin`),
+      "100 MiB",
+    );
+    assert.equal(result.size, data.length);
+    assert.equal(result.sha256, expected);
+    assert.equal(
+      await webSha256(await Deno.readFile(`${local}/big.bin`)),
+      expected,
+    );
+  });
+});
+
+Deno.test("20 clients download 20 different files at once, all correct", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    const sizes = Array.from({ length: 20 }, (_, i) => 1000 + i * 97_003);
+    await Promise.all(
+      sizes.map((size, i) =>
+        Deno.writeFile(`${root}/file${i}.bin`, pattern(size, i))
+      ),
+    );
+    await using files = startFiles({ root });
+    const clients = await Promise.all(
+      sizes.map(() => FileClient.connect({ port: files.port })),
+    );
+    try {
+      const results = await within(
+        30_000,
+        Promise.all(
+          clients.map((client, i) =>
+            client.download(`file${i}.bin`, `${local}/file${i}.bin`)
+          ),
+        ),
+        "20 downloads",
+      );
+      for (const [i, size] of sizes.entries()) {
+        const data = pattern(size, i);
+        assert.equal(results[i].sha256, await webSha256(data));
+        assert.deepEqual(await Deno.readFile(`${local}/file${i}.bin`), data);
+      }
+      assert.equal(files.server.connectionCount, 20);
+    } finally {
+      await Promise.all(clients.map((client) => client[Symbol.asyncDispose]()));
+    }
+  });
+});
+
+Deno.test("one connection runs 8 downloads at once without mixing them", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    const sizes = [0, 1, 70_000, 300_001, 600_000, 1_000_000, 2_000_003, 45];
+    await Promise.all(
+      sizes.map((size, i) =>
+        Deno.writeFile(`${root}/m${i}`, pattern(size, 50 + i))
+      ),
+    );
+    await using files = startFiles({ root });
+    await using client = await FileClient.connect({ port: files.port });
+    const blobs = await Promise.all(
+      sizes.map((_, i) =>
+        client.get(`m${i}`, { chunkBytes: 16_384, window: 2 })
+      ),
+    );
+    const contents = await Promise.all(blobs.map((blob) => blob.bytes()));
+    for (const [i, size] of sizes.entries()) {
+      assert.deepEqual(contents[i], pattern(size, 50 + i), `m${i}`);
+    }
+  });
+});
+
+Deno.test("traversal attempts are refused with PATH_FORBIDDEN, reveal nothing, and the connection stays usable", async () => {
+  await withTempDir(async (base) => {
+    const { root, secret } = await layout(base);
+    await Deno.writeTextFile(`${root}/ok.txt`, "fine");
+    await Deno.mkdir(`${root}/a`);
+    await Deno.symlink(secret, `${root}/link_out`); // symlink out of DIR
+    await Deno.symlink("../../secret.txt", `${root}/a/rel_out`);
+    await Deno.symlink(`${base}/missing`, `${root}/dangling_out`);
+    await using files = startFiles({ root });
+    await using client = await FileClient.connect({ port: files.port });
+    const attempts = [
+      "../secret.txt",
+      "/etc/passwd",
+      secret, // absolute path to the real secret
+      "a/../../secret.txt",
+      "a/../ok.txt", // stays inside, still refused: no ".." at all
+      "link_out",
+      "a/rel_out",
+      "dangling_out", // its target does not exist: still forbidden, not "not found"
+      "ok.txt\0../../secret.txt", // NUL byte
+      "..\\secret.txt", // backslash
+      "C:/secret.txt",
+    ];
+    for (const path of attempts) {
+      await assert.rejects(client.get(path), {
+        code: "PATH_FORBIDDEN",
+        remote: true,
+      }, JSON.stringify(path));
+    }
+    // Encoded dots are not decoded: a literal (absent) name inside DIR.
+    await assert.rejects(client.get("%2e%2e/secret.txt"), {
+      code: "FILE_NOT_FOUND",
+    });
+    const blob = await client.get("ok.txt");
+    assert.equal(new TextDecoder().decode(await blob.bytes()), "fine");
+    assert.equal(files.server.connectionCount, 1);
+  });
+});
+
+Deno.test("missing files, directories, FIFOs, bad offsets and bad requests get their codes; the connection stays usable", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    await Deno.writeTextFile(`${root}/ok.txt`, "fine");
+    await Deno.mkdir(`${root}/dir`);
+    const fifo = await new Deno.Command("mkfifo", { args: [`${root}/fifo`] })
+      .output()
+      .then((o) => o.success, () => false);
+    await using files = startFiles({ root });
+    await using client = await FileClient.connect({ port: files.port });
+    await assert.rejects(client.get("nope.txt"), { code: "FILE_NOT_FOUND" });
+    await assert.rejects(client.get("ok.txt/child"), {
+      code: "FILE_NOT_FOUND",
+    });
+    await assert.rejects(client.get("dir"), { code: "FILE_NOT_REGULAR" });
+    await assert.rejects(client.get(""), { code: "PATH_FORBIDDEN" });
+    // Opening a FIFO would block the server: it is refused from lstat.
+    if (fifo) {
+      await assert.rejects(client.get("fifo"), { code: "FILE_NOT_REGULAR" });
+    }
+    await assert.rejects(
+      client.get("ok.txt", { offset: 5, prefix: new Uint8Array(5) }),
+      {
+        code: "FILE_OFFSET_OUT_OF_RANGE",
+      },
+    );
+    await assert.rejects(client.put("x", new Uint8Array(1)), {
+      code: "UPLOADS_DISABLED",
+    });
+    assert.equal(
+      new TextDecoder().decode(await (await client.get("ok.txt")).bytes()),
+      "fine",
+    );
+  });
+});
+
+Deno.test(
+  "a file the server may not read is refused with FILE_PERMISSION_DENIED",
+  {
+    // root reads everything regardless of mode bits.
+    ignore: Deno.build.os === "windows" || Deno.uid() === 0,
+  },
+  async () => {
+    await withTempDir(async (base) => {
+      const { root } = await layout(base);
+      await Deno.writeTextFile(`${root}/locked.txt`, "no");
+      await Deno.chmod(`${root}/locked.txt`, 0o000);
+      await using files = startFiles({ root });
+      await using client = await FileClient.connect({ port: files.port });
+      await assert.rejects(client.get("locked.txt"), {
+        code: "FILE_PERMISSION_DENIED",
+      });
+    });
+  },
+);
+
+Deno.test("a raw client pipelining FileGets gets each answer in request order: BlobStart or an Error frame", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    await Deno.writeTextFile(`${root}/a.txt`, "A");
+    await using files = startFiles({ root });
+    using conn = await connect({ port: files.port });
+    const json = (value: unknown) =>
+      new TextEncoder().encode(JSON.stringify(value));
+    await conn.sendMany([
+      encodeGet({ id: 1, path: "nope" }),
+      encodeGet({ id: 2, path: "a.txt" }),
+      { type: FilesFrameType.FileGet, payload: json({ id: "x" }) },
+      { type: FrameType.Ping, payload: new Uint8Array([9]) },
+      encodeGet({ id: 2, path: "a.txt" }), // id 2 is still running
+    ]);
+    const answers: string[] = [];
+    while (answers.length < 5) {
+      const frame = (await within(5000, conn.receive(), "answers"))!;
+      if (frame.type === FrameType.Error) {
+        answers.push(parseErrorFrame(frame).code);
+      }
+      if (frame.type === FrameType.Pong) answers.push("PONG");
+      if (frame.type === FilesFrameType.BlobStart) answers.push("START");
+    }
+    assert.deepEqual(answers, [
+      "FILE_NOT_FOUND",
+      "START",
+      "BAD_REQUEST",
+      "PONG",
+      "BLOB_ID_IN_USE",
+    ]);
+  });
+});
+
+Deno.test("a download resumes from its .part file, transfers only the rest, and verifies the whole file", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    const data = pattern(3 * C + 1234, 9);
+    await Deno.writeFile(`${root}/r.bin`, data);
+    await using files = startFiles({ root });
+    await using client = await FileClient.connect({ port: files.port });
+    const out = `${local}/r.bin`;
+    await Deno.writeFile(`${out}.part`, data.subarray(0, 2 * C + 17));
+    const before = client.conn.stats.bytesReceived;
+    const result = await client.download("r.bin", out, { resume: true });
+    assert.equal(result.resumedFrom, 2 * C + 17);
+    assert.equal(result.sha256, await webSha256(data));
+    assert.deepEqual(await Deno.readFile(out), data);
+    // The rest, plus frame headers and the BlobStart's JSON: not the prefix.
+    const received = client.conn.stats.bytesReceived - before;
+    const rest = data.length - (2 * C + 17);
+    assert.ok(
+      received >= rest && received < rest + 1024,
+      `${received} bytes for a rest of ${rest}`,
+    );
+    assert.equal(await exists(`${out}.part`), false);
+
+    // A .part that does not match the server's file fails the digest:
+    // nothing at OUT, and the poisoned .part is gone.
+    const other = `${local}/bad.bin`;
+    await Deno.writeFile(`${other}.part`, pattern(1000, 123));
+    await assert.rejects(client.download("r.bin", other, { resume: true }), {
+      code: "BLOB_DIGEST_MISMATCH",
+    });
+    assert.equal(await exists(other), false);
+    assert.equal(await exists(`${other}.part`), false);
+
+    // A .part longer than the file (it changed on the server): start over.
+    await Deno.writeFile(`${other}.part`, pattern(data.length + 10, 5));
+    const fresh = await client.download("r.bin", other, { resume: true });
+    assert.equal(fresh.resumedFrom, 0);
+    assert.deepEqual(await Deno.readFile(other), data);
+  });
+});
+
+Deno.test("a byte flipped on the way is detected: no file at OUT, no .part, and the server serves on", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    const data = pattern(4 * C, 11);
+    await Deno.writeFile(`${root}/c.bin`, data);
+    await using files = startFiles({ root });
+    const proxy = startProxy({ targetPort: files.port, flipChunk: 2 });
+    try {
+      await using client = await FileClient.connect({ port: proxy.port });
+      await assert.rejects(client.download("c.bin", `${local}/c.bin`), {
+        code: "BLOB_DIGEST_MISMATCH",
+      });
+      assert.equal(proxy.flipped, 1);
+      assert.deepEqual(await listDir(local), []);
+      // The server got the BlobCancel and counts a failure, nothing more.
+      await until(
+        () => files.files.stats.failures === 1,
+        5000,
+        "server saw the cancel",
+      );
+      const again = await client.download("c.bin", `${local}/c.bin`);
+      assert.equal(again.sha256, await webSha256(data));
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+Deno.test("a disconnect mid-transfer leaves no file at OUT, the server releases the file and serves others", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    const data = pattern(16 * C, 12);
+    await Deno.writeFile(`${root}/d.bin`, data);
+    await using files = startFiles({ root });
+    // The proxy cuts the connection after 5 chunks went to the client.
+    const proxy = startProxy({
+      targetPort: files.port,
+      cutAfterBytes: 5 * C + 100,
+    });
+    try {
+      await using client = await FileClient.connect({ port: proxy.port });
+      const out = `${local}/d.bin`;
+      await assert.rejects(client.download("d.bin", out, { window: 2 }), {
+        code: "CONNECTION_LOST",
+      });
+      assert.equal(await exists(out), false);
+      // The partial file is kept for a resume, and is a true prefix.
+      const part = await Deno.readFile(`${out}.part`);
+      assert.ok(part.length > 0 && part.length < data.length);
+      assert.deepEqual(part, data.subarray(0, part.length));
+      await within(5000, files.files.idle(), "server transfer ended");
+      assert.equal(files.files.stats.activeTransfers, 0);
+      // Another client is served meanwhile, and the resume completes.
+      await using other = await FileClient.connect({ port: files.port });
+      const result = await other.download("d.bin", out, { resume: true });
+      assert.equal(result.resumedFrom, part.length);
+      assert.deepEqual(await Deno.readFile(out), data);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+Deno.test("a client that closes mid-download frees the server's transfer; the rest of the server is unaffected", async () => {
+  await withTempDir(async (base) => {
+    const { root, local } = await layout(base);
+    await Deno.writeFile(`${root}/e.bin`, pattern(32 * C, 13));
+    await Deno.writeFile(`${root}/small.bin`, pattern(1000, 14));
+    await using files = startFiles({ root });
+    const quitter = await FileClient.connect({ port: files.port });
+    const blob = await quitter.get("e.bin", { window: 1 });
+    const reader = blob.stream.getReader();
+    await reader.read();
+    await until(
+      () => files.files.stats.activeTransfers === 1,
+      5000,
+      "transfer running",
+    );
+    await quitter[Symbol.asyncDispose]();
+    await assert.rejects(reader.read(), { code: "CONNECTION_LOST" });
+    await within(5000, files.files.idle(), "server transfer ended");
+    assert.equal(files.files.stats.activeTransfers, 0);
+    await using client = await FileClient.connect({ port: files.port });
+    await client.download("small.bin", `${local}/small.bin`);
+    assert.deepEqual(
+      await Deno.readFile(`${local}/small.bin`),
+      pattern(1000, 14),
+    );
+  });
+});
+
+Deno.test("downloads never trip the slow-reader limit: chunks wait for an empty queue, even with maxQueuedBytes far below a chunk", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    await Deno.writeFile(`${root}/q.bin`, pattern(8 * C, 15));
+    await using files = startFiles({ root }, { maxQueuedBytes: 1024 });
+    await using client = await FileClient.connect({ port: files.port });
+    const blobs = await Promise.all(
+      [1, 2, 3].map(() => client.get("q.bin", { window: 16 })),
+    );
+    const contents = await Promise.all(blobs.map((blob) => blob.bytes()));
+    for (const content of contents) {
+      assert.deepEqual(content, pattern(8 * C, 15));
+    }
+    assert.equal(files.server.connectionCount, 1);
+  });
+});
+
+Deno.test("a connection may run maxTransfersPerConnection transfers; the next is refused with TOO_MANY_TRANSFERS", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    await Deno.writeFile(`${root}/t.bin`, pattern(4 * C, 16));
+    await using files = startFiles({ root, maxTransfersPerConnection: 2 });
+    await using client = await FileClient.connect({ port: files.port });
+    // Not read: both stay running, held by their windows.
+    const held = [
+      await client.get("t.bin", { window: 1 }),
+      await client.get("t.bin", { window: 1 }),
+    ];
+    await assert.rejects(client.get("t.bin"), { code: "TOO_MANY_TRANSFERS" });
+    for (const blob of held) await blob.bytes();
+    await until(
+      () => files.files.stats.activeTransfers === 0,
+      5000,
+      "transfers done",
+    );
+    assert.equal((await (await client.get("t.bin")).bytes()).length, 4 * C);
+  });
+});
+
+Deno.test("uploads land atomically: verified, renamed into place, never over an existing file unless asked", async () => {
+  await withTempDir(async (base) => {
+    const { uploads, local } = await layout(base);
+    await Deno.mkdir(`${uploads}/sub`);
+    await using files = startFiles({ uploadDir: uploads });
+    await using client = await FileClient.connect({ port: files.port });
+    const data = pattern(3 * C + 5, 17);
+    const sent = await client.put("sub/u.bin", data);
+    assert.equal(sent.sha256, await webSha256(data));
+    assert.deepEqual(await Deno.readFile(`${uploads}/sub/u.bin`), data);
+
+    const other = pattern(1000, 18);
+    await assert.rejects(client.put("sub/u.bin", other), {
+      code: "FILE_EXISTS",
+      remote: true,
+    });
+    assert.deepEqual(await Deno.readFile(`${uploads}/sub/u.bin`), data);
+    await client.put("sub/u.bin", other, { overwrite: true });
+    assert.deepEqual(await Deno.readFile(`${uploads}/sub/u.bin`), other);
+
+    // From a stream of unknown length, and from a local file.
+    await client.put(
+      "s.bin",
+      ReadableStream.from([pattern(10, 1), pattern(70_000, 2)]),
+    );
+    assert.equal((await Deno.stat(`${uploads}/s.bin`)).size, 70_010);
+    await Deno.writeFile(`${local}/f.bin`, data);
+    await client.upload(`${local}/f.bin`, "f.bin");
+    assert.deepEqual(await Deno.readFile(`${uploads}/f.bin`), data);
+
+    await assert.rejects(client.get("f.bin"), { code: "DOWNLOADS_DISABLED" });
+    await within(5000, files.files.idle(), "upload tasks");
+    assert.deepEqual(await listDir(uploads), ["f.bin", "s.bin", "sub"]);
+    assert.deepEqual(await listDir(`${uploads}/sub`), ["u.bin"]);
+  });
+});
+
+Deno.test("uploads outside the directory, through symlinks, onto directories or over the limit are refused", async () => {
+  await withTempDir(async (base) => {
+    const { uploads, secret } = await layout(base);
+    await Deno.mkdir(`${uploads}/dir`);
+    await Deno.symlink(secret, `${uploads}/link`);
+    await Deno.symlink(base, `${uploads}/out`);
+    await using files = startFiles({
+      uploadDir: uploads,
+      maxUploadBytes: 1000,
+    });
+    await using client = await FileClient.connect({ port: files.port });
+    const bytes = new Uint8Array(10);
+    for (
+      const path of [
+        "../x",
+        "/tmp/x",
+        "a/../../x",
+        "x\0y",
+        "link",
+        "out/secret.txt",
+        "out/new.txt",
+        ".",
+      ]
+    ) {
+      await assert.rejects(client.put(path, bytes, { overwrite: true }), {
+        code: "PATH_FORBIDDEN",
+      }, path);
+    }
+    await assert.rejects(client.put("dir", bytes, { overwrite: true }), {
+      code: "FILE_NOT_REGULAR",
+    });
+    await assert.rejects(client.put("nope/x", bytes), {
+      code: "FILE_NOT_FOUND",
+    });
+    await assert.rejects(client.put("big", new Uint8Array(1001)), {
+      code: "FILE_TOO_LARGE",
+    });
+    // Without a declared size, the limit stops the stream itself.
+    await assert.rejects(
+      client.put(
+        "big",
+        ReadableStream.from([new Uint8Array(600), new Uint8Array(600)]),
+      ),
+      { code: "BLOB_LIMIT_EXCEEDED" },
+    );
+    assert.equal(await Deno.readTextFile(secret), "TOP SECRET");
+    await within(5000, files.files.idle(), "upload tasks");
+    assert.deepEqual(await listDir(uploads), ["dir", "link", "out"]);
+  });
+});
+
+Deno.test("an interrupted or corrupted upload leaves nothing behind, not even its temporary file", async () => {
+  await withTempDir(async (base) => {
+    const { uploads } = await layout(base);
+    await using files = startFiles({ uploadDir: uploads });
+    // Interrupted: the client goes away in the middle.
+    const quitter = await FileClient.connect({ port: files.port });
+    let sentBytes = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (c) => {
+        sentBytes += 4096;
+        c.enqueue(new Uint8Array(4096));
+      },
+    });
+    const upload = quitter.put("gone.bin", endless);
+    await until(() => sentBytes > 100_000, 5000, "upload under way");
+    await quitter[Symbol.asyncDispose]();
+    await assert.rejects(upload, { code: "CONNECTION_LOST" });
+    await within(5000, files.files.idle(), "server cleaned up");
+    assert.deepEqual(await listDir(uploads), []);
+
+    // Corrupted on the way to the server.
+    const proxy = startProxy({
+      targetPort: files.port,
+      flipChunk: 1,
+      flipUpstream: true,
+    });
+    try {
+      await using client = await FileClient.connect({ port: proxy.port });
+      await assert.rejects(client.put("bad.bin", pattern(4 * C, 19)), {
+        code: "BLOB_DIGEST_MISMATCH",
+        remote: true,
+      });
+      await within(5000, files.files.idle(), "server cleaned up");
+      assert.deepEqual(await listDir(uploads), []);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+Deno.test("FileServer validates its options up front", async () => {
+  await withTempDir(async (base) => {
+    const { root, secret } = await layout(base);
+    assert.throws(() => new FileServer({}), TypeError);
+    assert.throws(
+      () => new FileServer({ root: `${base}/missing` }),
+      Deno.errors.NotFound,
+    );
+    assert.throws(() => new FileServer({ root: secret }), TypeError);
+    assert.throws(() => new FileServer({ root, window: 0 }), RangeError);
+    assert.throws(
+      () => new FileServer({ root, maxUploadBytes: -1 }),
+      RangeError,
+    );
+    assert.equal(new FileServer({ root }).root, await Deno.realPath(root));
+  });
+});
+
+Deno.test("a FileClient fails its requests with the server's closing code when the server shuts down", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    await using files = startFiles({ root });
+    const client = await FileClient.connect({ port: files.port });
+    try {
+      await files.server.shutdown({ timeoutMs: 1000 });
+      await within(5000, client.finished, "client noticed");
+      await assert.rejects(client.get("x"), { code: "SHUTTING_DOWN" });
+    } finally {
+      await client[Symbol.asyncDispose]();
+    }
+  });
+});
