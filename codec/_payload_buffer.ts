@@ -18,6 +18,13 @@
 // size. Resizable ArrayBuffers would avoid the copy, but reads into them
 // measured three to four times slower than into plain buffers in Deno.
 
+/**
+ * Buffers allocated for one large payload alone. Only these may be recycled
+ * (`FramedConn.release`): a payload that is a view of a read buffer shares
+ * its memory with other frames, which recycling would overwrite.
+ */
+export const EXCLUSIVE_PAYLOAD_BUFFERS: WeakSet<ArrayBuffer> = new WeakSet();
+
 /** Payloads up to this size get their exact buffer at once. */
 export const PREALLOCATE_MAX_BYTES = 64 * 1024;
 const BLOCK_MAX_BYTES = 1024 * 1024;
@@ -117,6 +124,7 @@ export class PayloadBuffer {
 
   #allocateFull(): void {
     const full = new Uint8Array(this.length);
+    EXCLUSIVE_PAYLOAD_BUFFERS.add(full.buffer);
     let offset = 0;
     for (const block of this.#blocks) {
       const take = Math.min(block.length, this.filled - offset);

@@ -8,6 +8,7 @@ import {
   checkOutgoingFrame,
   encodeFrameUnchecked,
 } from "../codec/_encoding.ts";
+import { EXCLUSIVE_PAYLOAD_BUFFERS } from "../codec/_payload_buffer.ts";
 import { writeHeader } from "../codec/_header.ts";
 import type { Frame } from "../codec/frame.ts";
 import { FrameDecoder } from "../codec/frame_decoder.ts";
@@ -387,9 +388,10 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * buffer for each. Optional: without it payloads are simply collected.
    *
    * Only call it once you are done with the payload: its bytes WILL be
-   * overwritten by a later frame. Payloads of 64 KiB or less, and views that
-   * do not start at their buffer's first byte, are ignored; at most four
-   * buffers are kept.
+   * overwritten by a later frame. Only buffers the decoder allocated for one
+   * payload alone are kept (at most four, each over 64 KiB): a payload that
+   * shares memory with other frames (a view of a read buffer) or that you
+   * built yourself is ignored.
    *
    * @param payload A payload this connection received.
    *
@@ -415,7 +417,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   release(payload: Uint8Array): void {
     const buffer = payload.buffer;
     if (
-      !(buffer instanceof ArrayBuffer) || buffer.resizable ||
+      !(buffer instanceof ArrayBuffer) ||
+      !EXCLUSIVE_PAYLOAD_BUFFERS.has(buffer) ||
       payload.byteOffset !== 0 || buffer.byteLength <= POOL_MIN_BYTES ||
       this.#pool.length >= POOL_MAX_BUFFERS || this.#pool.includes(buffer)
     ) {

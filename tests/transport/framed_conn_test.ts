@@ -4,6 +4,7 @@ import {
   type ByteConn,
   ConnectionClosedError,
   DEFAULT_MAX_FRAME_LENGTH,
+  encodeFrame,
   type Frame,
   FramedConn,
   type FramedConnOptions,
@@ -1017,4 +1018,26 @@ Deno.test("FramedConn.release ignores small payloads and views that do not start
     assert.equal(frame.payload.byteLength, size);
   }
   assert.deepEqual(second.payload, patternBytes(size, 2));
+});
+
+Deno.test("FramedConn.release ignores buffers the decoder did not allocate for one payload", async () => {
+  // A buffer the caller built (and may still use) must never be refilled.
+  const size = 300 * 1024;
+  const mine = new Uint8Array(size);
+  const fake = new ScriptedConn({
+    readChunks: [
+      ...[1, 2].map((seed) =>
+        encodeFrame({ type: 1, payload: patternBytes(size, seed) })
+      ),
+    ],
+  });
+  using conn = new FramedConn(fake, { readBufferBytes: 4096 });
+  conn.release(mine);
+  const a = (await conn.receive())!;
+  conn.release(a.payload); // allocated by the decoder for a alone: pooled
+  const b = (await conn.receive())!;
+  assert.notEqual(a.payload.buffer, mine.buffer);
+  assert.equal(b.payload.buffer, a.payload.buffer);
+  assert.deepEqual(b.payload, patternBytes(size, 2));
+  assert.ok(mine.every((byte) => byte === 0));
 });
