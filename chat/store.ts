@@ -125,10 +125,16 @@ interface MessageRow {
   chat_id: number;
   seq: number;
   sender: string;
-  client_id: string;
-  text: string;
+  client_id: Uint8Array;
+  text: Uint8Array;
   sent_at: number;
 }
+
+// Text and client id are read as bytes: node:sqlite's text accessor stops at
+// the first U+0000, which would cut a stored message short.
+const MESSAGE_COLUMNS =
+  "id, chat_id, seq, sender, CAST(client_id AS BLOB) AS client_id, CAST(text AS BLOB) AS text, sent_at";
+const utf8 = new TextDecoder();
 
 const DEFAULT_MAX_BATCH = 1024;
 
@@ -287,14 +293,14 @@ export class ChatStore implements Disposable {
       setCursor:
         "UPDATE members SET cursor = MAX(cursor, MIN(?, (SELECT last_seq FROM chats WHERE id = ?))) WHERE chat_id = ? AND user = ?",
       byClientId:
-        "SELECT id, chat_id, seq, sender, client_id, text, sent_at FROM messages WHERE sender = ? AND client_id = ?",
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`,
       // A (sender, client_id) already stored inserts nothing: a retry.
       insertMessage:
         "INSERT INTO messages (chat_id, seq, sender, client_id, text, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sender, client_id) DO NOTHING",
       after:
-        "SELECT id, chat_id, seq, sender, client_id, text, sent_at FROM messages WHERE chat_id = ? AND seq > ? AND sender <> ? ORDER BY seq LIMIT ?",
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq > ? AND sender <> ? ORDER BY seq LIMIT ?`,
       last:
-        "SELECT id, chat_id, seq, sender, client_id, text, sent_at FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
       userChats: `SELECT c.id, c.kind, c.name, c.last_seq,
           (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
           (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id AND m.seq > mb.cursor AND m.sender <> mb.user) AS unread
@@ -770,8 +776,8 @@ function toStored(row: MessageRow, duplicate: boolean): StoredMessage {
     chatId: row.chat_id,
     seq: row.seq,
     sender: row.sender,
-    clientId: row.client_id,
-    text: row.text,
+    clientId: utf8.decode(row.client_id),
+    text: utf8.decode(row.text),
     sentAtMs: row.sent_at,
     duplicate,
   };

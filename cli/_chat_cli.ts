@@ -59,6 +59,41 @@ export async function readSecret(prompt: string): Promise<string | undefined> {
 // Fields that hold free text: always JSON-quoted, so a line stays one record.
 const QUOTED = new Set(["text", "message"]);
 
+// What other users write must not drive the reader's terminal: C0 controls
+// but tab (ESC starts CSI and OSC sequences: screen clearing, title and
+// clipboard writes; CR and LF forge a line "from" someone else), DEL, C1
+// controls (0x9b is an 8-bit CSI), line separators and bidi overrides
+// (they reorder the text shown).
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+// A value with any of these is quoted even in a field of names.
+const NEEDS_QUOTES =
+  // deno-lint-ignore no-control-regex
+  /[\s"=\\\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|^$/;
+
+/** `text` with every character a terminal would act on shown as an escape (`\x1b`, `\n`). */
+function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (char) => {
+    if (char === "\n") return "\\n";
+    if (char === "\r") return "\\r";
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** JSON text whose C1 controls and bidi overrides are `\u` escapes too. */
+function quote(text: string): string {
+  return JSON.stringify(text).replace(
+    JSON_UNSAFE,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /**
  * One machine-readable line: `event key=value ...`. `text` and `message`
  * are always JSON-quoted; other values are names, addresses and numbers,
@@ -71,9 +106,9 @@ export function record(
   let line = event;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    const quote = typeof value === "string" &&
-      (QUOTED.has(key) || /[\s"=\\]|^$/.test(value));
-    line += ` ${key}=${quote ? JSON.stringify(value) : String(value)}`;
+    const quoted = typeof value === "string" &&
+      (QUOTED.has(key) || NEEDS_QUOTES.test(value));
+    line += ` ${key}=${quoted ? quote(value as string) : String(value)}`;
   }
   return line;
 }
@@ -86,7 +121,9 @@ export function formatMessage(
 ): string {
   if (human) {
     const time = new Date(message.ts).toTimeString().slice(0, 5);
-    return `${time} [${message.chat}] ${message.from}: ${message.text}`;
+    return `${time} [${message.chat}] ${message.from}: ${
+      escapeControls(message.text)
+    }`;
   }
   return record(event, {
     chat: message.chat,
@@ -102,7 +139,9 @@ export function formatError(
   message: string,
   human: boolean,
 ): string {
-  return human ? `! ${message} (${code})` : record("error", { code, message });
+  return human
+    ? `! ${escapeControls(message)} (${code})`
+    : record("error", { code, message });
 }
 
 /**

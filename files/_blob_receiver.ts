@@ -25,8 +25,11 @@ import {
 
 /** What a receiver needs from its channel. */
 export interface ReceiverLink {
-  /** Queues a frame without overflowing the connection's queue. */
-  push(frame: Frame): Promise<void>;
+  /**
+   * Queues a frame without overflowing the connection's queue; a function
+   * is called for the frame when it is queued.
+   */
+  push(frame: Frame | (() => Frame)): Promise<void>;
   /**
    * The transfer settled. `drain`: the sender may still send chunks for
    * this id (we cancelled before its BlobEnd); drop them until its BlobEnd
@@ -63,6 +66,8 @@ export class BlobReceiver implements IncomingBlob {
   #consumed: number;
   #end: EndInfo | undefined;
   #hasher = new Sha256();
+  /** An ack waits for the connection's queue; it will carry `#consumed`. */
+  #ackWaiting = false;
   #prefixHashed: boolean;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #wake: (() => void) | undefined;
@@ -325,7 +330,7 @@ export class BlobReceiver implements IncomingBlob {
         this.#hasher.update(chunk);
         this.#consumed += chunk.length;
         controller.enqueue(chunk);
-        this.#link.push(encodeAck(this.id, this.#consumed)).catch(() => {});
+        this.#ack();
         this.#report();
         return;
       }
@@ -378,6 +383,21 @@ export class BlobReceiver implements IncomingBlob {
     this.#controller.close();
     this.#resolveDone(this.#result);
     if ((this.#options.confirm ?? "consumed") === "consumed") this.#sendDone();
+  }
+
+  /**
+   * Acks are cumulative: while one waits for the connection's queue to
+   * empty (a peer that does not read), newer ones merge into it rather than
+   * queue behind it, so such a peer costs one frame per transfer, not one
+   * per chunk it sends.
+   */
+  #ack(): void {
+    if (this.#ackWaiting) return;
+    this.#ackWaiting = true;
+    this.#link.push(() => {
+      this.#ackWaiting = false;
+      return encodeAck(this.id, this.#consumed);
+    }).catch(() => {});
   }
 
   #sendDone(): void {

@@ -143,6 +143,9 @@ export function mapFsError(error: unknown, request: string): TransferError {
   if (error instanceof Deno.errors.FilesystemLoop) {
     return forbidden(request, "its symlinks loop");
   }
+  if ((error as { code?: unknown })?.code === "ENAMETOOLONG") {
+    return forbidden(request, "a name in it is too long");
+  }
   return new TransferError(
     TransferErrorCode.ReadFailed,
     `Cannot open ${JSON.stringify(request)}: ${

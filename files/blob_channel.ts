@@ -158,7 +158,7 @@ export class BlobChannel {
   #nextId = 1;
   #closed: TransferError | undefined;
   #link = {
-    push: (frame: Frame) => this.#push(frame),
+    push: (frame: Frame | (() => Frame)) => this.#push(frame),
     finished: (transfer: BlobSender | BlobReceiver, drain = false) => {
       if (transfer instanceof BlobSender) {
         if (this.#outgoing.get(transfer.id) === transfer) {
@@ -575,13 +575,15 @@ export class BlobChannel {
    * Queues a frame only into an empty send queue. A frame is always
    * accepted into an empty queue, so a transfer can never trip a server's
    * slow-reader limit (`maxQueuedBytes`), whatever that limit is; and
-   * transfers sharing the connection take turns frame by frame.
+   * transfers sharing the connection take turns frame by frame. A function
+   * is called only when its frame is handed to the connection, so a frame
+   * that waited (an ack) can carry what is true by then.
    */
-  async #push(frame: Frame): Promise<void> {
+  async #push(frame: Frame | (() => Frame)): Promise<void> {
     const conn = this.#conn;
     try {
       while (conn.queuedBytes > 0) await conn.sendMany([]);
-      await conn.send(frame);
+      await conn.send(typeof frame === "function" ? frame() : frame);
     } catch (error) {
       throw new TransferError(
         TransferErrorCode.ConnectionLost,

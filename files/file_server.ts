@@ -508,11 +508,10 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
         );
       }
     }
-    const slash = target.path.lastIndexOf("/");
-    const name = target.path.slice(slash + 1);
+    // The target's name is left out: one of NAME_MAX bytes must still fit.
     const temp = `${
-      target.path.slice(0, slash)
-    }/.${name}.${randomHex()}.upload`;
+      target.path.slice(0, target.path.lastIndexOf("/"))
+    }/.${randomHex()}.upload`;
     let file: Deno.FsFile;
     try {
       // createNew (O_EXCL) never follows a symlink planted at that name.

@@ -211,14 +211,19 @@ export class ServedConnection implements ServerConnection {
       }
       this.abort(this.closeReason ?? "PEER_CLOSED");
       this.#ctx.onClosed(this);
-      try {
-        this.#ctx.handler.onClose?.(this);
-      } catch (error) {
+      const onCloseFailed = (error: unknown) =>
         this.#log(
           "error",
           "handler_error",
           `Cannot run onClose: ${errorText(error)}`,
         );
+      try {
+        const closing = this.#ctx.handler.onClose?.(this);
+        // An async onClose is allowed by its type; its rejection must not
+        // go unhandled, which would end the process.
+        if (isPromiseLike(closing)) closing.then(undefined, onCloseFailed);
+      } catch (error) {
+        onCloseFailed(error);
       }
       this.#log(
         "info",
@@ -484,7 +489,7 @@ function internalErrorFrame(): Frame {
   );
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<HandlerResult> {
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" &&
     typeof (value as PromiseLike<unknown>).then === "function";
 }
@@ -506,13 +511,17 @@ function errorText(error: unknown): string {
 export function parseClientType(payload: Uint8Array): string {
   const text = textDecoder.decode(payload).trim();
   if (text.startsWith("{")) {
+    // A JSON payload may carry credentials next to its type (chat logins
+    // do), so only the `type` field is ever shown, never the raw text, even
+    // when the JSON is malformed.
     try {
       const value = JSON.parse(text);
       if (typeof value?.type === "string") {
         return value.type.slice(0, CLIENT_TYPE_MAX_CHARS);
       }
+      return "(json without type)";
     } catch {
-      // Not JSON after all: use the text.
+      return "(invalid json)";
     }
   }
   return text.slice(0, CLIENT_TYPE_MAX_CHARS);

@@ -59,11 +59,12 @@ export interface ServerHandler {
     conn: ServerConnection,
   ): HandlerResult | Promise<HandlerResult>;
   /**
-   * Called once when a connection has closed.
+   * Called once when a connection has closed. A throw or a rejected promise
+   * is logged (`handler_error`); nothing waits for the promise.
    *
    * @param conn The closed connection.
    */
-  onClose?(conn: ServerConnection): void;
+  onClose?(conn: ServerConnection): void | Promise<void>;
 }
 
 /**
@@ -82,11 +83,12 @@ export interface ServerProtocol {
    */
   onConnect?(conn: ServerConnection): void | Promise<void>;
   /**
-   * Called when a connection has closed.
+   * Called when a connection has closed. A throw or rejection does not keep
+   * the other protocols' `onClose` from running.
    *
    * @param conn The closed connection.
    */
-  onClose?(conn: ServerConnection): void;
+  onClose?(conn: ServerConnection): void | Promise<void>;
   /**
    * Sees every ClientType frame (type 3), for a login. Unlike a route, any
    * number of protocols may have this hook: each is called in registration
@@ -249,11 +251,39 @@ export class FrameRouter implements ServerHandler {
   }
 
   /**
-   * Runs every protocol's `onClose`.
+   * Runs every protocol's `onClose`, each even if an earlier one failed, so
+   * one protocol's fault does not leak another's per-connection state.
    *
    * @param conn The closed connection.
+   * @returns A promise when a hook returned one.
+   * @throws {Error} The failure, or an `AggregateError` of several.
    */
-  onClose(conn: ServerConnection): void {
-    for (const protocol of this.#protocols) protocol.onClose?.(conn);
+  onClose(conn: ServerConnection): void | Promise<void> {
+    const errors: unknown[] = [];
+    const pending: Promise<void>[] = [];
+    for (const protocol of this.#protocols) {
+      try {
+        const result = protocol.onClose?.(conn);
+        if (result !== undefined && typeof result.then === "function") {
+          pending.push(
+            Promise.resolve(result).then(() => {}, (e) => void errors.push(e)),
+          );
+        }
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (pending.length === 0) return throwAny(errors);
+    return Promise.all(pending).then(() => throwAny(errors));
+  }
+}
+
+function throwAny(errors: unknown[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new AggregateError(
+      errors,
+      errors.map((e) => e instanceof Error ? e.message : String(e)).join("; "),
+    );
   }
 }

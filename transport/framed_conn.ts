@@ -307,7 +307,11 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @throws {UnknownFrameTypeError} If a header's type is not accepted.
    */
   async receive(): Promise<Frame | null> {
-    if (!(await this.#ready())) return null;
+    // Another receiver sharing the same read may have taken the frame
+    // between #ready() and here: check again rather than take a hole.
+    while (this.#receivedHead >= this.#received.length) {
+      if (!(await this.#ready())) return null;
+    }
     const frame = this.#received[this.#receivedHead];
     // Drop the reference so a consumed frame can be collected.
     this.#received[this.#receivedHead++] = undefined as unknown as Frame;
@@ -322,7 +326,9 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @throws The same errors as {@linkcode FramedConn.prototype.receive}.
    */
   async receiveMany(): Promise<Frame[] | null> {
-    if (!(await this.#ready())) return null;
+    while (this.#receivedHead >= this.#received.length) {
+      if (!(await this.#ready())) return null;
+    }
     const frames = this.#receivedHead === 0
       ? this.#received
       : this.#received.slice(this.#receivedHead);

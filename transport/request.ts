@@ -228,6 +228,10 @@ export class Requester {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
+      // Let a send refused at once (too large, queue full, closed) mark its
+      // request unsent first: a read started for it would take a frame
+      // meant for a later receive() and drop it.
+      await undefined;
       while (true) {
         this.#skipUnsent();
         if (this.#pending.length === 0) return;

@@ -11,7 +11,11 @@ import {
   ServedConnection,
   type ServedConnectionContext,
 } from "./_served_connection.ts";
-import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
+import {
+  type ByteConn,
+  FramedConn,
+  type FramedConnOptions,
+} from "./framed_conn.ts";
 import {
   type FrameHandler,
   FrameRouter,
@@ -156,6 +160,12 @@ const DEFAULT_SERVER_MAX_FRAME_LENGTH = 1024 * 1024;
 const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 const DEFAULT_LINGER_MS = 1_000;
+// A stand-in byte stream, only used to validate connection options.
+const UNCONNECTED: ByteConn = {
+  read: () => Promise.resolve(null),
+  write: (bytes) => Promise.resolve(bytes.length),
+  close: () => {},
+};
 // A failing accept (out of file descriptors) would otherwise spin.
 const ACCEPT_RETRY_DELAY_MS = 100;
 
@@ -206,7 +216,9 @@ export class Server implements AsyncDisposable {
   readonly transport: ServerTransport;
   #listener: Deno.Listener;
   #connections = new Map<number, ServedConnection>();
-  #refusals = new Set<Promise<void>>();
+  // SERVER_FULL refusals lingering for the client to hang up; the shutdown
+  // deadline closes them like connections.
+  #refusals = new Map<Promise<void>, FramedConn>();
   #nextId = 1;
   #handler: ServerHandler;
   #connOptions: FramedConnOptions;
@@ -271,6 +283,10 @@ export class Server implements AsyncDisposable {
         FrameType.Error,
       ],
     };
+    // Per-connection options (buffer sizes, receive limit) are otherwise
+    // only checked when a client connects, where a throw would kill the
+    // accept loop: check them once, now, by building a connection.
+    new FramedConn(UNCONNECTED, this.#connOptions);
     const sendOptions = resolveFrameCodecOptions({
       ...options,
       maxFrameLength: options.maxSendFrameLength ?? maxFrameLength,
@@ -393,13 +409,14 @@ export class Server implements AsyncDisposable {
       for (const conn of this.#connections.values()) {
         conn.abort(ErrorCode.ShuttingDown);
       }
+      for (const framed of this.#refusals.values()) framed.close();
     }, timeoutMs);
     try {
       await this.#acceptLoop;
       while (this.#connections.size > 0 || this.#refusals.size > 0) {
         await Promise.all([
           ...[...this.#connections.values()].map((conn) => conn.done),
-          ...this.#refusals,
+          ...this.#refusals.keys(),
         ]);
       }
     } finally {
@@ -510,7 +527,7 @@ export class Server implements AsyncDisposable {
         framed.close();
       }
     })();
-    this.#refusals.add(task);
+    this.#refusals.set(task, framed);
     task.finally(() => this.#refusals.delete(task));
   }
 

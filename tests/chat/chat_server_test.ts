@@ -550,3 +550,18 @@ Deno.test("ChatClient.connect fails cleanly when the password is wrong", async (
     );
   });
 });
+
+Deno.test("ChatServer delivers a stored text containing U+0000 whole, live and from the backlog", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    const text = "a\u0000b";
+    {
+      await using alice = await harness.login("alice");
+      await alice.send("@bob", text);
+    }
+    await using bob = await harness.login("bob");
+    assert.equal(await bob.openChat("@alice"), 1);
+    assert.deepEqual(texts(await nextMessages(bob, 1)), [text]);
+    assert.deepEqual(texts((await bob.history("@alice")).messages), [text]);
+  });
+});

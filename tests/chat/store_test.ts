@@ -169,3 +169,36 @@ Deno.test("ChatStore validates its options and refuses writes after close", asyn
     );
   });
 });
+
+Deno.test("ChatStore reads back a text and a client id containing U+0000 whole", async () => {
+  await withStore(async (path) => {
+    using store = new ChatStore(path);
+    const room = store.createRoom("general");
+    // SQLite's text accessor stops at the first NUL; the store must not.
+    const text = "before\u0000after";
+    const stored = await store.append({
+      chatId: room.id,
+      sender: "alice",
+      clientId: "id\u0000one",
+      text,
+    });
+    const again = await store.append({
+      chatId: room.id,
+      sender: "alice",
+      clientId: "id\u0000one",
+      text,
+    });
+    assert.equal(again.duplicate, true);
+    assert.equal(again.text, text);
+    assert.equal(again.clientId, "id\u0000one");
+    assert.deepEqual(
+      store.lastMessages(room.id, 10).map((m) => [m.text, m.clientId]),
+      [[text, "id\u0000one"]],
+    );
+    assert.deepEqual(
+      store.messagesAfter(room.id, 0, "bob", 10).map((m) => m.text),
+      [text],
+    );
+    assert.equal(stored.seq, 1);
+  });
+});

@@ -489,3 +489,65 @@ Deno.test("a stream that yields more than its announced size fails with BLOB_SIZ
   });
   assert.equal(cancelled, true);
 });
+
+Deno.test("a peer that sends chunks but never reads costs one waiting ack per transfer, not one per chunk", async () => {
+  // The receiver's acks wait for its connection's send queue to empty; a
+  // peer that does not read keeps it full. Acks are cumulative, so a newer
+  // one must replace the waiting one instead of queuing behind it (memory
+  // would otherwise grow with every chunk the peer sends).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const [raw, accepted] = await Promise.all([
+    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    listener.accept(),
+  ]);
+  listener.close();
+  using rogue = new FramedConn(raw);
+  using conn = new FramedConn(accepted, { maxQueuedBytes: 1 << 30 });
+  const incoming: IncomingBlob[] = [];
+  const channel = new BlobChannel(conn, { onBlob: (b) => incoming.push(b) });
+  const loop = channel.run().catch(() => {});
+  // 64 MiB more than any loopback socket buffer holds: the queue stays
+  // non-empty for as long as the rogue does not read.
+  const filler = Array.from({ length: 64 }, () => ({
+    type: 200,
+    payload: new Uint8Array(1 << 20),
+  }));
+  const flushed = conn.sendMany(filler);
+  const chunks = 300;
+  await rogue.send(start(4, 1, chunks));
+  await until(() => incoming.length === 1, 5000, "BlobStart handled");
+  const blob = incoming[0];
+  const read = blob.bytes();
+  read.catch(() => {});
+  for (let k = 0; k < chunks; k++) {
+    await until(() => blob.stats.bufferedChunks === 0, 5000, "chunk read");
+    await rogue.send(chunk(1, k, 1));
+  }
+  await until(
+    () =>
+      blob.stats.chunksReceived === chunks && blob.stats.bufferedChunks === 0,
+    5000,
+    "every chunk read",
+  );
+  assert.ok(conn.queuedBytes > 0, "the queue must still be blocked");
+  // Now read everything the receiver sent: the filler, then its acks.
+  const acks: number[] = [];
+  while (acks.at(-1) !== chunks) {
+    const frame = await within(10_000, rogue.receive(), "acks");
+    assert.ok(frame !== null);
+    if (frame.type === FilesFrameType.BlobAck) {
+      acks.push(
+        Number(
+          new DataView(frame.payload.buffer, frame.payload.byteOffset)
+            .getBigUint64(4),
+        ),
+      );
+    }
+  }
+  await flushed;
+  assert.ok(acks.length <= 2, `${acks.length} acks waited for one queue`);
+  rogue.close();
+  conn.close();
+  await loop;
+  await assert.rejects(read, { code: "CONNECTION_LOST" });
+});

@@ -530,6 +530,27 @@ Deno.test("uploads outside the directory, through symlinks, onto directories or 
   });
 });
 
+Deno.test("an upload whose name is as long as the file system allows lands; a longer one is PATH_FORBIDDEN", async () => {
+  await withTempDir(async (base) => {
+    const { uploads } = await layout(base);
+    await using files = startFiles({ root: uploads, uploadDir: uploads });
+    await using client = await FileClient.connect({ port: files.port });
+    // 255 bytes is NAME_MAX: the temporary file's name must not add to it.
+    const longest = "n".repeat(251) + ".bin";
+    const data = pattern(1000, 5);
+    await client.put(longest, data);
+    assert.deepEqual(await Deno.readFile(`${uploads}/${longest}`), data);
+    await assert.rejects(client.put("n".repeat(256), data), {
+      code: "PATH_FORBIDDEN",
+    });
+    await assert.rejects(client.get("n".repeat(256)), {
+      code: "PATH_FORBIDDEN",
+    });
+    await within(5000, files.files.idle(), "upload tasks");
+    assert.deepEqual(await listDir(uploads), [longest]);
+  });
+});
+
 Deno.test("an interrupted or corrupted upload leaves nothing behind, not even its temporary file", async () => {
   await withTempDir(async (base) => {
     const { uploads } = await layout(base);

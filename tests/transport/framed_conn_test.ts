@@ -1041,3 +1041,19 @@ Deno.test("FramedConn.release ignores buffers the decoder did not allocate for o
   assert.deepEqual(b.payload, patternBytes(size, 2));
   assert.ok(mine.every((byte) => byte === 0));
 });
+
+Deno.test("FramedConn gives concurrent receivers one frame each, never an empty slot", async () => {
+  using pair = await tcpPair();
+  const first = pair.server.receive();
+  const second = pair.server.receive();
+  const many = pair.server.receiveMany();
+  // One frame per read: all three receivers wake on the read that brings it.
+  await pair.client.send({ type: 200, payload: new Uint8Array([1]) });
+  const got = [await first];
+  await pair.client.send({ type: 200, payload: new Uint8Array([2]) });
+  got.push(await second);
+  await pair.client.send({ type: 200, payload: new Uint8Array([3]) });
+  const rest = await many;
+  assert.deepEqual(got.map((frame) => frame?.payload[0]), [1, 2]);
+  assert.deepEqual(rest?.map((frame) => frame.payload[0]), [3]);
+});

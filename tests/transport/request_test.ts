@@ -137,3 +137,15 @@ Deno.test("receive gets pushed frames once no request is pending", async () => {
   const push = await within(1000, conns.client.receive(), "push");
   assert.equal(push?.type, 150);
 });
+
+Deno.test("request refused before sending starts no read: receive gets the next frame", async () => {
+  using conns = await pair({ maxSendFrameLength: 4 });
+  await assert.rejects(
+    conns.client.request(frame(200, 1, 2, 3, 4, 5)),
+    FrameTooLargeError,
+  );
+  await conns.server.send(frame(150, 7));
+  // Before the fix the refused request's read took this frame and dropped it.
+  const push = await within(1000, conns.client.receive(), "push");
+  assert.equal(push?.type, 150);
+});

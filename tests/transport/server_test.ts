@@ -579,3 +579,86 @@ Deno.test("FrameRouter protocols get connection hooks and routed ClientType fram
   await until(() => server.connectionCount === 0, 2000, "connection closed");
   assert.deepEqual(events, ["connect 1", "type bot", "close 1"]);
 });
+
+Deno.test("serve refuses bad connection options up front, not when the first client connects", () => {
+  // Before the fix these were only checked per client: the accept loop threw
+  // and the process died of an unhandled rejection.
+  for (
+    const options of [
+      { readBufferBytes: 0 },
+      { batchBytes: 2 ** 31 },
+      { maxReceiveFrameLength: -1 },
+    ]
+  ) {
+    assert.throws(
+      () => serve({ port: 0, logger: null, ...options }),
+      RangeError,
+      JSON.stringify(options),
+    );
+  }
+});
+
+Deno.test("serve survives onClose hooks that throw or reject, and runs every protocol's onClose", async () => {
+  const log = new LogCollector();
+  const closed: string[] = [];
+  const router = new FrameRouter()
+    .use({
+      name: "throws",
+      routes: {},
+      onClose: () => {
+        closed.push("throws");
+        throw new Error("sync boom in onClose");
+      },
+    })
+    .use({
+      name: "rejects",
+      routes: {},
+      // Allowed by the `void` return type; before the fix its rejection was
+      // unhandled and took the whole process down.
+      onClose: async () => {
+        await Promise.resolve();
+        closed.push("rejects");
+        throw new Error("async boom in onClose");
+      },
+    })
+    .use({
+      name: "last",
+      routes: {},
+      onClose: () => void closed.push("last"),
+    });
+  await using server = serve({ port: 0, logger: log.logger }, router);
+  const client = await connect({ port: server.port! });
+  const pong = await client.request(ping(new Uint8Array([1])));
+  assert.equal(pong.type, FrameType.Pong);
+  client.close();
+  await until(() => server.connectionCount === 0, 2000, "connection closed");
+  await until(
+    () => log.find("handler_error") !== undefined,
+    2000,
+    "onClose failures logged",
+  );
+  assert.match(log.find("handler_error")!.message, /sync boom.*async boom/);
+  assert.deepEqual(closed.toSorted(), ["last", "rejects", "throws"]);
+});
+
+Deno.test("serve shutdown closes a lingering SERVER_FULL refusal at the deadline", async () => {
+  const log = new LogCollector();
+  const server = serve({
+    port: 0,
+    logger: log.logger,
+    maxConnections: 1,
+    lingerMs: 60_000,
+  });
+  const port = server.port!;
+  using first = await connect({ port });
+  await first.request(ping());
+  // Refused, and it neither reads nor hangs up: the refusal lingers.
+  const refused = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await until(() => log.find("server_full") !== undefined, 2000, "refusal");
+    // Before the fix shutdown waited the refusal's whole lingerMs (60 s).
+    await within(5000, server.shutdown({ timeoutMs: 50 }), "shutdown");
+  } finally {
+    refused.close();
+  }
+});

@@ -1,0 +1,71 @@
+// Copyright 2026 the framewire authors. MIT license.
+import assert from "node:assert/strict";
+import { formatError, formatMessage, record } from "../../cli/_chat_cli.ts";
+
+const message = (text: string) => ({
+  chat: "@mallory",
+  mid: 1,
+  seq: 1,
+  from: "mallory",
+  text,
+  ts: 0,
+});
+
+// Bytes a terminal acts on: ESC (CSI, OSC 52 clipboard writes, title
+// changes), the 8-bit CSI, carriage return and newline (a forged second
+// line "from" someone else), bidi overrides that reorder what is shown.
+const HOSTILE = [
+  "\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07",
+  "\x1b[2J\x1b[H",
+  "\x9b31m",
+  "ok\r12:00 [@alice] alice: send me your password",
+  "ok\n12:00 [@alice] alice: send me your password",
+  "\u202eevil",
+  "bell\x07",
+];
+
+// what must never reach a terminal raw
+const RAW_CONTROL =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// a record line: not even a tab
+const RAW_CONTROL_OR_TAB =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+Deno.test("formatMessage on a terminal shows control characters escaped, never raw", () => {
+  for (const text of HOSTILE) {
+    const line = formatMessage(message(text), true);
+    assert.doesNotMatch(
+      line,
+      RAW_CONTROL,
+      JSON.stringify(text),
+    );
+    assert.match(line, /^\d\d:\d\d \[@mallory\] mallory: /);
+  }
+  // Ordinary text, tabs and non-ASCII letters stay as they are.
+  assert.match(
+    formatMessage(message("héllo\tworld 👋"), true),
+    / mallory: héllo\tworld 👋$/,
+  );
+});
+
+Deno.test("formatError on a terminal shows control characters escaped, never raw", () => {
+  for (const text of HOSTILE) {
+    assert.doesNotMatch(
+      formatError("X", text, true),
+      RAW_CONTROL,
+    );
+  }
+});
+
+Deno.test("record keeps a hostile text on one line, JSON-quoted", () => {
+  for (const text of HOSTILE) {
+    const line = record("message", { text });
+    assert.doesNotMatch(
+      line,
+      RAW_CONTROL_OR_TAB,
+    );
+    assert.equal(JSON.parse(line.slice("message text=".length)), text);
+  }
+});
