@@ -15,6 +15,8 @@ import { ErrorCode } from "../transport/protocol_errors.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import type { ServerLogEvent, ServerLogger } from "../transport/server.ts";
 import { ChatError, ChatErrorCode } from "./errors.ts";
+import { HashLimiter } from "./_hash_limiter.ts";
+import { LoginThrottle } from "./_login_throttle.ts";
 import {
   ADMIN_NAME,
   type AdminChatInfo,
@@ -86,6 +88,76 @@ export interface ChatServerOptions extends ChatStoreOptions {
    */
   maxLoginFailures?: number;
   /**
+   * Consecutive failed logins of one user name, from any connections, after
+   * which that name is locked: its logins get `LOGIN_THROTTLED` without a
+   * password check until the lock ends. A successful login resets the count.
+   * The admin login counts as the name `admin`.
+   *
+   * @default {5}
+   */
+  loginThrottleFailures?: number;
+  /**
+   * The first lock of a throttled name, in ms; every further failure after
+   * a lock doubles it, up to `loginThrottleMaxMs`.
+   *
+   * @default {1000}
+   */
+  loginThrottleMs?: number;
+  /**
+   * The longest lock of a throttled name, in ms.
+   *
+   * @default {300000}
+   */
+  loginThrottleMaxMs?: number;
+  /**
+   * Most names whose failures are remembered; beyond it the least recently
+   * failed name is forgotten, so the table's memory stays bounded.
+   *
+   * @default {10000}
+   */
+  loginThrottleMaxNames?: number;
+  /**
+   * Password hashes (PBKDF2, for a login or a registration) computed at
+   * once, server-wide. Further logins wait in a queue.
+   *
+   * @default {4}
+   */
+  maxConcurrentHashes?: number;
+  /**
+   * Logins that may wait for a hash slot; beyond it a login gets
+   * `LOGIN_BUSY` at once (the connection stays open). 0 means no queue.
+   *
+   * @default {64}
+   */
+  maxQueuedHashes?: number;
+  /**
+   * Most accounts on the server; a login that would register one more gets
+   * `ACCOUNT_LIMIT`.
+   *
+   * @default {10000}
+   */
+  maxAccounts?: number;
+  /**
+   * Most rooms one account may create (a `join` of a missing room); rooms
+   * are never deleted, so leaving one does not free the quota. Beyond it:
+   * `ROOM_LIMIT`.
+   *
+   * @default {20}
+   */
+  maxRoomsPerUser?: number;
+  /**
+   * Most members of a room; a `join` beyond it gets `ROOM_FULL`.
+   *
+   * @default {1000}
+   */
+  maxRoomMembers?: number;
+  /**
+   * Milliseconds now, for the login throttle. Tests pass a fake clock.
+   *
+   * @default {Date.now}
+   */
+  clock?: () => number;
+  /**
    * Largest JSON answer the server builds for `history` and
    * `admin_watch`, in bytes; older messages are left out beyond it. Keep it
    * below the server's `maxFrameLength`.
@@ -99,6 +171,18 @@ export interface ChatServerOptions extends ChatStoreOptions {
    * @default {undefined} (`warn` and `error` events to `console.error`)
    */
   logger?: ServerLogger | null;
+}
+
+/** Counters of a chat server's password hashing ({@linkcode ChatServer.prototype.loginStats}). */
+export interface ChatLoginStats {
+  /** Hashes running now (at most `maxConcurrentHashes`). */
+  readonly hashing: number;
+  /** Logins waiting for a hash slot now (at most `maxQueuedHashes`). */
+  readonly queued: number;
+  /** Most hashes ever running at once. */
+  readonly peakHashing: number;
+  /** Hash slots handed out since the server started. */
+  readonly hashes: number;
 }
 
 /**
@@ -173,6 +257,15 @@ const DEFAULT_MAX_MESSAGE_BYTES = 4096;
 const DEFAULT_SEND_WINDOW = 256;
 const DEFAULT_MAX_LOGIN_FAILURES = 3;
 const DEFAULT_MAX_REPLY_BYTES = 512 * 1024;
+const DEFAULT_LOGIN_THROTTLE_FAILURES = 5;
+const DEFAULT_LOGIN_THROTTLE_MS = 1000;
+const DEFAULT_LOGIN_THROTTLE_MAX_MS = 300_000;
+const DEFAULT_LOGIN_THROTTLE_MAX_NAMES = 10_000;
+const DEFAULT_MAX_CONCURRENT_HASHES = 4;
+const DEFAULT_MAX_QUEUED_HASHES = 64;
+const DEFAULT_MAX_ACCOUNTS = 10_000;
+const DEFAULT_MAX_ROOMS_PER_USER = 20;
+const DEFAULT_MAX_ROOM_MEMBERS = 1000;
 const WATCH_BACKLOG = 20;
 // The stored backlog of an opened chat goes out in pages, each awaited, so
 // a long backlog never overflows the connection's outbound queue.
@@ -246,6 +339,11 @@ export class ChatServer implements ServerProtocol, Disposable {
   #sendWindow: number;
   #maxLoginFailures: number;
   #maxReplyBytes: number;
+  #maxAccounts: number;
+  #maxRoomsPerUser: number;
+  #maxRoomMembers: number;
+  #throttle: LoginThrottle;
+  #hashes: HashLimiter;
   #log: ServerLogger;
   #sessions = new Map<ServerConnection, Session>();
   #users = new Map<string, Session>();
@@ -287,6 +385,51 @@ export class ChatServer implements ServerProtocol, Disposable {
       "maxReplyBytes",
       options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
     );
+    this.#maxAccounts = positiveInteger(
+      "maxAccounts",
+      options.maxAccounts ?? DEFAULT_MAX_ACCOUNTS,
+    );
+    this.#maxRoomsPerUser = positiveInteger(
+      "maxRoomsPerUser",
+      options.maxRoomsPerUser ?? DEFAULT_MAX_ROOMS_PER_USER,
+    );
+    this.#maxRoomMembers = positiveInteger(
+      "maxRoomMembers",
+      options.maxRoomMembers ?? DEFAULT_MAX_ROOM_MEMBERS,
+    );
+    const clock = options.clock ?? Date.now;
+    if (typeof clock !== "function") {
+      throw new TypeError("Cannot use clock: expected a function");
+    }
+    this.#throttle = new LoginThrottle({
+      failures: positiveInteger(
+        "loginThrottleFailures",
+        options.loginThrottleFailures ?? DEFAULT_LOGIN_THROTTLE_FAILURES,
+      ),
+      baseMs: positiveInteger(
+        "loginThrottleMs",
+        options.loginThrottleMs ?? DEFAULT_LOGIN_THROTTLE_MS,
+      ),
+      maxMs: positiveInteger(
+        "loginThrottleMaxMs",
+        options.loginThrottleMaxMs ?? DEFAULT_LOGIN_THROTTLE_MAX_MS,
+      ),
+      maxNames: positiveInteger(
+        "loginThrottleMaxNames",
+        options.loginThrottleMaxNames ?? DEFAULT_LOGIN_THROTTLE_MAX_NAMES,
+      ),
+      clock,
+    });
+    this.#hashes = new HashLimiter(
+      positiveInteger(
+        "maxConcurrentHashes",
+        options.maxConcurrentHashes ?? DEFAULT_MAX_CONCURRENT_HASHES,
+      ),
+      nonNegativeInteger(
+        "maxQueuedHashes",
+        options.maxQueuedHashes ?? DEFAULT_MAX_QUEUED_HASHES,
+      ),
+    );
     const token = options.adminToken;
     if (token !== undefined) {
       if (typeof token !== "string" || token === "") {
@@ -320,6 +463,14 @@ export class ChatServer implements ServerProtocol, Disposable {
   /** Users logged in now, sorted. */
   get onlineUsers(): string[] {
     return [...this.#users.keys()].sort();
+  }
+
+  /**
+   * Counters of the password hashing, for monitoring: hashes running and
+   * queued now, the most ever running at once, and the total since start.
+   */
+  get loginStats(): ChatLoginStats {
+    return this.#hashes.stats;
   }
 
   /**
@@ -482,9 +633,11 @@ export class ChatServer implements ServerProtocol, Disposable {
         id,
       );
     }
-    let stored = this.store.user(user);
-    let registered = false;
-    if (stored === undefined) {
+    // Refused before any hashing: a locked name costs the server nothing.
+    if (this.#throttle.retryAfterMs(user) > 0) {
+      return this.#throttled(session, user, id);
+    }
+    if (this.store.user(user) === undefined) {
       if (password.length < MIN_PASSWORD_CHARS) {
         return chatErrorFrame(
           ChatErrorCode.WeakPassword,
@@ -492,19 +645,58 @@ export class ChatServer implements ServerProtocol, Disposable {
           id,
         );
       }
-      const hash = await hashPassword(password, {
-        iterations: this.#iterations,
-      });
-      if (this.store.createUser(user, hash)) {
-        registered = true;
-      } else {
-        // Someone registered the name while we hashed: check against theirs.
-        stored = this.store.user(user);
+      if (this.store.userCount >= this.#maxAccounts) {
+        return this.#accountLimit(user, id);
       }
     }
-    if (!registered && !(await verifyPassword(password, stored!))) {
-      return this.#loginFailed(session, user, id);
+    const slot = this.#hashes.acquire();
+    if (slot === undefined) {
+      this.#emit(
+        "warn",
+        "chat_login_busy",
+        `Login of "${user}" refused: ${this.#hashes.stats.hashing} password hashes running and the queue is full`,
+        session,
+        ChatErrorCode.LoginBusy,
+      );
+      return chatErrorFrame(
+        ChatErrorCode.LoginBusy,
+        `Cannot log in as "${user}": the server is busy with other logins, try again later`,
+        id,
+      );
     }
+    const release = await slot;
+    let registered = false;
+    try {
+      if (session.conn.closed) return undefined;
+      // Failures of other attempts may have locked the name while this
+      // one waited for its slot.
+      if (this.#throttle.retryAfterMs(user) > 0) {
+        return this.#throttled(session, user, id);
+      }
+      let stored = this.store.user(user);
+      if (stored === undefined) {
+        const hash = await hashPassword(password, {
+          iterations: this.#iterations,
+        });
+        // Checked again after the hash: other registrations ran meanwhile.
+        if (this.store.userCount >= this.#maxAccounts) {
+          return this.#accountLimit(user, id);
+        }
+        if (this.store.createUser(user, hash)) {
+          registered = true;
+        } else {
+          // Someone registered the name while we hashed: check against theirs.
+          stored = this.store.user(user);
+        }
+      }
+      if (!registered && !(await verifyPassword(password, stored!))) {
+        this.#throttle.fail(user);
+        return this.#loginFailed(session, user, id);
+      }
+    } finally {
+      release();
+    }
+    this.#throttle.succeed(user);
     if (session.conn.closed) return undefined;
     const previous = this.#users.get(user);
     if (previous !== undefined && previous !== session) {
@@ -560,6 +752,9 @@ export class ChatServer implements ServerProtocol, Disposable {
         "admin logins are disabled on this server",
       );
     }
+    if (this.#throttle.retryAfterMs(ADMIN_NAME) > 0) {
+      return this.#throttled(session, ADMIN_NAME, id);
+    }
     // Compare digests: equal length, and no early exit on the first
     // differing byte of the token itself.
     const [expected, offered] = await Promise.all([
@@ -567,8 +762,10 @@ export class ChatServer implements ServerProtocol, Disposable {
       sha256(token),
     ]);
     if (!constantTimeEqual(expected, offered)) {
+      this.#throttle.fail(ADMIN_NAME);
       return this.#loginFailed(session, ADMIN_NAME, id);
     }
+    this.#throttle.succeed(ADMIN_NAME);
     session.admin = true;
     this.#emit("info", "chat_admin_login", "Admin logged in", session);
     return encodeChatFrame({
@@ -581,25 +778,44 @@ export class ChatServer implements ServerProtocol, Disposable {
     });
   }
 
+  /** A login of a locked name: a failure of the connection too. */
+  #throttled(
+    session: Session,
+    user: string,
+    id: string | undefined,
+  ): HandlerResult {
+    const seconds = Math.ceil(this.#throttle.retryAfterMs(user) / 1000);
+    return this.#loginFailed(
+      session,
+      user,
+      id,
+      `too many failed logins, retry in ${seconds} s`,
+      ChatErrorCode.LoginThrottled,
+    );
+  }
+
+  #accountLimit(user: string, id: string | undefined): Frame {
+    return chatErrorFrame(
+      ChatErrorCode.AccountLimit,
+      `Cannot register "${user}": the server has its ${this.#maxAccounts} accounts`,
+      id,
+    );
+  }
+
   #loginFailed(
     session: Session,
     user: string,
     id: string | undefined,
     reason = "wrong credentials",
+    code: string = ChatErrorCode.AuthFailed,
   ): HandlerResult {
     session.failures++;
     const last = session.failures >= this.#maxLoginFailures;
     const message = `Cannot log in as "${user}": ${reason}${
       last ? ` (${session.failures} failures, closing)` : ""
     }`;
-    this.#emit(
-      "warn",
-      "chat_login_failed",
-      message,
-      session,
-      ChatErrorCode.AuthFailed,
-    );
-    const frame = chatErrorFrame(ChatErrorCode.AuthFailed, message, id);
+    this.#emit("warn", "chat_login_failed", message, session, code);
+    const frame = chatErrorFrame(code, message, id);
     if (!last) return frame;
     // Queue the Error frame first: closing drops replies not yet queued,
     // but the write side is shut only after the queue has drained.
@@ -700,7 +916,24 @@ export class ChatServer implements ServerProtocol, Disposable {
         const room = this.#roomName(command.chat, "join");
         let chat = this.store.room(room);
         const created = chat === undefined;
-        chat ??= this.store.createRoom(room);
+        if (chat === undefined) {
+          const count = this.store.roomsCreatedBy(user);
+          if (count >= this.#maxRoomsPerUser) {
+            throw new ChatError(
+              ChatErrorCode.RoomLimit,
+              `Cannot create "${command.chat}": you have created ${count} rooms, the most allowed`,
+            );
+          }
+          chat = this.store.createRoom(room, user);
+        } else {
+          const members = this.store.members(chat.id);
+          if (!members.has(user) && members.size >= this.#maxRoomMembers) {
+            throw new ChatError(
+              ChatErrorCode.RoomFull,
+              `Cannot join "${command.chat}": it has its ${this.#maxRoomMembers} members`,
+            );
+          }
+        }
         this.store.addMember(chat.id, user);
         return encodeChatFrame({
           op: "joined",
@@ -1276,6 +1509,15 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
   );
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot use ${name} ${String(value)}: expected an integer of at least 0`,
+    );
+  }
+  return value;
 }
 
 function positiveInteger(name: string, value: number): number {

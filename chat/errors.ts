@@ -8,8 +8,9 @@
 
 /**
  * Codes the chat server sends in Error frames (type 5). Every one of them
- * leaves the connection open, except the third `AUTH_FAILED` on one
- * connection and `SESSION_REPLACED`, which close it (see
+ * leaves the connection open, except the third failed login (`AUTH_FAILED`
+ * or `LOGIN_THROTTLED`) on one connection and `SESSION_REPLACED`, which
+ * close it (see
  * `docs/PROTOCOL.md`, section 15).
  *
  * @example
@@ -51,6 +52,19 @@ export const ChatErrorCode = {
   MessageTooLong: "MESSAGE_TOO_LONG",
   /** An admin command from a connection that did not log in with the admin token. */
   Forbidden: "FORBIDDEN",
+  /**
+   * Too many consecutive failed logins for this name (from any connection):
+   * refused without checking the password until the backoff is over.
+   */
+  LoginThrottled: "LOGIN_THROTTLED",
+  /** The server is hashing `maxConcurrentHashes` passwords and its queue is full; try again later. */
+  LoginBusy: "LOGIN_BUSY",
+  /** A new account was refused: the server has `maxAccounts` accounts. */
+  AccountLimit: "ACCOUNT_LIMIT",
+  /** A new room was refused: the user has created `maxRoomsPerUser` rooms. */
+  RoomLimit: "ROOM_LIMIT",
+  /** A join was refused: the room has `maxRoomMembers` members. */
+  RoomFull: "ROOM_FULL",
 } as const;
 
 /** One of the {@linkcode ChatErrorCode} values, or a code from the transport. */

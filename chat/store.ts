@@ -152,6 +152,7 @@ CREATE TABLE IF NOT EXISTS chats (
   name TEXT NOT NULL,
   last_seq INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
+  created_by TEXT,
   UNIQUE (kind, name)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS members (
@@ -172,7 +173,17 @@ CREATE TABLE IF NOT EXISTS messages (
   UNIQUE (chat_id, seq),
   UNIQUE (sender, client_id)
 ) STRICT;
-PRAGMA user_version = 1;
+`;
+
+// Version 2 added chats.created_by (the room's creator, for the server's
+// rooms-per-account quota); rooms of version 1 count against no one.
+const MIGRATE_TO_2 = `
+ALTER TABLE chats ADD COLUMN created_by TEXT;
+`;
+const SCHEMA_END = `
+CREATE INDEX IF NOT EXISTS chats_by_creator ON chats (created_by)
+  WHERE created_by IS NOT NULL;
+PRAGMA user_version = 2;
 `;
 
 /**
@@ -264,6 +275,13 @@ export class ChatStore implements Disposable {
         PRAGMA synchronous = ${synchronous};
         PRAGMA foreign_keys = ON;`);
       db.exec(SCHEMA);
+      const columns = db.prepare("PRAGMA table_info(chats)").all() as {
+        name: string;
+      }[];
+      if (!columns.some((column) => column.name === "created_by")) {
+        db.exec(MIGRATE_TO_2);
+      }
+      db.exec(SCHEMA_END);
     } catch (error) {
       db.close();
       throw new Error(
@@ -282,7 +300,9 @@ export class ChatStore implements Disposable {
       chat: "SELECT id, kind, name FROM chats WHERE kind = ? AND name = ?",
       chatById: "SELECT id, kind, name FROM chats WHERE id = ?",
       createChat:
-        "INSERT INTO chats (kind, name, created_at) VALUES (?, ?, ?) ON CONFLICT (kind, name) DO NOTHING",
+        "INSERT INTO chats (kind, name, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT (kind, name) DO NOTHING",
+      roomsCreatedBy:
+        "SELECT COUNT(*) AS n FROM chats WHERE kind = 'room' AND created_by = ?",
       lastSeq: "SELECT last_seq FROM chats WHERE id = ?",
       setLastSeq: "UPDATE chats SET last_seq = ? WHERE id = ?",
       members: "SELECT user FROM members WHERE chat_id = ?",
@@ -373,10 +393,23 @@ export class ChatStore implements Disposable {
    * Creates a room if it does not exist (committed before it returns).
    *
    * @param name The room name.
+   * @param creator The user who creates it, counted by
+   * {@linkcode ChatStore.prototype.roomsCreatedBy}; kept only when this
+   * call creates the room.
    * @returns The room.
    */
-  createRoom(name: string): ChatRecord {
-    return this.#createChat("room", name);
+  createRoom(name: string, creator?: string): ChatRecord {
+    return this.#createChat("room", name, creator);
+  }
+
+  /**
+   * How many rooms a user has created (rooms are never deleted).
+   *
+   * @param user The user.
+   * @returns The number of rooms whose creator is `user`.
+   */
+  roomsCreatedBy(user: string): number {
+    return (this.#statements.roomsCreatedBy.get(user) as { n: number }).n;
   }
 
   /**
@@ -751,8 +784,12 @@ export class ChatStore implements Disposable {
     return row === undefined ? undefined : this.#remember(row);
   }
 
-  #createChat(kind: "direct" | "room", name: string): ChatRecord {
-    this.#statements.createChat.run(kind, name, Date.now());
+  #createChat(
+    kind: "direct" | "room",
+    name: string,
+    creator?: string,
+  ): ChatRecord {
+    this.#statements.createChat.run(kind, name, Date.now(), creator ?? null);
     return this.#chat(kind, name)!;
   }
 

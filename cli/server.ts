@@ -47,6 +47,11 @@ Options:
       --max-frame-length BYTES  largest payload accepted (default 1048576)
       --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
       --idle-timeout-ms MS      close clients silent this long (default: never)
+      --send-timeout-ms MS      close clients whose replies stay unread this
+                                long (default 30000)
+      --max-lingering-refusals N
+                                SERVER_FULL refusals kept open for the client
+                                to read them; more are closed at once (default 64)
       --shutdown-timeout-ms MS  grace for in-flight requests on stop (default 10000)
       --files DIR               serve the files under DIR for download (get)
       --uploads DIR             accept uploads (put) into DIR
@@ -60,6 +65,10 @@ Options:
       --max-message-bytes N     longest chat message, UTF-8 bytes (default 4096)
       --password-iterations N   PBKDF2 iterations for new accounts (default
                                 210000; lower only for tests)
+      --max-accounts N          most chat accounts (default 10000)
+      --max-rooms-per-user N    most rooms one account may create (default 20)
+      --max-room-members N      most members of a room (default 1000)
+      --max-concurrent-hashes N password hashes at once (default 4)
   -q, --quiet                   log warnings and errors only
   -h, --help                    show this help
   -V, --version                 show the version
@@ -140,6 +149,8 @@ export async function main(
         "max-frame-length": { type: "string" },
         "max-queued-bytes": { type: "string" },
         "idle-timeout-ms": { type: "string" },
+        "send-timeout-ms": { type: "string" },
+        "max-lingering-refusals": { type: "string" },
         "shutdown-timeout-ms": { type: "string" },
         files: { type: "string" },
         uploads: { type: "string" },
@@ -149,6 +160,10 @@ export async function main(
         admin: { type: "boolean", default: false },
         "max-message-bytes": { type: "string" },
         "password-iterations": { type: "string" },
+        "max-accounts": { type: "string" },
+        "max-rooms-per-user": { type: "string" },
+        "max-room-members": { type: "string" },
+        "max-concurrent-hashes": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
@@ -187,6 +202,19 @@ export async function main(
         "--password-iterations",
         values["password-iterations"],
       ),
+      maxAccounts: positive("--max-accounts", values["max-accounts"]),
+      maxRoomsPerUser: positive(
+        "--max-rooms-per-user",
+        values["max-rooms-per-user"],
+      ),
+      maxRoomMembers: positive(
+        "--max-room-members",
+        values["max-room-members"],
+      ),
+      maxConcurrentHashes: positive(
+        "--max-concurrent-hashes",
+        values["max-concurrent-hashes"],
+      ),
     };
     const certFile = values["tls-cert"];
     const keyFile = values["tls-key"];
@@ -221,6 +249,14 @@ export async function main(
       idleTimeoutMs: optionalInteger(
         "--idle-timeout-ms",
         values["idle-timeout-ms"],
+      ),
+      sendTimeoutMs: positive(
+        "--send-timeout-ms",
+        values["send-timeout-ms"],
+      ),
+      maxLingeringRefusals: optionalInteger(
+        "--max-lingering-refusals",
+        values["max-lingering-refusals"],
       ),
       shutdownTimeoutMs: optionalInteger(
         "--shutdown-timeout-ms",

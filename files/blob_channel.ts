@@ -56,6 +56,19 @@ export interface BlobChannelOptions {
    */
   maxIncoming?: number;
   /**
+   * Most refused or finished incoming transfers the peer may leave
+   * pending: ids refused (or cancelled) before their BlobEnd whose BlobEnd
+   * or BlobAbort has not come, plus acks, BlobDone and BlobCancel frames
+   * waiting for a send queue the peer does not read. A BlobStart that
+   * arrives with the backlog at this limit is a protocol error
+   * (`BLOB_BACKLOG_EXCEEDED`, thrown by `handleFrame`): each such frame
+   * costs memory, and a peer that floods refused starts would otherwise
+   * grow it without bound.
+   *
+   * @default {maxIncoming + 1024}
+   */
+  maxBacklog?: number;
+  /**
    * Receives transfers the peer starts unasked. Without it they are
    * cancelled with `BLOB_REFUSED` (transfers announced with
    * {@linkcode BlobChannel.prototype.expect} are always taken).
@@ -81,6 +94,12 @@ export interface BlobChannelStats {
   readonly incoming: number;
   /** Transfers announced with `expect` whose BlobStart has not come yet. */
   readonly expected: number;
+  /**
+   * Ids draining (cancelled before the peer's BlobEnd) plus acks, BlobDone
+   * and BlobCancel frames waiting to be sent; see
+   * {@linkcode BlobChannelOptions.maxBacklog}.
+   */
+  readonly backlog: number;
 }
 
 interface Expectation {
@@ -93,6 +112,8 @@ interface Expectation {
 const DEFAULT_MAX_WINDOW = 64;
 const DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024;
 const DEFAULT_MAX_INCOMING = 64;
+/** Backlog allowed beyond `maxIncoming` (one waiting ack each) by default. */
+const DEFAULT_EXTRA_BACKLOG = 1024;
 
 /**
  * Moves blobs (byte arrays, streams of any length, open files) over one
@@ -148,6 +169,9 @@ export class BlobChannel {
   #maxWindow: number;
   #maxChunkBytes: number;
   #maxIncoming: number;
+  #maxBacklog: number;
+  /** Frames of incoming transfers (acks, BlobDone, BlobCancel) not sent yet. */
+  #controlWaiting = 0;
   #onBlob: ((blob: IncomingBlob) => void) | undefined;
   #onFrame: ((frame: Frame) => void) | undefined;
   #outgoing = new Map<number, BlobSender>();
@@ -171,6 +195,20 @@ export class BlobChannel {
         }
       }
     },
+  };
+
+  /** Receivers' frames answer the peer, who controls how many: counted. */
+  #receiverLink = {
+    push: async (frame: Frame | (() => Frame)): Promise<void> => {
+      this.#controlWaiting++;
+      try {
+        await this.#push(frame);
+      } finally {
+        this.#controlWaiting--;
+      }
+    },
+    finished: (receiver: BlobReceiver, drain: boolean) =>
+      this.#link.finished(receiver, drain),
   };
 
   /**
@@ -202,6 +240,12 @@ export class BlobChannel {
       DEFAULT_MAX_INCOMING,
       Number.MAX_SAFE_INTEGER,
     );
+    this.#maxBacklog = checkInteger(
+      "maxBacklog",
+      options.maxBacklog,
+      this.#maxIncoming + DEFAULT_EXTRA_BACKLOG,
+      Number.MAX_SAFE_INTEGER,
+    );
     this.#onBlob = options.onBlob;
     this.#onFrame = options.onFrame;
   }
@@ -212,6 +256,7 @@ export class BlobChannel {
       outgoing: this.#outgoing.size,
       incoming: this.#incoming.size,
       expected: this.#expected.size,
+      backlog: this.#backlog(),
     };
   }
 
@@ -388,8 +433,10 @@ export class BlobChannel {
    * @returns Whether it was a blob frame.
    * @throws {TransferError} For a frame that breaks the protocol beyond one
    * transfer (unparsable, unknown id, an id started twice); close the
-   * connection then, the byte stream cannot be trusted. Violations that
-   * concern one transfer cancel it instead.
+   * connection then, the byte stream cannot be trusted; and
+   * `BLOB_BACKLOG_EXCEEDED` for a BlobStart that finds the backlog full
+   * (see {@linkcode BlobChannelOptions.maxBacklog}): close the connection
+   * too. Violations that concern one transfer cancel it instead.
    */
   handleFrame(frame: Frame): boolean {
     switch (frame.type) {
@@ -511,13 +558,23 @@ export class BlobChannel {
         { transferId: id },
       );
     }
+    // Checked for every start, not only refused ones: alternating
+    // BlobStart and BlobAbort keeps the draining set empty while the
+    // BlobCancels pile up, and quick transfers pile up BlobDone frames.
+    if (this.#backlog() >= this.#maxBacklog) {
+      throw new TransferError(
+        TransferErrorCode.BacklogExceeded,
+        `Cannot receive blob ${id}: the peer left ${this.#backlog()} refused or finished transfers pending (limit ${this.#maxBacklog})`,
+        { transferId: id },
+      );
+    }
     const expectation = this.#expected.get(id);
     if (expectation !== undefined) {
       this.#expected.delete(id);
       expectation.cleanup();
     }
     const options = expectation?.options ?? {};
-    const receiver = new BlobReceiver(this.#link, start, options);
+    const receiver = new BlobReceiver(this.#receiverLink, start, options);
     const refusal = this.#refusal(start, expectation !== undefined) ??
       receiver.check(options.maxBytes ?? Infinity);
     this.#incoming.set(id, receiver);
@@ -531,6 +588,10 @@ export class BlobChannel {
     } else {
       this.#onBlob!(receiver);
     }
+  }
+
+  #backlog(): number {
+    return this.#controlWaiting + this.#draining.size;
   }
 
   #refusal(start: StartInfo, expected: boolean): TransferError | undefined {

@@ -47,6 +47,11 @@ export const TransferErrorCode = {
   ConnectionLost: "CONNECTION_LOST",
   /** Too many transfers on one connection. */
   TooManyTransfers: "TOO_MANY_TRANSFERS",
+  /**
+   * The peer started transfers faster than it read their answers or ended
+   * the ones refused: a protocol error, the connection is closed.
+   */
+  BacklogExceeded: "BLOB_BACKLOG_EXCEEDED",
   /** The path escapes the served directory, or is not a plain relative path. */
   PathForbidden: "PATH_FORBIDDEN",
   /** No such file. */

@@ -15,6 +15,7 @@ import { BlobChannel } from "./blob_channel.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";
 import type { IncomingBlob } from "./incoming_blob.ts";
+import { lazyFileStream } from "./_lazy_file_stream.ts";
 import { writeStream } from "./_write_stream.ts";
 import type {
   BlobSendResult,
@@ -539,28 +540,4 @@ function lost(cause: unknown): TransferError {
       }`,
     { cause },
   );
-}
-
-/** A file as a stream, opened only when first read (never, if unused). */
-function lazyFileStream(path: string): ReadableStream<Uint8Array> {
-  let file: Deno.FsFile | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      file ??= await Deno.open(path, { read: true });
-      const buffer = new Uint8Array(256 * 1024);
-      const count = await file.read(buffer);
-      if (count === null) {
-        file.close();
-        controller.close();
-      } else {
-        controller.enqueue(buffer.subarray(0, count));
-      }
-    },
-    cancel() {
-      file?.close();
-    },
-    // highWaterMark 0: the default of 1 would pull once at construction,
-    // opening the file even if the server refuses the request and the
-    // stream is never read (a leaked handle).
-  }, { highWaterMark: 0 });
 }

@@ -508,24 +508,13 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
         );
       }
     }
-    // The target's name is left out: one of NAME_MAX bytes must still fit.
-    const temp = `${
-      target.path.slice(0, target.path.lastIndexOf("/"))
-    }/.${randomHex()}.upload`;
-    let file: Deno.FsFile;
-    try {
-      // createNew (O_EXCL) never follows a symlink planted at that name.
-      file = await Deno.open(temp, { write: true, createNew: true });
-    } catch (error) {
-      throw mapFsError(error, request.path);
-    }
     const expected = channel.expect(id, {
       confirm: "manual",
       maxBytes: this.#maxUploadBytes,
     });
     this.#active++;
     this.#track(
-      this.#receive(expected, file, temp, target.path, request, conn),
+      this.#receive(expected, target.path, request, conn),
     );
     return encodeReady({
       id,
@@ -536,17 +525,29 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
 
   async #receive(
     expected: Promise<IncomingBlob>,
-    file: Deno.FsFile,
-    temp: string,
     target: string,
     request: PutRequest,
     conn: ServerConnection,
   ): Promise<void> {
     let blob: IncomingBlob | undefined;
-    let open = true;
+    let file: Deno.FsFile | undefined;
+    // The target's name is left out: one of NAME_MAX bytes must still fit.
+    const temp = `${
+      target.slice(0, target.lastIndexOf("/"))
+    }/.${randomHex()}.upload`;
+    let created = false;
     let kept = false;
     try {
       blob = await expected;
+      // Created only now, not at FileReady: a client that never sends its
+      // BlobStart leaves no temporary file and no open handle behind.
+      try {
+        // createNew (O_EXCL) never follows a symlink planted at that name.
+        file = await Deno.open(temp, { write: true, createNew: true });
+      } catch (error) {
+        throw mapFsError(error, request.path);
+      }
+      created = true;
       if (request.size !== undefined && blob.size !== request.size) {
         throw new TransferError(
           TransferErrorCode.SizeMismatch,
@@ -565,7 +566,7 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
         ));
       const result = await blob.done;
       file.close();
-      open = false;
+      file = undefined;
       await place(temp, target, request);
       kept = true;
       blob.confirm();
@@ -586,8 +587,8 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
       this.#transferFailed(error, request.path, conn);
     } finally {
       this.#active--;
-      if (open) file.close();
-      if (!kept) await Deno.remove(temp).catch(() => {});
+      file?.close();
+      if (created && !kept) await Deno.remove(temp).catch(() => {});
     }
   }
 

@@ -59,6 +59,7 @@ export class SniffingConn<C extends ByteConn> implements ByteConn {
   readonly inner: C;
   #head = new Uint8Array(SNIFF_BYTES);
   #headLength = 0;
+  #bytesWritten = 0;
 
   constructor(inner: C) {
     this.inner = inner;
@@ -81,8 +82,20 @@ export class SniffingConn<C extends ByteConn> implements ByteConn {
     });
   }
 
+  /**
+   * Bytes the socket has accepted so far, counted per `write` call: the
+   * server's send timeout needs progress inside a large frame too, which
+   * the frame-level `bytesSent` only counts once the whole frame is out.
+   */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
   write(bytes: Uint8Array): Promise<number> {
-    return this.inner.write(bytes);
+    return this.inner.write(bytes).then((count) => {
+      this.#bytesWritten += count;
+      return count;
+    });
   }
 
   close(): void {

@@ -73,6 +73,8 @@ export class ServedConnection implements ServerConnection {
   #resolveDone!: () => void;
   #lastBytesIn = 0;
   #lastActivity = performance.now();
+  #lastBytesWritten = 0;
+  #lastSendProgress: number | undefined;
 
   constructor(
     id: number,
@@ -191,6 +193,39 @@ export class ServedConnection implements ServerConnection {
     const message = `Closing: nothing received for ${idleTimeoutMs} ms`;
     this.#log("info", "idle_timeout", message, ErrorCode.IdleTimeout);
     this.terminate(ErrorCode.IdleTimeout, ErrorCode.IdleTimeout, message);
+  }
+
+  /**
+   * Send-progress check, called by the server's sweep: a client whose
+   * outbound queue has not moved for `sendTimeoutMs` does not read, and
+   * would otherwise hold its slot (and its queued bytes) forever.
+   */
+  checkSendProgress(now: number, sendTimeoutMs: number): void {
+    const written = this.conn.conn.bytesWritten;
+    if (this.conn.queuedBytes === 0) {
+      this.#lastSendProgress = undefined;
+      return;
+    }
+    // The clock starts at the first sweep that sees bytes waiting, so a
+    // close comes late (by up to one sweep), never early.
+    if (
+      this.#lastSendProgress === undefined ||
+      written !== this.#lastBytesWritten
+    ) {
+      this.#lastBytesWritten = written;
+      this.#lastSendProgress = now;
+      return;
+    }
+    // A closing connection is already bounded by its linger timer.
+    if (this.#closing || now - this.#lastSendProgress < sendTimeoutMs) return;
+    this.#log(
+      "warn",
+      "slow_reader",
+      `Closing: the client read nothing for ${sendTimeoutMs} ms (${this.conn.queuedBytes} bytes queued)`,
+      ErrorCode.SlowReader,
+    );
+    // No Error frame: it would wait behind the queue the client does not read.
+    this.abort(ErrorCode.SlowReader);
   }
 
   /** Serves the connection until it closes; never rejects. */

@@ -6,6 +6,11 @@
  * @module
  */
 import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
+import {
+  type ResolvedRetry,
+  resolveRetry,
+  retryConnect,
+} from "./_retry_connect.ts";
 
 /** Retry policy for {@linkcode connect}: exponential backoff with jitter. */
 export interface ConnectRetryOptions {
@@ -30,14 +35,18 @@ export interface ConnectRetryOptions {
    */
   maxDelayMs?: number;
   /**
-   * Give up when the next attempt would start later than this many
-   * milliseconds after the first.
+   * Give up this many milliseconds after the first attempt started: no
+   * attempt starts later, and an attempt still running then is abandoned
+   * (its connection is closed if it arrives) and `connect` rejects with
+   * `Deno.errors.TimedOut`.
    *
    * @default {30000}
    */
   totalTimeoutMs?: number;
   /**
-   * Stops retrying when aborted; `connect` rejects with the signal's reason.
+   * Stops retrying when aborted, also in the middle of an attempt (whose
+   * connection is closed if it arrives); `connect` rejects with the
+   * signal's reason.
    *
    * @default {undefined}
    */
@@ -121,16 +130,6 @@ export type ConnectOptions =
   | TlsConnectOptions
   | UnixConnectOptions;
 
-// Errors that mean "the server is not up (yet)"; anything else, such as a
-// permission or certificate error, will not go away by waiting.
-const RETRYABLE = [
-  Deno.errors.ConnectionRefused,
-  Deno.errors.ConnectionReset,
-  Deno.errors.ConnectionAborted,
-  Deno.errors.NotFound,
-  Deno.errors.TimedOut,
-];
-
 /**
  * Connects and wraps the connection in a {@linkcode FramedConn}: TCP by
  * default, TLS with `tls`, a Unix socket with `path`. With `retry`, failed
@@ -142,6 +141,8 @@ const RETRYABLE = [
  * @throws {Deno.errors.ConnectionRefused} If nothing listens there (after
  * the last attempt; the last attempt's error is thrown).
  * @throws {Deno.errors.NotFound} If the Unix socket does not exist.
+ * @throws {Deno.errors.TimedOut} If `retry.totalTimeoutMs` passes first.
+ * @throws {unknown} The reason of `retry.signal`, once it aborts.
  * @throws {RangeError} If a retry option is out of range.
  *
  * @example Connect to a listener
@@ -200,30 +201,16 @@ export function connect(
 export function connect(
   options: ConnectOptions,
 ): Promise<FramedConn<Deno.Conn>>;
-export async function connect(
+export function connect(
   options: ConnectOptions,
 ): Promise<FramedConn<Deno.Conn>> {
-  const retry = resolveRetry(options.retry);
-  const started = performance.now();
-  let delay = retry.initialDelayMs;
-  for (let attempt = 1;; attempt++) {
-    retry.signal?.throwIfAborted();
-    try {
-      return await connectOnce(options);
-    } catch (error) {
-      const retryable = RETRYABLE.some((type) => error instanceof type);
-      const wait = delay * (1 - Math.random() / 2);
-      const elapsed = performance.now() - started;
-      if (
-        !retryable || attempt >= retry.attempts ||
-        elapsed + wait > retry.totalTimeoutMs
-      ) {
-        throw error;
-      }
-      await sleep(wait, retry.signal);
-      delay = Math.min(delay * 2, retry.maxDelayMs);
-    }
+  let retry: ResolvedRetry;
+  try {
+    retry = resolveRetry(options.retry);
+  } catch (error) {
+    return Promise.reject(error);
   }
+  return retryConnect(() => connectOnce(options), retry);
 }
 
 async function connectOnce(
@@ -259,64 +246,4 @@ async function connectOnce(
     conn.close();
     throw error;
   }
-}
-
-interface ResolvedRetry {
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-  totalTimeoutMs: number;
-  signal: AbortSignal | undefined;
-}
-
-function resolveRetry(
-  retry: boolean | ConnectRetryOptions | undefined,
-): ResolvedRetry {
-  if (retry === undefined || retry === false) {
-    return {
-      attempts: 1,
-      initialDelayMs: 0,
-      maxDelayMs: 0,
-      totalTimeoutMs: Infinity,
-      signal: undefined,
-    };
-  }
-  const options = retry === true ? {} : retry;
-  const resolved = {
-    attempts: options.attempts ?? 10,
-    initialDelayMs: options.initialDelayMs ?? 50,
-    maxDelayMs: options.maxDelayMs ?? 2_000,
-    totalTimeoutMs: options.totalTimeoutMs ?? 30_000,
-    signal: options.signal,
-  };
-  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
-    throw new RangeError(
-      `Cannot use retry attempts ${resolved.attempts}: expected an integer of at least 1`,
-    );
-  }
-  for (
-    const name of ["initialDelayMs", "maxDelayMs", "totalTimeoutMs"] as const
-  ) {
-    const value = resolved[name];
-    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-      throw new RangeError(
-        `Cannot use retry ${name} ${value}: expected a non-negative number`,
-      );
-    }
-  }
-  return resolved;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -58,7 +58,10 @@ export const ErrorCode = {
   BadRequest: "BAD_REQUEST",
   /** A handler threw an unexpected error. */
   InternalError: "INTERNAL_ERROR",
-  /** The peer did not read fast enough and its outbound queue overflowed. */
+  /**
+   * The peer did not read fast enough: its outbound queue overflowed, or
+   * made no progress for `sendTimeoutMs`. Log only, never sent.
+   */
   SlowReader: "SLOW_READER",
 } as const;
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { encodeFrame } from "../codec/encode.ts";
 import { FrameType } from "../codec/frame.ts";
 import { resolveFrameCodecOptions } from "../codec/options.ts";
 import { SniffingConn } from "./_protocol_sniff.ts";
@@ -109,6 +110,17 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    */
   idleTimeoutMs?: number;
   /**
+   * Close a client (`SLOW_READER`, logged only: no Error frame could reach
+   * it) when its outbound queue has bytes waiting and the socket took none
+   * of them for this many milliseconds: a client that never reads its
+   * replies would otherwise hold its slot forever. Checked by the same sweep
+   * as `idleTimeoutMs` (every quarter of the shorter timeout, at most every
+   * second), so a close comes up to 25% late. `Infinity` turns it off.
+   *
+   * @default {30000}
+   */
+  sendTimeoutMs?: number;
+  /**
    * On shutdown, how long in-flight requests may run before every
    * connection is closed regardless, in milliseconds.
    *
@@ -123,6 +135,17 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    * @default {1000}
    */
   lingerMs?: number;
+  /**
+   * Most `SERVER_FULL` refusals kept open for `lingerMs` at once. Each holds
+   * a file descriptor, so a flood of connections beyond `maxConnections`
+   * could otherwise exhaust them. Beyond this many, a refused client gets a
+   * best-effort write of the Error frame and is closed at once (on TLS,
+   * closed without it: the handshake could stall), so it may see a reset
+   * instead. `0` never lingers.
+   *
+   * @default {64}
+   */
+  maxLingeringRefusals?: number;
   /**
    * Starts a graceful shutdown when aborted; see
    * {@linkcode Server.prototype.shutdown}.
@@ -160,6 +183,8 @@ const DEFAULT_SERVER_MAX_FRAME_LENGTH = 1024 * 1024;
 const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 const DEFAULT_LINGER_MS = 1_000;
+const DEFAULT_SEND_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_LINGERING_REFUSALS = 64;
 // A stand-in byte stream, only used to validate connection options.
 const UNCONNECTED: ByteConn = {
   read: () => Promise.resolve(null),
@@ -226,6 +251,8 @@ export class Server implements AsyncDisposable {
   #idleTimeoutMs: number | undefined;
   #shutdownTimeoutMs: number;
   #lingerMs: number;
+  #maxLingeringRefusals: number;
+  #sendTimeoutMs: number;
   #noDelay: boolean;
   #log: ServerLogger;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -260,6 +287,9 @@ export class Server implements AsyncDisposable {
     this.#shutdownTimeoutMs = options.shutdownTimeoutMs ??
       DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.#lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+    this.#maxLingeringRefusals = options.maxLingeringRefusals ??
+      DEFAULT_MAX_LINGERING_REFUSALS;
+    this.#sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     this.#noDelay = options.noDelay ?? true;
     this.#log = options.logger === null
       ? () => {}
@@ -302,11 +332,15 @@ export class Server implements AsyncDisposable {
       isShuttingDown: () => this.#shuttingDown,
       onClosed: (conn) => this.#connections.delete(conn.id),
     };
-    if (this.#idleTimeoutMs !== undefined) {
-      const idleTimeoutMs = this.#idleTimeoutMs;
+    // One sweep per server checks both timeouts; no timer per connection.
+    const shortestMs = Math.min(
+      this.#idleTimeoutMs ?? Infinity,
+      this.#sendTimeoutMs,
+    );
+    if (shortestMs !== Infinity) {
       this.#sweepTimer = setInterval(
-        () => this.#sweep(idleTimeoutMs),
-        Math.max(5, Math.min(1000, idleTimeoutMs / 4)),
+        () => this.#sweep(),
+        Math.max(5, Math.min(1000, shortestMs / 4)),
       );
     }
     this.#signal = options.signal;
@@ -501,13 +535,31 @@ export class Server implements AsyncDisposable {
   #refuse(conn: Deno.Conn, remoteAddress: string): void {
     const message =
       `Cannot accept: ${this.#maxConnections} of ${this.#maxConnections} connections in use`;
+    const lingering = this.#refusals.size < this.#maxLingeringRefusals;
     this.#emit({
       level: "warn",
       event: "server_full",
       code: ErrorCode.ServerFull,
-      message,
+      message: lingering
+        ? message
+        : `${message}; closing at once, ${this.#refusals.size} refusals already lingering`,
       remoteAddress,
     });
+    if (!lingering) {
+      // A flood beyond maxConnections must not hold a descriptor per client
+      // for lingerMs. One small write into a fresh socket's empty buffer
+      // does not wait; a TLS write would first wait for the handshake.
+      if (this.transport === "tls") {
+        conn.close();
+        return;
+      }
+      const bytes = encodeFrame(
+        errorFrame(ErrorCode.ServerFull, message),
+        this.#context.sendOptions,
+      );
+      conn.write(bytes).catch(() => {}).finally(() => conn.close());
+      return;
+    }
     const framed = new FramedConn(conn, this.#connOptions);
     const task = (async () => {
       const timer = setTimeout(() => framed.close(), this.#lingerMs);
@@ -531,10 +583,15 @@ export class Server implements AsyncDisposable {
     task.finally(() => this.#refusals.delete(task));
   }
 
-  #sweep(idleTimeoutMs: number): void {
+  #sweep(): void {
     const now = performance.now();
+    const idleTimeoutMs = this.#idleTimeoutMs;
+    const sendTimeoutMs = this.#sendTimeoutMs;
     for (const conn of this.#connections.values()) {
-      conn.checkIdle(now, idleTimeoutMs);
+      if (sendTimeoutMs !== Infinity) {
+        conn.checkSendProgress(now, sendTimeoutMs);
+      }
+      if (idleTimeoutMs !== undefined) conn.checkIdle(now, idleTimeoutMs);
     }
   }
 
@@ -696,6 +753,17 @@ function validateServeOptions(options: ServeOptions): void {
   checkMs("idleTimeoutMs", options.idleTimeoutMs, 1);
   checkMs("shutdownTimeoutMs", options.shutdownTimeoutMs);
   checkMs("lingerMs", options.lingerMs);
+  if (options.sendTimeoutMs !== Infinity) {
+    checkMs("sendTimeoutMs", options.sendTimeoutMs, 1);
+  }
+  const refusals = options.maxLingeringRefusals;
+  if (refusals !== undefined && (!Number.isInteger(refusals) || refusals < 0)) {
+    throw new RangeError(
+      `Cannot use maxLingeringRefusals ${
+        String(refusals)
+      }: expected an integer of at least 0`,
+    );
+  }
   if (
     options.logger !== undefined && options.logger !== null &&
     typeof options.logger !== "function"

@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
 import { FrameType } from "../../mod.ts";
-import { ChatClient, ChatError } from "../../chat/mod.ts";
+import { ChatClient, ChatError, ChatServer } from "../../chat/mod.ts";
 import {
   decode,
   exchange,
@@ -564,4 +564,204 @@ Deno.test("ChatServer delivers a stored text containing U+0000 whole, live and f
     assert.deepEqual(texts(await nextMessages(bob, 1)), [text]);
     assert.deepEqual(texts((await bob.history("@alice")).messages), [text]);
   });
+});
+
+/** One login on a fresh connection (as a reconnecting guesser would): the decoded answer. */
+async function loginOnce(
+  harness: Parameters<Parameters<typeof withChat>[0]>[0],
+  user: string,
+  password: string,
+): Promise<Record<string, unknown>> {
+  using raw = await rawConnection(harness);
+  return decode(
+    await exchange(
+      raw,
+      FrameType.ClientType,
+      JSON.stringify({ type: "chat", user, password, id: "l" }),
+    ),
+  );
+}
+
+Deno.test("ChatServer throttles a user name after repeated failures across reconnects, without hashing, with a doubling backoff", async () => {
+  let nowMs = 1_000_000;
+  await withChat(async (harness) => {
+    await register(harness, "alice", "bob");
+    const hashesBefore = harness.chat.loginStats.hashes;
+    // Five guesses, each on a new connection: the per-connection count
+    // never reaches 3, the per-name one does.
+    for (let i = 0; i < 5; i++) {
+      const reply = await loginOnce(harness, "alice", `guess-${i}-wrong`);
+      assert.equal(reply.error, "AUTH_FAILED", `guess ${i}`);
+    }
+    assert.equal(harness.chat.loginStats.hashes, hashesBefore + 5);
+    // Even the right password is refused now, and costs no hash.
+    const refused = await loginOnce(harness, "alice", PASSWORD);
+    assert.deepEqual([refused.error, refused.id], ["LOGIN_THROTTLED", "l"]);
+    assert.equal(
+      refused.message,
+      'Cannot log in as "alice": too many failed logins, retry in 1 s',
+    );
+    assert.equal(harness.chat.loginStats.hashes, hashesBefore + 5);
+    // Other names are not affected.
+    assert.equal((await loginOnce(harness, "bob", PASSWORD)).op, "welcome");
+
+    nowMs += 999;
+    assert.equal(
+      (await loginOnce(harness, "alice", PASSWORD)).error,
+      "LOGIN_THROTTLED",
+    );
+    nowMs += 1; // The first backoff (1 s) is over: one more guess is hashed.
+    assert.equal(
+      (await loginOnce(harness, "alice", "guess-6-wrong")).error,
+      "AUTH_FAILED",
+    );
+    // The next backoff doubles (2 s), capped at loginThrottleMaxMs (3 s).
+    nowMs += 1999;
+    assert.equal(
+      (await loginOnce(harness, "alice", PASSWORD)).error,
+      "LOGIN_THROTTLED",
+    );
+    nowMs += 1;
+    assert.equal(
+      (await loginOnce(harness, "alice", "guess-7-wrong")).error,
+      "AUTH_FAILED",
+    );
+    nowMs += 2999;
+    assert.equal(
+      (await loginOnce(harness, "alice", PASSWORD)).error,
+      "LOGIN_THROTTLED",
+    );
+    nowMs += 1;
+    // A success resets the count: four more failures are not throttled yet.
+    assert.equal((await loginOnce(harness, "alice", PASSWORD)).op, "welcome");
+    for (let i = 0; i < 4; i++) {
+      assert.equal(
+        (await loginOnce(harness, "alice", `again-${i}-wrong`)).error,
+        "AUTH_FAILED",
+      );
+    }
+    assert.equal((await loginOnce(harness, "alice", PASSWORD)).op, "welcome");
+    assert.ok(
+      harness.log.some((event) => event.code === "LOGIN_THROTTLED"),
+    );
+  }, {
+    clock: () => nowMs,
+    loginThrottleMs: 1000,
+    loginThrottleMaxMs: 3000,
+  });
+});
+
+Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once and refuses logins beyond its queue", async () => {
+  // Many logins at once, with a hash slow enough that they overlap: the
+  // peak never exceeds the cap, and every login still gets its answer.
+  await withChat(async (harness) => {
+    const names = Array.from({ length: 12 }, (_, i) => `u${i}`);
+    const replies = await Promise.all(
+      names.map((name) => loginOnce(harness, name, PASSWORD)),
+    );
+    assert.deepEqual(
+      replies.map((reply) => reply.op),
+      names.map(() => "welcome"),
+    );
+    const stats = harness.chat.loginStats;
+    assert.equal(stats.hashes, 12);
+    assert.ok(
+      stats.peakHashing >= 1 && stats.peakHashing <= 2,
+      `peak ${stats.peakHashing}`,
+    );
+    assert.deepEqual([stats.hashing, stats.queued], [0, 0]);
+  }, { maxConcurrentHashes: 2, passwordIterations: 20_000 });
+  // No queue: a login that finds the only slot taken is refused, not hashed.
+  await withChat(async (harness) => {
+    const replies = await Promise.all(
+      Array.from(
+        { length: 8 },
+        (_, i) => loginOnce(harness, `v${i}`, PASSWORD),
+      ),
+    );
+    const busy = replies.filter((reply) => reply.error === "LOGIN_BUSY");
+    const welcomed = replies.filter((reply) => reply.op === "welcome");
+    assert.equal(busy.length + welcomed.length, 8);
+    assert.ok(welcomed.length >= 1);
+    assert.equal(harness.chat.loginStats.hashes, welcomed.length);
+    assert.equal(harness.chat.loginStats.peakHashing, 1);
+    assert.equal(harness.chat.store.userCount, welcomed.length);
+  }, {
+    maxConcurrentHashes: 1,
+    maxQueuedHashes: 0,
+    passwordIterations: 20_000,
+  });
+});
+
+Deno.test("ChatServer refuses new accounts beyond maxAccounts and keeps existing ones", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "alice", "bob");
+    await assert.rejects(harness.login("carol"), {
+      code: "ACCOUNT_LIMIT",
+      message: 'Cannot register "carol": the server has its 2 accounts',
+    });
+    assert.equal(harness.chat.store.userCount, 2);
+    await using alice = await harness.login("alice");
+    assert.equal(alice.welcome.registered, false);
+  }, { maxAccounts: 2 });
+});
+
+Deno.test("ChatServer limits rooms created per account (across restarts) and members per room", async () => {
+  await withChat(async (harness) => {
+    {
+      await using alice = await harness.login("alice");
+      await alice.join("#r1");
+      await alice.join("#r2");
+      await assert.rejects(alice.join("#r3"), {
+        code: "ROOM_LIMIT",
+        message:
+          'Cannot create "#r3": you have created 2 rooms, the most allowed',
+      });
+      // Leaving does not give the quota back: rooms are never deleted.
+      await alice.leave("#r1");
+      await assert.rejects(alice.join("#r3"), { code: "ROOM_LIMIT" });
+      assert.equal(harness.chat.store.room("r3"), undefined);
+    }
+    await harness.restart();
+    await using alice = await harness.login("alice");
+    await assert.rejects(alice.join("#r4"), { code: "ROOM_LIMIT" });
+    // Joining a room someone else created is not creating one.
+    await using bob = await harness.login("bob");
+    await bob.join("#bobs");
+    await alice.join("#bobs");
+    await using carol = await harness.login("carol");
+    await assert.rejects(carol.join("#bobs"), {
+      code: "ROOM_FULL",
+      message: 'Cannot join "#bobs": it has its 2 members',
+    });
+    await alice.join("#bobs"); // Already a member: no change, no refusal.
+    await alice.leave("#bobs");
+    await carol.join("#bobs");
+    assert.deepEqual(
+      (await bob.members("#bobs")).map((member) => member.user),
+      ["bob", "carol"],
+    );
+  }, { maxRoomsPerUser: 2, maxRoomMembers: 2 });
+});
+
+Deno.test("ChatServer validates its quota and throttle options up front", () => {
+  for (
+    const [name, value] of [
+      ["maxConcurrentHashes", 0],
+      ["maxQueuedHashes", -1],
+      ["loginThrottleFailures", 0],
+      ["loginThrottleMs", 1.5],
+      ["loginThrottleMaxMs", 0],
+      ["loginThrottleMaxNames", 0],
+      ["maxAccounts", 0],
+      ["maxRoomsPerUser", -2],
+      ["maxRoomMembers", Number.NaN],
+    ] as const
+  ) {
+    assert.throws(
+      () => new ChatServer({ path: "/nonexistent/never.db", [name]: value }),
+      RangeError,
+      name,
+    );
+  }
 });

@@ -1,4 +1,5 @@
 // Copyright 2026 the framewire authors. MIT license.
+import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
 import { ChatStore } from "../../chat/mod.ts";
 
@@ -201,4 +202,33 @@ Deno.test("ChatStore reads back a text and a client id containing U+0000 whole",
     );
     assert.equal(stored.seq, 1);
   });
+});
+
+Deno.test("ChatStore adds the room creator column to a version 1 file and counts rooms per creator", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/chat.db`;
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE chats (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL CHECK (kind IN ('direct', 'room')),
+      name TEXT NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      UNIQUE (kind, name)
+    ) STRICT;
+    INSERT INTO chats (kind, name, created_at) VALUES ('room', 'legacy', 0);
+    PRAGMA user_version = 1;`);
+    old.close();
+    using store = new ChatStore(path);
+    assert.ok(store.room("legacy") !== undefined);
+    store.createRoom("a", "alice");
+    store.createRoom("b", "alice");
+    store.createRoom("a", "bob"); // Exists: bob did not create it.
+    store.directChat("alice", "bob");
+    assert.equal(store.roomsCreatedBy("alice"), 2);
+    assert.equal(store.roomsCreatedBy("bob"), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

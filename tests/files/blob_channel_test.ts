@@ -41,8 +41,18 @@ Deno.test("BlobChannel moves 0 B, 1 B, chunk − 1, chunk, chunk + 1 and 5 chunk
       assert.equal(incoming.stats.chunksReceived, Math.ceil(size / C));
     }
   }
-  assert.deepEqual(pair.a.stats, { outgoing: 0, incoming: 0, expected: 0 });
-  assert.deepEqual(pair.b.stats, { outgoing: 0, incoming: 0, expected: 0 });
+  assert.deepEqual(pair.a.stats, {
+    outgoing: 0,
+    incoming: 0,
+    expected: 0,
+    backlog: 0,
+  });
+  assert.deepEqual(pair.b.stats, {
+    outgoing: 0,
+    incoming: 0,
+    expected: 0,
+    backlog: 0,
+  });
 });
 
 // 1 GiB by default; CI (and anyone in a hurry) sets FRAMEWIRE_BLOB_TEST_MIB,
@@ -465,7 +475,12 @@ Deno.test("a transfer aborted before it starts sends nothing at all", async () =
   await assert.rejects(outgoing.done, { code: "BLOB_ABORTED" });
   await outgoing.started;
   assert.equal(pair.connA.stats.framesSent, 0);
-  assert.deepEqual(pair.a.stats, { outgoing: 0, incoming: 0, expected: 0 });
+  assert.deepEqual(pair.a.stats, {
+    outgoing: 0,
+    incoming: 0,
+    expected: 0,
+    backlog: 0,
+  });
 });
 
 Deno.test("a stream that yields more than its announced size fails with BLOB_SIZE_MISMATCH and is cancelled", async () => {
@@ -550,4 +565,132 @@ Deno.test("a peer that sends chunks but never reads costs one waiting ack per tr
   conn.close();
   await loop;
   await assert.rejects(read, { code: "CONNECTION_LOST" });
+});
+
+/**
+ * A channel on one end of a loopback connection and a raw FramedConn (the
+ * rogue peer) on the other. `blocked`: 64 MiB is queued on the channel's
+ * side first, so its send queue stays non-empty while the rogue does not
+ * read, and every frame the channel sends waits in memory.
+ */
+async function rogueAndChannel(blocked: boolean) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const [raw, accepted] = await Promise.all([
+    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    listener.accept(),
+  ]);
+  listener.close();
+  const rogue = new FramedConn(raw);
+  const conn = new FramedConn(accepted, { maxQueuedBytes: 1 << 30 });
+  const marks: number[] = [];
+  // No onBlob: every unsolicited BlobStart is refused with BLOB_REFUSED.
+  const channel = new BlobChannel(conn, { onFrame: (f) => marks.push(f.type) });
+  const loop = channel.run();
+  loop.catch(() => {});
+  const flushed = blocked
+    ? conn.sendMany(
+      Array.from({ length: 64 }, () => ({
+        type: 200,
+        payload: new Uint8Array(1 << 20),
+      })),
+    )
+    : Promise.resolve();
+  flushed.catch(() => {});
+  return {
+    rogue,
+    channel,
+    loop,
+    marks,
+    close: async () => {
+      rogue.close();
+      conn.close();
+      await loop.catch(() => {});
+      await flushed.catch(() => {});
+    },
+  };
+}
+
+const startId = (id: number) =>
+  encodeStart({
+    id,
+    size: null,
+    offset: 0,
+    chunkBytes: 4,
+    window: 1,
+    meta: {},
+  });
+
+Deno.test("a flood of refused BlobStarts never ended by their sender is cut off with BLOB_BACKLOG_EXCEEDED", async () => {
+  // Each refused start leaves an id draining until the sender's BlobEnd or
+  // BlobAbort; a peer that never sends them must not grow that set without
+  // limit. Default limit: maxIncoming (64) + 1024.
+  const t = await rogueAndChannel(false);
+  try {
+    const flood = Array.from({ length: 3000 }, (_, i) => startId(i + 1));
+    flood.push({ type: 201, payload: new Uint8Array() }); // reached only if not cut off
+    const sent = t.rogue.sendMany(flood);
+    sent.catch(() => {});
+    // Either the channel cuts the flood off, or it reaches the marker.
+    await until(
+      () => t.channel.closed || t.marks.length > 0,
+      10_000,
+      "the flood handled",
+    );
+    assert.deepEqual(t.marks, []);
+    await assert.rejects(t.loop, { code: "BLOB_BACKLOG_EXCEEDED" });
+    assert.equal(t.channel.closed, true);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("alternating BlobStart and BlobAbort while never reading piles up no more than the limit of BlobCancels", async () => {
+  // The abort empties the draining set each time, but every refusal
+  // queues a BlobCancel that waits for a send queue the rogue keeps full.
+  const t = await rogueAndChannel(true);
+  try {
+    const flood: Frame[] = [];
+    for (let i = 0; i < 3000; i++) {
+      flood.push(
+        startId(1),
+        encodeReport(FilesFrameType.BlobAbort, 1, "BLOB_ABORTED", "again"),
+      );
+    }
+    flood.push({ type: 201, payload: new Uint8Array() });
+    const sent = t.rogue.sendMany(flood);
+    sent.catch(() => {});
+    // Either the channel cuts the flood off, or it reaches the marker.
+    await until(
+      () => t.channel.closed || t.marks.length > 0,
+      10_000,
+      "the flood handled",
+    );
+    assert.deepEqual(t.marks, []);
+    await assert.rejects(t.loop, { code: "BLOB_BACKLOG_EXCEEDED" });
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("the backlog counts draining ids and waiting control frames, and empties as the peer reads and ends", async () => {
+  const t = await rogueAndChannel(false);
+  try {
+    await t.rogue.sendMany([startId(1), startId(2)]);
+    await until(() => t.channel.receiving(2), 5000, "both refused");
+    // Two ids draining; their BlobCancels went out (the queue was empty).
+    await until(() => t.channel.stats.backlog === 2, 5000, "cancels sent");
+    const cancels = [await t.rogue.receive(), await t.rogue.receive()];
+    assert.deepEqual(cancels.map((f) => f?.type), [
+      FilesFrameType.BlobCancel,
+      FilesFrameType.BlobCancel,
+    ]);
+    await t.rogue.sendMany([
+      encodeReport(FilesFrameType.BlobAbort, 1, "BLOB_CANCELLED", "ok"),
+      encodeEnd(2, 0, new Uint8Array(32)),
+    ]);
+    await until(() => t.channel.stats.backlog === 0, 5000, "drained");
+    assert.equal(t.channel.receiving(1), false);
+  } finally {
+    await t.close();
+  }
 });

@@ -7,7 +7,13 @@ import {
   FileServer,
   FilesFrameType,
 } from "../../files/mod.ts";
-import { encodeGet } from "../../files/_wire.ts";
+import {
+  encodeEnd,
+  encodeGet,
+  encodePut,
+  encodeStart,
+  writeChunkHeader,
+} from "../../files/_wire.ts";
 import {
   exists,
   listDir,
@@ -621,5 +627,80 @@ Deno.test("a FileClient fails its requests with the server's closing code when t
     } finally {
       await client[Symbol.asyncDispose]();
     }
+  });
+});
+
+Deno.test("an upload's temporary file is created only when its BlobStart arrives, not at FileReady", async () => {
+  // A client that gets FileReady and never starts the blob must not leave a
+  // temporary file (and an open handle) for as long as it stays connected.
+  await withTempDir(async (base) => {
+    const { uploads } = await layout(base);
+    await using files = startFiles({ uploadDir: uploads });
+    using conn = await connect({ port: files.port });
+    await conn.send(encodePut({ id: 1, path: "late.bin", size: 2 }));
+    const ready = (await within(5000, conn.receive(), "FileReady"))!;
+    assert.equal(ready.type, FilesFrameType.FileReady);
+    assert.equal(files.files.stats.activeTransfers, 1);
+    assert.deepEqual(await listDir(uploads), []);
+
+    // The blob comes late: it still lands.
+    const data = new TextEncoder().encode("hi");
+    const sha256 = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+    const chunk = new Uint8Array(12 + 2);
+    writeChunkHeader(chunk, 1, 0);
+    chunk.set(data, 12);
+    await conn.sendMany([
+      encodeStart({
+        id: 1,
+        size: 2,
+        offset: 0,
+        chunkBytes: 2,
+        window: 1,
+        meta: {},
+      }),
+      { type: FilesFrameType.BlobChunk, payload: chunk },
+      encodeEnd(1, 2, sha256),
+    ]);
+    for (;;) {
+      const frame = (await within(5000, conn.receive(), "BlobDone"))!;
+      if (frame.type === FilesFrameType.BlobDone) break;
+      assert.equal(frame.type, FilesFrameType.BlobAck);
+    }
+    assert.equal(await Deno.readTextFile(`${uploads}/late.bin`), "hi");
+    assert.deepEqual(await listDir(uploads), ["late.bin"]);
+  });
+});
+
+Deno.test("a client flooding BlobStarts it never ends is cut off with BLOB_BACKLOG_EXCEEDED and the connection closed", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    await using files = startFiles({ root });
+    using conn = await connect({ port: files.port });
+    // Unsolicited: each is refused (BLOB_REFUSED) and its id drains until a
+    // BlobEnd or BlobAbort that never comes. The limit is 16 + 1024.
+    const flood = Array.from({ length: 2000 }, (_, i) =>
+      encodeStart({
+        id: i + 1,
+        size: null,
+        offset: 0,
+        chunkBytes: 4,
+        window: 1,
+        meta: {},
+      }));
+    const sent = conn.sendMany(flood);
+    sent.catch(() => {});
+    let cancels = 0;
+    let error: string | undefined;
+    for (;;) {
+      const frame = await within(10_000, conn.receive(), "frames");
+      if (frame === null) break;
+      if (frame.type === FilesFrameType.BlobCancel) cancels++;
+      if (frame.type === FrameType.Error) {
+        error = parseErrorFrame(frame).code;
+      }
+    }
+    assert.equal(error, "BLOB_BACKLOG_EXCEEDED");
+    assert.ok(cancels <= 16 + 1024, `${cancels} refusals before the cut`);
+    await sent.catch(() => {});
   });
 });

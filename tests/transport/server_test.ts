@@ -662,3 +662,120 @@ Deno.test("serve shutdown closes a lingering SERVER_FULL refusal at the deadline
     refused.close();
   }
 });
+
+/**
+ * Resolves once the server has really closed `conn` (not just shut its write
+ * side): bytes written to a closed socket draw a reset, so writes fail.
+ */
+async function untilClosedByPeer(conn: Deno.Conn): Promise<void> {
+  const byte = new Uint8Array([0]);
+  while (true) {
+    try {
+      await conn.write(byte);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("serve closes SERVER_FULL refusals beyond maxLingeringRefusals at once, after the Error frame", async () => {
+  const log = new LogCollector();
+  await using server = serve({
+    port: 0,
+    logger: log.logger,
+    maxConnections: 1,
+    maxLingeringRefusals: 2,
+    lingerMs: 60_000,
+  });
+  const port = server.port!;
+  using first = await connect({ port });
+  await first.request(ping());
+  const refused: Deno.Conn[] = [];
+  try {
+    // Refused clients that neither read nor hang up: a flood in miniature.
+    for (let i = 0; i < 5; i++) {
+      refused.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+      await until(
+        () => log.events.filter((e) => e.event === "server_full").length > i,
+        2000,
+        `refusal ${i}`,
+      );
+    }
+    // Every refused client still gets its Error frame.
+    for (const conn of refused) {
+      const { frames } = await within(5000, readToEnd(conn), "SERVER_FULL");
+      assert.deepEqual(errorCodes(frames), ["SERVER_FULL"]);
+    }
+    // Beyond the cap the socket is closed, not kept for lingerMs (60 s).
+    for (const conn of refused.slice(2)) {
+      await within(5000, untilClosedByPeer(conn), "over-cap refusal closed");
+    }
+    // The two within the cap still linger: the server reads and drops.
+    for (const conn of refused.slice(0, 2)) {
+      await writeRaw(conn, new Uint8Array(16));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await writeRaw(conn, new Uint8Array(16));
+    }
+    assert.equal(server.connectionCount, 1);
+    assert.equal((await first.request(ping())).type, FrameType.Pong);
+  } finally {
+    for (const conn of refused) conn.close();
+  }
+});
+
+Deno.test("serve refuses a bad maxLingeringRefusals or sendTimeoutMs up front", () => {
+  assert.throws(() => serve({ maxLingeringRefusals: -1 }), RangeError);
+  assert.throws(() => serve({ maxLingeringRefusals: 1.5 }), RangeError);
+  assert.throws(() => serve({ sendTimeoutMs: 0 }), RangeError);
+  assert.throws(() => serve({ sendTimeoutMs: Number.NaN }), RangeError);
+});
+
+Deno.test("serve closes a client whose replies make no progress for sendTimeoutMs with SLOW_READER", async () => {
+  const log = new LogCollector();
+  const closed = Promise.withResolvers<string | undefined>();
+  const handler: ServerHandler = {
+    frameTypes: [250],
+    onFrame: (frame) => ({
+      type: 251,
+      payload: new Uint8Array(64 * 1024).fill(frame.payload[0]),
+    }),
+    onClose: (conn) => closed.resolve(conn.closeReason),
+  };
+  await using server = serve({
+    port: 0,
+    logger: log.logger,
+    maxQueuedBytes: 256 * 1024,
+    sendTimeoutMs: 200,
+  }, handler);
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port! });
+  try {
+    // 26 MB of replies to a client that never reads: the queue fills and
+    // stays full, and the connection holds its slot until the timeout.
+    await writeRaw(
+      raw,
+      encodeFrames(Array.from(
+        { length: 400 },
+        (_, i) => ({ type: 250, payload: new Uint8Array([i % 256]) }),
+      )),
+    );
+    const reason = await within(5000, closed.promise, "slow reader closed");
+    assert.equal(reason, "SLOW_READER");
+    const event = log.events.find((e) => e.code === "SLOW_READER");
+    assert.equal(event?.event, "slow_reader");
+    assert.equal(event?.remoteAddress, `127.0.0.1:${raw.localAddr.port}`);
+    await until(() => server.connectionCount === 0, 2000, "registry emptied");
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("serve keeps a client with nothing queued past sendTimeoutMs", async () => {
+  await using server = serve({ port: 0, logger: null, sendTimeoutMs: 20 });
+  using client = await connect({ port: server.port! });
+  await client.request(ping());
+  // Far longer than the timeout, with an empty queue: no reason to close.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal((await client.request(ping())).type, FrameType.Pong);
+  assert.equal(server.connectionCount, 1);
+});

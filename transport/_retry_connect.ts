@@ -1,0 +1,163 @@
+// Copyright 2026 the framewire authors. MIT license.
+// The retry loop of connect(), apart from the sockets so that tests can
+// drive it with fake dials: backoff with jitter, bounded in attempts, in
+// total time and by a signal, and each attempt bounded by what is left.
+import type { ConnectRetryOptions } from "./connect.ts";
+
+/** A retry policy with every default filled in. */
+export interface ResolvedRetry {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  totalTimeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+// Errors that mean "the server is not up (yet)"; anything else, such as a
+// permission or certificate error, will not go away by waiting.
+const RETRYABLE = [
+  Deno.errors.ConnectionRefused,
+  Deno.errors.ConnectionReset,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.NotFound,
+  Deno.errors.TimedOut,
+];
+
+/** Fills in the defaults of `retry` and checks its values. */
+export function resolveRetry(
+  retry: boolean | ConnectRetryOptions | undefined,
+): ResolvedRetry {
+  if (retry === undefined || retry === false) {
+    return {
+      attempts: 1,
+      initialDelayMs: 0,
+      maxDelayMs: 0,
+      totalTimeoutMs: Infinity,
+      signal: undefined,
+    };
+  }
+  const options = retry === true ? {} : retry;
+  const resolved = {
+    attempts: options.attempts ?? 10,
+    initialDelayMs: options.initialDelayMs ?? 50,
+    maxDelayMs: options.maxDelayMs ?? 2_000,
+    totalTimeoutMs: options.totalTimeoutMs ?? 30_000,
+    signal: options.signal,
+  };
+  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
+    throw new RangeError(
+      `Cannot use retry attempts ${resolved.attempts}: expected an integer of at least 1`,
+    );
+  }
+  for (
+    const name of ["initialDelayMs", "maxDelayMs", "totalTimeoutMs"] as const
+  ) {
+    const value = resolved[name];
+    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+      throw new RangeError(
+        `Cannot use retry ${name} ${value}: expected a non-negative number`,
+      );
+    }
+  }
+  return resolved;
+}
+
+/**
+ * Calls `dial` until it connects, per `retry`. Rejects with the signal's
+ * reason once it aborts, and with `Deno.errors.TimedOut` once
+ * `totalTimeoutMs` has passed, even in the middle of an attempt.
+ */
+export async function retryConnect<T extends { close(): void }>(
+  dial: () => Promise<T>,
+  retry: ResolvedRetry,
+): Promise<T> {
+  const started = performance.now();
+  let delay = retry.initialDelayMs;
+  for (let attempt = 1;; attempt++) {
+    retry.signal?.throwIfAborted();
+    const remainingMs = retry.totalTimeoutMs - (performance.now() - started);
+    let lost = false;
+    try {
+      return await raceAttempt(dial(), remainingMs, retry, () => lost = true);
+    } catch (error) {
+      if (lost) throw error;
+      const retryable = RETRYABLE.some((type) => error instanceof type);
+      const wait = delay * (1 - Math.random() / 2);
+      const elapsed = performance.now() - started;
+      if (
+        !retryable || attempt >= retry.attempts ||
+        elapsed + wait > retry.totalTimeoutMs
+      ) {
+        throw error;
+      }
+      await sleep(wait, retry.signal);
+      delay = Math.min(delay * 2, retry.maxDelayMs);
+    }
+  }
+}
+
+/**
+ * Settles like `attempt`, unless `remainingMs` pass or the signal aborts
+ * first. `Deno.connect` cannot be aborted, so an attempt that loses is left
+ * to finish and its connection, if any, is closed when it arrives.
+ */
+function raceAttempt<T extends { close(): void }>(
+  attempt: Promise<T>,
+  remainingMs: number,
+  retry: ResolvedRetry,
+  onLost: () => void,
+): Promise<T> {
+  const signal = retry.signal;
+  if (remainingMs === Infinity && signal === undefined) return attempt;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      return true;
+    };
+    const lose = (error: unknown) => {
+      if (!settle()) return;
+      onLost();
+      reject(error);
+      attempt.then((conn) => conn.close(), () => {});
+    };
+    const onAbort = () => lose(signal!.reason);
+    const timer = Number.isFinite(remainingMs)
+      ? setTimeout(
+        () =>
+          lose(
+            new Deno.errors.TimedOut(
+              `Cannot connect: no connection within totalTimeoutMs ${retry.totalTimeoutMs}`,
+            ),
+          ),
+        Math.max(0, remainingMs),
+      )
+      : undefined;
+    signal?.addEventListener("abort", onAbort, { once: true });
+    attempt.then(
+      (conn) => {
+        if (settle()) resolve(conn);
+      },
+      (error) => {
+        if (settle()) reject(error);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
