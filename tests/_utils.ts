@@ -153,3 +153,43 @@ export async function runTransform<I, O>(
 export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * Resolves to `promise`'s value, or rejects after `ms`: bounds a test's
+ * time, asserts nothing about speed.
+ */
+export async function within<T>(
+  ms: number,
+  promise: Promise<T>,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Deadline: ${what} took over ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `condition` every few ms until true, failing after `ms`. */
+export async function until(
+  condition: () => boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > ms) {
+      throw new Error(`Deadline: ${what} not reached in ${ms} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}

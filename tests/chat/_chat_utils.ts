@@ -20,6 +20,8 @@ import {
   ChatServer,
   type ChatServerOptions,
 } from "../../chat/mod.ts";
+import { within } from "../_utils.ts";
+export { within };
 
 /** Cheap enough for a hundred registrations per test; real servers use 210,000. */
 export const TEST_ITERATIONS = 1000;
@@ -111,28 +113,6 @@ export async function register(
     const client = await harness.login(user);
     await client.close();
   }));
-}
-
-/** Resolves to `promise`, or fails the test after `ms` (a bound, not a measurement). */
-export async function within<T>(
-  ms: number,
-  promise: Promise<T>,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Deadline: ${what} took more than ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The next `count` events of a client, within a deadline. */

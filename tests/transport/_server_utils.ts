@@ -8,6 +8,8 @@ import {
   parseErrorFrame,
   type ServerLogEvent,
 } from "../../mod.ts";
+import { until, within } from "../_utils.ts";
+export { until, within };
 
 /** Collects log events; `find` returns the first matching one. */
 export class LogCollector {
@@ -18,29 +20,6 @@ export class LogCollector {
 
   find(event: string): ServerLogEvent | undefined {
     return this.events.find((entry) => entry.event === event);
-  }
-}
-
-/**
- * Resolves to `promise`'s value, or rejects if it takes longer than `ms`:
- * a bound, not a measurement. The timer is cleared either way.
- */
-export async function within<T>(
-  ms: number,
-  promise: Promise<T>,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Deadline: ${what} took more than ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -100,20 +79,5 @@ export async function writeRaw(
   let written = 0;
   while (written < bytes.length) {
     written += await conn.write(bytes.subarray(written));
-  }
-}
-
-/** Polls `condition` every few ms, failing after `ms`. */
-export async function until(
-  condition: () => boolean,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > ms) {
-      throw new Error(`Deadline: ${what} not reached within ${ms} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
