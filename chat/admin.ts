@@ -137,30 +137,55 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
   }
 
   /**
-   * Watches a chat: new messages go to `onMessage`.
+   * Watches a chat: new messages go to `onMessage`. The callback is in place
+   * before the command leaves, so no message the server pushes with or
+   * after its answer is lost; watching a chat again replaces its callback.
    *
-   * @param chat `"#room"` or `"@alice,bob"`.
+   * @param chat `"#room"` or `"@alice,bob"` (either order).
    * @param onMessage Called with each new message.
    * @returns The chat's last messages, oldest first.
+   * @throws {ChatError} `UNKNOWN_ROOM`, `UNKNOWN_USER`, `INVALID_FIELD`,
+   * `INVALID_NAME`; the previous callback of the chat, if any, is kept then.
    */
   async watch(
     chat: ChatAddress,
     onMessage: (message: ChatMessage) => void,
   ): Promise<ChatMessage[]> {
-    const answer = await this.#conn.request({ op: "admin_watch", chat });
-    // The server names the chat in its canonical form ("@alice,bob").
-    this.#watchers.set(String(answer.chat), onMessage);
+    // Pushes name the chat in the server's canonical form ("@alice,bob").
+    const key = canonicalAdminChat(chat);
+    const previous = this.#watchers.get(key);
+    this.#watchers.set(key, onMessage);
+    let answer: JsonObject;
+    try {
+      answer = await this.#conn.request({ op: "admin_watch", chat });
+    } catch (error) {
+      if (this.#watchers.get(key) === onMessage) {
+        if (previous === undefined) this.#watchers.delete(key);
+        else this.#watchers.set(key, previous);
+      }
+      throw error;
+    }
+    const named = String(answer.chat);
+    if (named !== key && this.#watchers.get(key) === onMessage) {
+      // A server that canonicalises differently: follow its name.
+      this.#watchers.delete(key);
+      this.#watchers.set(named, onMessage);
+    }
     return answer.messages as ChatMessage[];
   }
 
   /**
    * Stops watching a chat.
    *
-   * @param chat The chat.
+   * @param chat The chat, named as for {@linkcode ChatAdminClient.prototype.watch}
+   * (a direct chat in either order).
    */
   async unwatch(chat: ChatAddress): Promise<void> {
+    const key = canonicalAdminChat(chat);
+    const callback = this.#watchers.get(key);
     await this.#conn.request({ op: "admin_unwatch", chat });
-    this.#watchers.delete(chat);
+    // A `watch` of the same chat issued meanwhile keeps its new callback.
+    if (this.#watchers.get(key) === callback) this.#watchers.delete(key);
   }
 
   /**
@@ -195,4 +220,18 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
       if (event.type === "error") onError(event.error);
     }
   }
+}
+
+/**
+ * The name the server gives a chat in admin answers and pushes: a direct
+ * chat's two users sorted (`"@bob,alice"` is `"@alice,bob"`), anything else
+ * unchanged. Names are not lowercased: the server refuses uppercase ones
+ * (`INVALID_NAME`), so such a chat is never watched.
+ */
+function canonicalAdminChat(chat: ChatAddress): ChatAddress {
+  if (!chat.startsWith("@")) return chat;
+  const names = chat.slice(1).split(",");
+  if (names.length !== 2) return chat;
+  const [a, b] = names;
+  return a < b ? `@${a},${b}` : `@${b},${a}`;
 }

@@ -856,6 +856,14 @@ export class ChatServer implements ServerProtocol, Disposable {
   ): HandlerResult | Promise<HandlerResult> {
     const { op } = command;
     const isAdminOp = op.startsWith("admin_");
+    // Not logged in comes first: FORBIDDEN is for who the connection is,
+    // and an anonymous one is no one yet.
+    if (session.user === undefined && !session.admin) {
+      throw new ChatError(
+        ChatErrorCode.NotLoggedIn,
+        `Cannot ${op}: log in first (ClientType frame)`,
+      );
+    }
     if (session.admin) {
       if (isAdminOp) return this.#dispatchAdmin(session, command);
       if (op !== "who") {
@@ -868,12 +876,6 @@ export class ChatServer implements ServerProtocol, Disposable {
       throw new ChatError(
         ChatErrorCode.Forbidden,
         `Cannot ${op}: log in with the admin token first`,
-      );
-    }
-    if (session.user === undefined && !session.admin) {
-      throw new ChatError(
-        ChatErrorCode.NotLoggedIn,
-        `Cannot ${op}: log in first (ClientType frame)`,
       );
     }
     const user = session.user!;
@@ -898,10 +900,13 @@ export class ChatServer implements ServerProtocol, Disposable {
       }
       case "read": {
         const chat = this.#resolveUserChat(user, command.chat, "read", true);
-        const moved = this.store.moveCursor(chat.id, user, command.seq);
+        // Clamped now to the last committed message (as the store does), so
+        // a read beyond the end never covers messages stored after it.
+        const seq = Math.min(command.seq, this.store.lastSeq(chat.id));
+        const moved = this.store.moveCursor(chat.id, user, seq);
         const unread = session.unread.get(chat.id);
         if (unread !== undefined) {
-          const left = this.store.lastSeq(chat.id) - command.seq;
+          const left = this.store.lastSeq(chat.id) - seq;
           if (left <= 0) session.unread.delete(chat.id);
           else session.unread.set(chat.id, Math.min(unread, left));
         }

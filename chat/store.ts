@@ -540,8 +540,10 @@ export class ChatStore implements Disposable {
   }
 
   /**
-   * Moves a delivery cursor forward (never back, never past the chat's
-   * last message), in the next group commit.
+   * Moves a delivery cursor forward (never back), in the next group commit.
+   * A `seq` beyond the chat's last committed message is clamped to it now,
+   * not at the commit: messages appended meanwhile (even in the same batch)
+   * were not delivered, so they stay after the cursor.
    *
    * @param chatId The chat.
    * @param user The member.
@@ -550,6 +552,7 @@ export class ChatStore implements Disposable {
    */
   moveCursor(chatId: number, user: string, seq: number): Promise<void> {
     this.#checkOpen();
+    seq = Math.min(seq, this.lastSeq(chatId));
     const key = `${chatId}\u0000${user}`;
     let pending = this.#cursors.get(key);
     if (pending === undefined) {

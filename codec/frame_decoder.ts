@@ -210,9 +210,18 @@ export class FrameDecoder {
    * @throws {FrameTooLargeError} If a header declares more than
    * `maxFrameLength`.
    * @throws {UnknownFrameTypeError} If a header's type is not accepted.
+   * @throws {TypeError} If the chunk is not a `Uint8Array`; the decoder stays
+   * usable.
    */
   push(chunk: Uint8Array): Frame[] {
     if (this.#error) throw this.#error;
+    // A plain JavaScript caller could pass a string or an ArrayBuffer, whose
+    // bytes would otherwise be dropped without a word.
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot decode: expected a Uint8Array chunk, got ${describe(chunk)}`,
+      );
+    }
     this.#retainedInput = false;
     const frames: Frame[] = [];
     try {

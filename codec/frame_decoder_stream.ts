@@ -60,8 +60,10 @@ export class FrameDecoderStream extends TransformStream<Uint8Array, Frame> {
         let frames: Frame[] = [];
         try {
           frames = decoder.push(chunk);
-        } catch {
-          // Read back from decoder.error below.
+        } catch (error) {
+          // A decode error is read back from decoder.error below, in band;
+          // anything else (a chunk that is not bytes) errors the stream now.
+          if (decoder.error === undefined) throw error;
         }
         for (let i = 0; i < frames.length; i++) controller.enqueue(frames[i]);
         if (decoder.error) controller.enqueue(new Failure(decoder.error));

@@ -169,6 +169,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   #closed = false;
 
   // Send side.
+  // Set by closeWrite(): no send may follow the half-close.
+  #writeClosing: Promise<void> | undefined;
   #batch: Uint8Array;
   #queue: SendJob[] = [];
   #queuedBytes = 0;
@@ -186,6 +188,11 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   #receiveError: unknown;
   // Payload buffers given back with release(), reused for large frames.
   #pool: ArrayBuffer[] = [];
+  // For each buffer that went through the pool: the payload that now owns it
+  // (null while pooled). A stale payload of the same buffer, released again
+  // after the buffer was refilled, must not hand the new payload's memory to
+  // a third frame.
+  #poolOwners: WeakMap<ArrayBuffer, Uint8Array | null> = new WeakMap();
 
   /**
    * Wraps a byte stream.
@@ -243,7 +250,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @returns Resolves once the whole frame is written.
    * @throws {FrameTooLargeError} If the payload exceeds the send limit;
    * nothing is written and the connection stays usable.
-   * @throws {ConnectionClosedError} If the connection is or gets closed first.
+   * @throws {ConnectionClosedError} If the connection is or gets closed
+   * first, or {@linkcode FramedConn.prototype.closeWrite} was called.
    */
   send(frame: Frame): Promise<void> {
     return this.#enqueue([frame]);
@@ -251,17 +259,28 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
 
   /**
    * Sends many frames in order, coalesced into writes of up to `batchBytes`.
-   * Every frame is validated first: if one is refused, none is sent.
+   * Every frame is validated first: if one is refused, none is sent. The
+   * frames are taken from `frames` at the call, so the caller may reuse its
+   * array at once.
    *
    * @param frames The frames to send.
    * @returns Resolves once every frame is written.
    * @throws {FrameTooLargeError} If any payload exceeds the send limit.
-   * @throws {ConnectionClosedError} If the connection is or gets closed first.
+   * @throws {ConnectionClosedError} If the connection is or gets closed
+   * first, or {@linkcode FramedConn.prototype.closeWrite} was called.
+   * @throws The error of `frames` if iterating it throws; nothing is sent.
    */
   sendMany(frames: Iterable<Frame>): Promise<void> {
-    return this.#enqueue(
-      Array.isArray(frames) ? frames as Frame[] : [...frames],
-    );
+    let list: Frame[];
+    try {
+      // A copy: the job waits in the queue while an earlier write is in
+      // flight, and a caller that empties and refills its array meanwhile
+      // must not change what is sent.
+      list = Array.from(frames);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#enqueue(list);
   }
 
   /**
@@ -357,19 +376,26 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   /**
    * Waits until every queued frame is written, then shuts down the write
    * side (TCP half-close): the peer's `receive()` resolves to `null` once it
-   * has read everything, while this side can go on receiving.
+   * has read everything, while this side can go on receiving. Sends made
+   * after this call reject with {@linkcode ConnectionClosedError}; calling
+   * it again returns the same promise.
    *
    * @returns Resolves once the write side is shut.
    * @throws {TypeError} If the underlying stream cannot half-close.
    */
-  async closeWrite(): Promise<void> {
+  closeWrite(): Promise<void> {
     if (typeof this.conn.closeWrite !== "function") {
-      throw new TypeError(
-        "Cannot close the write side: not supported by this connection",
+      return Promise.reject(
+        new TypeError(
+          "Cannot close the write side: not supported by this connection",
+        ),
       );
     }
-    await this.#enqueue([]);
-    await this.conn.closeWrite();
+    if (this.#writeClosing === undefined) {
+      const drained = this.#enqueue([]);
+      this.#writeClosing = drained.then(() => this.conn.closeWrite!());
+    }
+    return this.#writeClosing;
   }
 
   /**
@@ -430,6 +456,9 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     ) {
       return;
     }
+    const owners = this.#poolOwners;
+    if (owners.has(buffer) && owners.get(buffer) !== payload) return;
+    owners.set(buffer, null);
     this.#pool.push(buffer);
   }
 
@@ -440,7 +469,9 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       // A much larger buffer would pin memory the frame does not need.
       if (buffer.byteLength >= length && buffer.byteLength <= 2 * length) {
         pool.splice(i, 1);
-        return new Uint8Array(buffer, 0, length);
+        const payload = new Uint8Array(buffer, 0, length);
+        this.#poolOwners.set(buffer, payload);
+        return payload;
       }
     }
     return undefined;
@@ -452,7 +483,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   }
 
   #enqueue(frames: readonly Frame[]): Promise<void> {
-    if (this.#closed) {
+    if (this.#closed || this.#writeClosing !== undefined) {
       return Promise.reject(new ConnectionClosedError("send"));
     }
     if (this.#sendError !== undefined) {

@@ -29,6 +29,7 @@ const encoder = new TextEncoder();
  * @returns Resolves once every message is written.
  * @throws {FrameTooLargeError} If a message's UTF-8 exceeds the send limit;
  * none is sent.
+ * @throws The error of `messages` if iterating it throws; none is sent.
  *
  * @example Send and receive strings
  * ```ts
@@ -50,8 +51,14 @@ export function sendMessages(
 ): Promise<void> {
   const type = options.type ?? FrameType.Chat;
   const frames: Frame[] = [];
-  for (const message of messages) {
-    frames.push({ type, payload: encoder.encode(message) });
+  try {
+    for (const message of messages) {
+      frames.push({ type, payload: encoder.encode(message) });
+    }
+  } catch (error) {
+    // Callers await the promise: an iterable that fails must reject it, not
+    // throw past their catch.
+    return Promise.reject(error);
   }
   return conn.sendMany(frames);
 }

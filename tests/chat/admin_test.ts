@@ -1,6 +1,6 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { FrameType } from "../../mod.ts";
+import { type Frame, FrameType, listen } from "../../mod.ts";
 import {
   ChatAdminClient,
   type ChatError,
@@ -17,6 +17,60 @@ import {
 } from "./_chat_utils.ts";
 
 const TOKEN = "s3cret-admin-token";
+
+const json = new TextEncoder();
+const text = new TextDecoder();
+
+function chatFrame(value: Record<string, unknown>): Frame {
+  return { type: FrameType.Chat, payload: json.encode(JSON.stringify(value)) };
+}
+
+/**
+ * A scripted admin server on loopback: welcomes the login, then answers each
+ * command with the frames `script` returns (written together, so the client
+ * reads them in one batch). Lets a test fix the order of pushes and answers
+ * that a real server produces only by chance.
+ */
+async function withScriptedServer(
+  script: (command: Record<string, unknown>) => Frame[],
+  fn: (port: number) => Promise<void>,
+): Promise<void> {
+  using listener = listen({ port: 0 });
+  const serving = (async () => {
+    using conn = await listener.accept();
+    const login = JSON.parse(text.decode((await conn.receive())!.payload));
+    await conn.send(chatFrame({
+      op: "welcome",
+      id: login.id,
+      user: "admin",
+      registered: false,
+      admin: true,
+      unread: {},
+    }));
+    while (true) {
+      const frame = await conn.receive();
+      if (frame === null) return;
+      await conn.sendMany(script(JSON.parse(text.decode(frame.payload))));
+    }
+  })();
+  try {
+    await fn(listener.addr.port);
+  } finally {
+    await within(5000, serving, "the scripted server");
+  }
+}
+
+function liveMessage(seq: number): Record<string, unknown> {
+  return {
+    op: "message",
+    chat: "@alice,bob",
+    mid: seq,
+    seq,
+    from: "bob",
+    text: `live ${seq}`,
+    ts: 1767225600000,
+  };
+}
 
 /** Collects watched messages; `next(n)` waits for n more. */
 function watchLog() {
@@ -153,6 +207,87 @@ Deno.test("ChatAdminClient lists chats and connections, watches a chat live and 
     await assert.rejects(admin.watch("#nope", () => {}), {
       code: "UNKNOWN_ROOM",
     });
+  }, { adminToken: TOKEN });
+});
+
+Deno.test("ChatAdminClient.watch hands over messages read in the same batch as the watching answer", async () => {
+  await withScriptedServer(
+    (command) => {
+      if (command.op === "admin_watch") {
+        // A push on either side of the answer, in one read: the callback
+        // must exist before the answer is dispatched.
+        return [
+          chatFrame(liveMessage(2)),
+          chatFrame({
+            op: "watching",
+            id: command.id,
+            chat: "@alice,bob",
+            messages: [],
+            truncated: false,
+          }),
+          chatFrame(liveMessage(3)),
+        ];
+      }
+      return [chatFrame({ op: "admin_chats", id: command.id, chats: [] })];
+    },
+    async (port) => {
+      await using admin = await ChatAdminClient.connect({ port, token: TOKEN });
+      const log = watchLog();
+      assert.deepEqual(await admin.watch("@bob,alice", log.onMessage), []);
+      // Answered after the pushes: by now every push has been dispatched.
+      await admin.chats();
+      assert.deepEqual(log.messages.map((m) => m.text), ["live 2", "live 3"]);
+    },
+  );
+});
+
+Deno.test("ChatAdminClient.unwatch forgets a direct chat's callback whichever order names it", async () => {
+  await withScriptedServer(
+    (command) => {
+      switch (command.op) {
+        case "admin_watch":
+          return [chatFrame({
+            op: "watching",
+            id: command.id,
+            chat: "@alice,bob",
+            messages: [],
+            truncated: false,
+          })];
+        case "admin_unwatch":
+          // A push after the `ok` must not reach a callback that was
+          // unwatched.
+          return [
+            chatFrame({ op: "ok", id: command.id }),
+            chatFrame(liveMessage(4)),
+          ];
+        default:
+          return [chatFrame({ op: "admin_chats", id: command.id, chats: [] })];
+      }
+    },
+    async (port) => {
+      await using admin = await ChatAdminClient.connect({ port, token: TOKEN });
+      const log = watchLog();
+      await admin.watch("@alice,bob", log.onMessage);
+      await admin.unwatch("@bob,alice");
+      await admin.chats();
+      assert.deepEqual(log.messages, []);
+    },
+  );
+});
+
+Deno.test("ChatServer answers admin commands before any login with NOT_LOGGED_IN", async () => {
+  await withChat(async (harness) => {
+    using raw = await rawConnection(harness);
+    for (const op of ["admin_chats", "admin_watch", "admin_send"]) {
+      const reply = decode(
+        await exchange(
+          raw,
+          FrameType.Chat,
+          JSON.stringify({ op, id: op, chat: "#x", text: "t" }),
+        ),
+      );
+      assert.deepEqual([reply.error, reply.id], ["NOT_LOGGED_IN", op]);
+    }
   }, { adminToken: TOKEN });
 });
 

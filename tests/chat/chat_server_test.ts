@@ -393,6 +393,59 @@ Deno.test("ChatServer answers bad input with an Error frame carrying the command
   }, { maxMessageBytes: 64 });
 });
 
+Deno.test("ChatServer clamps a read beyond the chat's end, so a message stored in the same commit is still delivered", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await register(harness, "bob");
+    await alice.send("@bob", "one");
+    using raw = await rawConnection(harness);
+    await exchange(
+      raw,
+      FrameType.ClientType,
+      JSON.stringify({ type: "chat", user: "bob", password: PASSWORD }),
+    );
+    // The operator's message is stored in the same group commit as bob's
+    // bogus cursor move, queued right after it.
+    const store = harness.chat.store;
+    const moveCursor = store.moveCursor;
+    let sameBatch: Promise<unknown> | undefined;
+    store.moveCursor = (chatId, user, seq) => {
+      const moved = moveCursor.call(store, chatId, user, seq);
+      sameBatch ??= harness.chat.admin().send("@alice,bob", "two");
+      return moved;
+    };
+    await raw.send({
+      type: FrameType.Chat,
+      payload: new TextEncoder().encode(
+        '{"op":"read","id":"r","chat":"@alice","seq":1000}',
+      ),
+    });
+    const beforeOk: unknown[] = [];
+    while (true) {
+      const reply = decode((await within(5000, raw.receive(), "ok"))!);
+      if (reply.id === "r") break;
+      beforeOk.push(reply.op);
+    }
+    store.moveCursor = moveCursor;
+    await sameBatch;
+    assert.deepEqual(beforeOk, ["unread"]);
+    await raw.send({
+      type: FrameType.Chat,
+      payload: new TextEncoder().encode(
+        '{"op":"open","id":"o","chat":"@alice"}',
+      ),
+    });
+    const opened: Record<string, unknown>[] = [];
+    while (opened.at(-1)?.op !== "opened") {
+      opened.push(decode((await within(5000, raw.receive(), "opened"))!));
+    }
+    assert.deepEqual(opened.map((reply) => [reply.op, reply.text]), [
+      ["message", "two"],
+      ["opened", undefined],
+    ]);
+  });
+});
+
 Deno.test("ChatServer stores a retried send once and acknowledges it as a duplicate", async () => {
   await withChat(async (harness) => {
     await using bob = await harness.login("bob");

@@ -232,3 +232,33 @@ Deno.test("ChatStore adds the room creator column to a version 1 file and counts
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ChatStore clamps a cursor moved past the chat's end to the last seq stored before the move", async () => {
+  await withStore(async (path) => {
+    using store = new ChatStore(path);
+    const room = store.createRoom("general");
+    store.addMember(room.id, "bob");
+    await store.append({
+      chatId: room.id,
+      sender: "alice",
+      clientId: "m1",
+      text: "one",
+    });
+    const moved = store.moveCursor(room.id, "bob", 1000);
+    // Before the commit: never beyond what is stored.
+    assert.equal(store.cursor(room.id, "bob"), 1);
+    // Stored in the same batch as the move, after it: not read.
+    const appended = store.append({
+      chatId: room.id,
+      sender: "alice",
+      clientId: "m2",
+      text: "two",
+    });
+    await Promise.all([moved, appended]);
+    assert.equal(store.cursor(room.id, "bob"), 1);
+    assert.deepEqual(
+      store.messagesAfter(room.id, 1, "bob", 10).map((m) => m.text),
+      ["two"],
+    );
+  });
+});

@@ -308,3 +308,11 @@ Deno.test("FrameDecoderStream pulls from its source only as frames are read", as
   for (let i = 0; i < 10 && cancelReason === undefined; i++) await settle();
   assert.equal(cancelReason, reason);
 });
+
+Deno.test("FrameDecoderStream errors on a chunk that is not a Uint8Array", async () => {
+  const source = ReadableStream.from(["not bytes" as unknown as Uint8Array]);
+  await assert.rejects(
+    Array.fromAsync(source.pipeThrough(new FrameDecoderStream())),
+    TypeError,
+  );
+});

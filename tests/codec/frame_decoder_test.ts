@@ -1191,3 +1191,15 @@ Deno.test("FrameDecoder fails on a takeBuffer result of the wrong length", () =>
   assert.throws(() => decoder.push(header), RangeError);
   assert.ok(decoder.error instanceof RangeError);
 });
+
+Deno.test("FrameDecoder refuses a chunk that is not a Uint8Array and stays usable", () => {
+  const decoder = new FrameDecoder();
+  for (const bad of ["hello", new ArrayBuffer(5), [0, 0, 0, 0, 0], null]) {
+    assert.throws(
+      () => decoder.push(bad as unknown as Uint8Array),
+      (error) => error instanceof TypeError && /Uint8Array/.test(error.message),
+    );
+  }
+  const [frame] = decoder.push(fromHex("02 00 00 00 01 07"));
+  assert.equal(frame.type, 2);
+});

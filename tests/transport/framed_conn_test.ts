@@ -1057,3 +1057,86 @@ Deno.test("FramedConn gives concurrent receivers one frame each, never an empty 
   assert.deepEqual(got.map((frame) => frame?.payload[0]), [1, 2]);
   assert.deepEqual(rest?.map((frame) => frame.payload[0]), [3]);
 });
+
+// ---------------------------------------------------------------------------
+// Review regressions
+
+Deno.test("FramedConn.release ignores a payload released again after its buffer was refilled", async () => {
+  // a's buffer goes back to the pool and is refilled with b; a second
+  // release(a) must not hand b's memory to c while b is still in use.
+  const size = 300 * 1024;
+  const fake = new ScriptedConn({
+    readChunks: [1, 2, 3].map((seed) =>
+      encodeFrame({ type: 1, payload: patternBytes(size, seed) })
+    ),
+  });
+  using conn = new FramedConn(fake, { readBufferBytes: 4096 });
+  const a = (await conn.receive())!;
+  conn.release(a.payload);
+  const b = (await conn.receive())!;
+  assert.ok(b.payload.buffer === a.payload.buffer, "a's buffer not reused");
+  conn.release(a.payload); // stale view of the buffer b now lives in
+  const c = (await conn.receive())!;
+  assert.ok(
+    c.payload.buffer !== b.payload.buffer,
+    "b's buffer handed out again",
+  );
+  assert.equal(findPatternMismatch(b.payload, 2), -1, "b was overwritten");
+  assert.equal(findPatternMismatch(c.payload, 3), -1);
+});
+
+Deno.test("FramedConn.sendMany sends the frames given, even if the caller reuses its array", async () => {
+  using pair = await tcpPair();
+  const first = { type: 1, payload: patternBytes(100_000, 1) };
+  const batch: Frame[] = [
+    { type: 2, payload: new Uint8Array([2]) },
+    { type: 3, payload: new Uint8Array([3]) },
+  ];
+  const expected = [first, ...batch];
+  // The first write is in flight, so the batch waits in the queue while
+  // the caller empties and refills its array.
+  const sends = [pair.client.send(first), pair.client.sendMany(batch)];
+  batch.length = 0;
+  batch.push({ type: 9, payload: new Uint8Array(5) });
+  await Promise.all(sends);
+  await pair.client.closeWrite();
+  assertFramesEqual(await receiveAll(pair.server), expected);
+});
+
+Deno.test("FramedConn.sendMany rejects, never throws, when the iterable throws midway", async () => {
+  using conn = new FramedConn(new ScriptedConn());
+  function* frames(): Generator<Frame> {
+    yield { type: 1, payload: new Uint8Array([1]) };
+    throw new Error("source failed");
+  }
+  let sending: Promise<void> | undefined;
+  assert.doesNotThrow(() => {
+    sending = conn.sendMany(frames());
+  });
+  await assert.rejects(sending!, /source failed/);
+  await conn.send({ type: 2, payload: new Uint8Array([2]) });
+  assert.equal(conn.stats.framesSent, 1);
+});
+
+Deno.test("FramedConn.send after closeWrite rejects with ConnectionClosedError, and the peer sees a clean end", async () => {
+  using pair = await tcpPair();
+  const before = { type: 1, payload: new Uint8Array([1]) };
+  const sending = pair.client.send(before);
+  const closing = pair.client.closeWrite();
+  // Called while the half-close waits for the queue: too late to be sent.
+  const late = pair.client.send({ type: 2, payload: new Uint8Array([2]) });
+  await assert.rejects(late, ConnectionClosedError);
+  await sending;
+  await closing;
+  await assert.rejects(
+    pair.client.send({ type: 3, payload: new Uint8Array([3]) }),
+    ConnectionClosedError,
+  );
+  assertFramesEqual(await receiveAll(pair.server), [before]);
+  // The receive side is untouched by the half-close.
+  await pair.server.send({ type: 4, payload: new Uint8Array([4]) });
+  assertFrameEqual(await pair.client.receive(), {
+    type: 4,
+    payload: new Uint8Array([4]),
+  });
+});

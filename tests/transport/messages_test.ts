@@ -141,3 +141,17 @@ Deno.test("sendMessages sends nothing when one message's UTF-8 exceeds the send 
     "éé",
   ]);
 });
+
+Deno.test("sendMessages rejects, never throws, when the iterable throws midway", async () => {
+  using pair = await tcpPair();
+  function* messages(): Generator<string> {
+    yield "hello!";
+    throw new Error("source failed");
+  }
+  let sending: Promise<void> | undefined;
+  assert.doesNotThrow(() => {
+    sending = sendMessages(pair.client, messages());
+  });
+  await assert.rejects(sending!, /source failed/);
+  assert.equal(pair.client.stats.framesSent, 0);
+});
