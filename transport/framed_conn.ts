@@ -623,9 +623,18 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     try {
       count = await this.conn.read(target);
     } catch (error) {
-      if (this.#closed) this.#eof = true;
-      else this.#receiveError = error;
-      return;
+      if (this.#closed) {
+        this.#eof = true;
+        return;
+      }
+      // TLS peers (Deno's own client among them) often hang up without a
+      // close_notify; that is an end of stream like any other, clean between
+      // frames and a truncation inside one.
+      if (!(error instanceof Deno.errors.UnexpectedEof)) {
+        this.#receiveError = error;
+        return;
+      }
+      count = null;
     }
     if (count === null) {
       this.#eof = true;

@@ -1140,3 +1140,35 @@ Deno.test("FramedConn.send after closeWrite rejects with ConnectionClosedError, 
     payload: new Uint8Array([4]),
   });
 });
+
+Deno.test("FramedConn treats an UnexpectedEof read (TLS without close_notify) as the end of the stream", async () => {
+  // Deno's TLS reads fail with UnexpectedEof when the peer hangs up without a
+  // close_notify; only a fake can script that failure exactly.
+  const eofAfter = (bytes: Uint8Array) => {
+    let served = false;
+    return {
+      read(buffer: Uint8Array): Promise<number | null> {
+        if (served) {
+          return Promise.reject(
+            new Deno.errors.UnexpectedEof("peer closed without close_notify"),
+          );
+        }
+        served = true;
+        buffer.set(bytes);
+        return Promise.resolve(bytes.length);
+      },
+      write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+      close() {},
+    };
+  };
+  const whole = encodeFrame({ type: 2, payload: new Uint8Array([7]) });
+  using clean = new FramedConn(eofAfter(whole));
+  assert.equal((await clean.receive())?.type, 2);
+  assert.equal(await clean.receive(), null);
+  using cut = new FramedConn(eofAfter(whole.subarray(0, 5)));
+  await assert.rejects(cut.receive(), (error) => {
+    assert.ok(error instanceof TruncatedFrameError);
+    assert.equal(error.missingBytes, 1);
+    return true;
+  });
+});
