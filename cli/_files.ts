@@ -56,13 +56,17 @@ export async function get(
       const moved = result.size - result.resumedFrom;
       console.log(
         human
-          ? `${out}: ${formatBytes(result.size)} in ${
-            (ms / 1000).toFixed(2)
-          } s (${formatBytes(Math.round(moved / (ms / 1000) || 0))}/s)${
+          // After a resume the time and rate cover the bytes moved now, so
+          // say so rather than pair them with the whole size.
+          ? `${out}: ${formatBytes(result.size)}${
             result.resumedFrom > 0
-              ? `, resumed at ${formatBytes(result.resumedFrom)}`
+              ? ` (resumed at ${formatBytes(result.resumedFrom)}, ${
+                formatBytes(moved)
+              } moved now)`
               : ""
-          }, sha256 ${result.sha256}`
+          } in ${(ms / 1000).toFixed(2)} s (${
+            formatBytes(Math.round(moved / (ms / 1000) || 0))
+          }/s), sha256 ${result.sha256}`
           : `get path=${JSON.stringify(settings.path)} out=${
             JSON.stringify(out)
           } bytes=${result.size} resumed_from=${result.resumedFrom} sha256=${result.sha256} ms=${
