@@ -9,7 +9,7 @@ import {
   maxLengthForField,
   X86_LITTLE_ENDIAN_PROFILE,
 } from "../../mod.ts";
-import { fromHex, hex, splitAt, utf8 } from "../_utils.ts";
+import { everyCut, fromHex, hex, splitAt, utf8 } from "../_utils.ts";
 
 /** A named set of codec options. */
 export interface Profile {
@@ -104,4 +104,29 @@ export function chunk(
   raw: readonly number[],
 ): Uint8Array<ArrayBuffer>[] {
   return splitAt(bytes, cutsFor(raw, bytes.length));
+}
+
+/**
+ * The send/recv table of issue 2: the 20-byte hello!/bye! stream cut every
+ * way into up to three pieces. A function, because the cut generators can be
+ * iterated only once.
+ */
+export function helloByeCutCases(): {
+  name: string;
+  cuts: Iterable<number[]>;
+}[] {
+  return [
+    // The whole stream in one read: two frames from one chunk.
+    { name: "one piece", cuts: [[]] },
+    // Every header and payload byte in a read of its own.
+    {
+      name: "1-byte pieces",
+      cuts: [Array.from({ length: 19 }, (_, i) => i + 1)],
+    },
+    // Every single cut, empty first or last piece included (cut 0 and 20).
+    { name: "every split into 2 pieces", cuts: everyCut(20, 2) },
+    // Every pair of cuts: headers split twice, payloads split twice, a
+    // header and its payload in separate reads, empty middle pieces.
+    { name: "every split into 3 pieces", cuts: everyCut(20, 3) },
+  ];
 }

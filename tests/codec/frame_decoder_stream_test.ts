@@ -14,7 +14,6 @@ import {
   chunksOf,
   collectTransform,
   concat,
-  everyCut,
   fromHex,
   runTransform,
   settle,
@@ -27,6 +26,7 @@ import {
   chunk,
   HELLO_BYE_FRAMES,
   HELLO_BYE_STREAM,
+  helloByeCutCases,
   PROFILES,
   view,
 } from "./_fixtures.ts";
@@ -46,19 +46,7 @@ const SIX_VIEWS = view([
 
 Deno.test("FrameDecoderStream decodes hello! and bye! from every cut of the stream", async (t) => {
   const expected = view(HELLO_BYE_FRAMES);
-  const cases: { name: string; cuts: Iterable<number[]> }[] = [
-    // The whole stream as one chunk.
-    { name: "one piece", cuts: [[]] },
-    // One byte per chunk.
-    {
-      name: "1-byte pieces",
-      cuts: [Array.from({ length: 19 }, (_, i) => i + 1)],
-    },
-    // Every single cut, empty chunks at either end included.
-    { name: "every split into 2 pieces", cuts: everyCut(20, 2) },
-    // Every pair of cuts.
-    { name: "every split into 3 pieces", cuts: everyCut(20, 3) },
-  ];
+  const cases = helloByeCutCases();
   for (const { name, cuts } of cases) {
     await t.step(name, async () => {
       let runs = 0;

@@ -31,6 +31,7 @@ import {
   chunk,
   HELLO_BYE_FRAMES,
   HELLO_BYE_STREAM,
+  helloByeCutCases,
   PROFILES,
   view,
 } from "./_fixtures.ts";
@@ -86,20 +87,7 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 
 Deno.test("FrameDecoder decodes hello! and bye! from every cut of the stream", async (t) => {
   const expected = view(HELLO_BYE_FRAMES);
-  const cases: { name: string; cuts: Iterable<number[]> }[] = [
-    // The whole stream in one read: two frames from one chunk.
-    { name: "one piece", cuts: [[]] },
-    // Every header and payload byte in a read of its own.
-    {
-      name: "1-byte pieces",
-      cuts: [Array.from({ length: 19 }, (_, i) => i + 1)],
-    },
-    // Every single cut, empty first or last piece included (cut 0 and 20).
-    { name: "every split into 2 pieces", cuts: everyCut(20, 2) },
-    // Every pair of cuts: headers split twice, payloads split twice, a
-    // header and its payload in separate reads, empty middle pieces.
-    { name: "every split into 3 pieces", cuts: everyCut(20, 3) },
-  ];
+  const cases = helloByeCutCases();
   for (const { name, cuts } of cases) {
     await t.step(name, () => {
       let runs = 0;
