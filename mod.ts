@@ -53,4 +53,5 @@ export * from "./transport/protocol_errors.ts";
 export * from "./transport/request.ts";
 export * from "./transport/server_connection.ts";
 export * from "./transport/frame_router.ts";
+export * from "./transport/log.ts";
 export * from "./transport/server.ts";

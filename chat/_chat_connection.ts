@@ -6,7 +6,7 @@
 import { type Frame, FrameType } from "../codec/frame.ts";
 import type { FramedConn } from "../transport/framed_conn.ts";
 import { parseErrorFrame } from "../transport/protocol_errors.ts";
-import { Queue } from "../transport/_queue.ts";
+import { Queue } from "../internal/queue.ts";
 import type { ChatEvent } from "./chat_client.ts";
 import { ChatError } from "./errors.ts";
 import { type ChatAck, decodeJsonObject, encodeChatFrame } from "./messages.ts";

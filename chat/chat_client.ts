@@ -12,9 +12,9 @@ import type {
   ChatAck,
   ChatAddress,
   ChatListEntry,
+  ChatMemberInfo,
   ChatMessage,
   ChatWelcome,
-  MemberInfo,
 } from "./messages.ts";
 
 /** What a {@linkcode ChatClient} receives besides answers. */
@@ -68,7 +68,7 @@ export interface ChatLoginOptions {
 export type ChatClientOptions = ConnectOptions & ChatLoginOptions;
 
 /** Options for {@linkcode ChatClient.prototype.send}. */
-export interface SendOptions {
+export interface ChatSendOptions {
   /**
    * The message's id, unique among all of this user's messages. Sending
    * again with the same id after a lost ack stores nothing new: the ack
@@ -80,7 +80,7 @@ export interface SendOptions {
 }
 
 /** Options for {@linkcode ChatClient.prototype.history}. */
-export interface HistoryOptions {
+export interface ChatHistoryOptions {
   /**
    * Most messages, 1 to 100.
    *
@@ -96,7 +96,7 @@ export interface HistoryOptions {
 }
 
 /** The answer to {@linkcode ChatClient.prototype.history}. */
-export interface HistoryPage {
+export interface ChatHistoryPage {
   /** The messages, oldest first. */
   readonly messages: ChatMessage[];
   /** Whether older messages were left out to keep the answer small. */
@@ -257,7 +257,7 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   async send(
     chat: ChatAddress,
     text: string,
-    options: SendOptions = {},
+    options: ChatSendOptions = {},
   ): Promise<ChatAck> {
     const answer = await this.#conn.request(
       { op: "send", chat, text },
@@ -321,9 +321,9 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @param room `"#name"`.
    * @returns The members, sorted by name.
    */
-  async members(room: ChatAddress): Promise<MemberInfo[]> {
+  async members(room: ChatAddress): Promise<ChatMemberInfo[]> {
     const answer = await this.#conn.request({ op: "members", chat: room });
-    return answer.members as MemberInfo[];
+    return answer.members as ChatMemberInfo[];
   }
 
   /**
@@ -356,8 +356,8 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    */
   async history(
     chat: ChatAddress,
-    options: HistoryOptions = {},
-  ): Promise<HistoryPage> {
+    options: ChatHistoryOptions = {},
+  ): Promise<ChatHistoryPage> {
     const answer = await this.#conn.request({
       op: "history",
       chat,

@@ -13,16 +13,17 @@ import type {
 } from "../transport/frame_router.ts";
 import { ErrorCode } from "../transport/protocol_errors.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
-import type { ServerLogEvent, ServerLogger } from "../transport/server.ts";
+import type { LogEvent, Logger } from "../transport/log.ts";
+import type { ChatAdmin } from "./chat_admin.ts";
 import { ChatError, ChatErrorCode } from "./errors.ts";
 import { HashLimiter } from "./_hash_limiter.ts";
 import { LoginThrottle } from "./_login_throttle.ts";
 import {
   ADMIN_NAME,
-  type AdminChatInfo,
-  type AdminConnectionInfo,
   type ChatAck,
   type ChatAddress,
+  type ChatAdminChatInfo,
+  type ChatAdminConnectionInfo,
   type ChatCommand,
   chatErrorFrame,
   type ChatLogin,
@@ -170,11 +171,11 @@ export interface ChatServerOptions extends ChatStoreOptions {
    *
    * @default {undefined} (`warn` and `error` events to `console.error`)
    */
-  logger?: ServerLogger | null;
+  logger?: Logger | null;
 }
 
-/** Counters of a chat server's password hashing ({@linkcode ChatServer.prototype.loginStats}). */
-export interface ChatLoginStats {
+/** Counters of a chat server's password hashing ({@linkcode ChatServer.prototype.passwordHashStats}). */
+export interface ChatPasswordHashStats {
   /** Hashes running now (at most `maxConcurrentHashes`). */
   readonly hashing: number;
   /** Logins waiting for a hash slot now (at most `maxQueuedHashes`). */
@@ -183,51 +184,6 @@ export interface ChatLoginStats {
   readonly peakHashing: number;
   /** Hash slots handed out since the server started. */
   readonly hashes: number;
-}
-
-/**
- * What the operator can do, on the server's own terminal (from
- * {@linkcode ChatServer.prototype.admin}) or remotely with the admin token
- * (`ChatAdminClient`).
- */
-export interface ChatAdmin {
-  /**
-   * Every chat, most recently active first.
-   *
-   * @returns The chats.
-   */
-  chats(): Promise<AdminChatInfo[]>;
-  /**
-   * Every connection of the server that the chat protocol has seen.
-   *
-   * @returns The connections, oldest first.
-   */
-  connections(): Promise<AdminConnectionInfo[]>;
-  /**
-   * Starts watching a chat: its new messages go to `onMessage`.
-   *
-   * @param chat `"#room"` or `"@alice,bob"`.
-   * @param onMessage Called with every new message of the chat.
-   * @returns Its last messages, oldest first.
-   */
-  watch(
-    chat: ChatAddress,
-    onMessage: (message: ChatMessage) => void,
-  ): Promise<ChatMessage[]>;
-  /**
-   * Stops watching a chat.
-   *
-   * @param chat The chat.
-   */
-  unwatch(chat: ChatAddress): Promise<void>;
-  /**
-   * Sends a message into a chat as `admin`.
-   *
-   * @param chat `"#room"` or `"@alice,bob"`.
-   * @param text The text.
-   * @returns The acknowledgement.
-   */
-  send(chat: ChatAddress, text: string): Promise<ChatAck>;
 }
 
 interface OpenChat {
@@ -344,7 +300,7 @@ export class ChatServer implements ServerProtocol, Disposable {
   #maxRoomMembers: number;
   #throttle: LoginThrottle;
   #hashes: HashLimiter;
-  #log: ServerLogger;
+  #log: Logger;
   #sessions = new Map<ServerConnection, Session>();
   #users = new Map<string, Session>();
   #watchers = new Map<number, Set<Watcher>>();
@@ -469,7 +425,7 @@ export class ChatServer implements ServerProtocol, Disposable {
    * Counters of the password hashing, for monitoring: hashes running and
    * queued now, the most ever running at once, and the total since start.
    */
-  get loginStats(): ChatLoginStats {
+  get passwordHashStats(): ChatPasswordHashStats {
     return this.#hashes.stats;
   }
 
@@ -1346,7 +1302,7 @@ export class ChatServer implements ServerProtocol, Disposable {
 
   // ---------------------------------------------------------------- output
 
-  #adminChats(): AdminChatInfo[] {
+  #adminChats(): ChatAdminChatInfo[] {
     this.store.flush();
     return this.store.allChats().map((summary) => {
       const members = [...this.store.members(summary.chat.id)].sort();
@@ -1363,8 +1319,8 @@ export class ChatServer implements ServerProtocol, Disposable {
     });
   }
 
-  #adminConnections(): AdminConnectionInfo[] {
-    const list: AdminConnectionInfo[] = [];
+  #adminConnections(): ChatAdminConnectionInfo[] {
+    const list: ChatAdminConnectionInfo[] = [];
     for (const session of this.#sessions.values()) {
       const info = session.conn.info();
       const chats = session.admin ? session.watching : session.open.keys();
@@ -1463,7 +1419,7 @@ export class ChatServer implements ServerProtocol, Disposable {
   }
 
   #emit(
-    level: ServerLogEvent["level"],
+    level: LogEvent["level"],
     event: string,
     message: string,
     session: Session | undefined,

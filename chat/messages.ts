@@ -167,7 +167,7 @@ export interface ChatListEntry {
 }
 
 /** One member in a `members` answer. */
-export interface MemberInfo {
+export interface ChatMemberInfo {
   /** User name. */
   readonly user: string;
   /** Whether the user is logged in now. */
@@ -175,7 +175,7 @@ export interface MemberInfo {
 }
 
 /** A chat in the admin's list (`admin_chats`). */
-export interface AdminChatInfo {
+export interface ChatAdminChatInfo {
   /** `"#room"` or `"@alice,bob"`. */
   readonly chat: ChatAddress;
   /** `"direct"` or `"room"`. */
@@ -193,7 +193,7 @@ export interface AdminChatInfo {
 }
 
 /** A connection in the admin's list (`admin_connections`). */
-export interface AdminConnectionInfo {
+export interface ChatAdminConnectionInfo {
   /** The server's connection id. */
   readonly id: number;
   /** Peer address. */

@@ -40,6 +40,7 @@ export * from "./errors.ts";
 export * from "./messages.ts";
 export * from "./passwords.ts";
 export * from "./store.ts";
+export * from "./chat_admin.ts";
 export * from "./chat_server.ts";
 export * from "./chat_client.ts";
-export * from "./admin.ts";
+export * from "./chat_admin_client.ts";

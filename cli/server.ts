@@ -16,13 +16,13 @@
  */
 import { parseArgs } from "node:util";
 import {
-  formatServerLogEvent,
+  formatLogEvent,
   FrameRouter,
   FrameType,
+  type LogEvent,
   serve,
   type ServeOptions,
   type Server,
-  type ServerLogEvent,
   type ServerProtocol,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -101,7 +101,7 @@ export const PROTOCOLS: readonly ServerProtocol[] = [];
  * ```
  */
 export function createServerHandler(
-  log: (event: ServerLogEvent) => void,
+  log: (event: LogEvent) => void,
   protocols: readonly ServerProtocol[] = PROTOCOLS,
 ): FrameRouter {
   const decoder = new TextDecoder();
@@ -268,9 +268,9 @@ export async function main(
     return 1;
   }
 
-  const log = (event: ServerLogEvent) => {
+  const log = (event: LogEvent) => {
     if (quiet && event.level === "info") return;
-    console.error(formatServerLogEvent(event));
+    console.error(formatLogEvent(event));
   };
   let files: FileServer | undefined;
   if (filesDir !== undefined || uploadsDir !== undefined) {

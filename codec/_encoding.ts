@@ -1,5 +1,5 @@
 // Copyright 2026 the framewire authors. MIT license.
-import { describe } from "./_describe.ts";
+import { describe } from "../internal/describe.ts";
 import { copyBytes } from "./_bytes.ts";
 import { writeHeader } from "./_header.ts";
 import { FrameTooLargeError } from "./errors.ts";

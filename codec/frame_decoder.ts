@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe } from "./_describe.ts";
+import { describe } from "../internal/describe.ts";
 import { readLength } from "./_header.ts";
 import { PayloadBuffer, PREALLOCATE_MAX_BYTES } from "./_payload_buffer.ts";
 import {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { describe } from "./_describe.ts";
+import { describe } from "../internal/describe.ts";
 
 /** Width of the length field in bytes. */
 export type LengthFieldBytes = 1 | 2 | 4 | 8;

@@ -5,7 +5,7 @@
 // window whatever the blob's size. The digest is computed as the consumer
 // reads, and checked before the stream is allowed to close.
 import type { Frame } from "../codec/frame.ts";
-import { Queue } from "../transport/_queue.ts";
+import { Queue } from "../internal/queue.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";
 import type {

@@ -2,7 +2,7 @@
 // The sending state machine of one transfer: BlobStart, then chunks while
 // the window has room, then BlobEnd, then wait for BlobDone or BlobCancel.
 import type { Frame } from "../codec/frame.ts";
-import { Queue } from "../transport/_queue.ts";
+import { Queue } from "../internal/queue.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";
 import type {

@@ -10,7 +10,7 @@ import { FrameType } from "../codec/frame.ts";
 import { connect, type ConnectOptions } from "../transport/connect.ts";
 import type { ByteConn, FramedConn } from "../transport/framed_conn.ts";
 import { ErrorCode, parseErrorFrame } from "../transport/protocol_errors.ts";
-import { Queue } from "../transport/_queue.ts";
+import { Queue } from "../internal/queue.ts";
 import { BlobChannel } from "./blob_channel.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";

@@ -12,7 +12,7 @@ import type {
   ServerProtocol,
 } from "../transport/frame_router.ts";
 import { ProtocolError } from "../transport/protocol_errors.ts";
-import type { ServerLogEvent } from "../transport/server.ts";
+import type { LogEvent } from "../transport/log.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import { BlobChannel } from "./blob_channel.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
@@ -97,7 +97,7 @@ export interface FileServerOptions {
    *
    * @default {undefined} (silent)
    */
-  logger?: (event: ServerLogEvent) => void;
+  logger?: (event: LogEvent) => void;
 }
 
 /** Counters of a {@linkcode FileServer}. */
@@ -173,7 +173,7 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
   #maxWindow: number;
   #maxTransfers: number;
   #maxUploadBytes: number;
-  #log: (event: ServerLogEvent) => void;
+  #log: (event: LogEvent) => void;
   #channels = new WeakMap<ServerConnection, BlobChannel>();
   #tasks = new Set<Promise<void>>();
   #closed = false;
@@ -631,7 +631,7 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
   }
 
   #emit(
-    level: ServerLogEvent["level"],
+    level: LogEvent["level"],
     event: string,
     message: string,
     code: string | undefined,

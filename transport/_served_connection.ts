@@ -24,7 +24,7 @@ import {
   parseErrorFrame,
   ProtocolError,
 } from "./protocol_errors.ts";
-import type { ServerLogEvent } from "./server.ts";
+import type { LogEvent } from "./log.ts";
 import type {
   ConnectionInfo,
   ServerConnection,
@@ -41,7 +41,7 @@ export interface ServedConnectionContext {
   maxQueuedBytes: number;
   /** Longest wait for a closing peer to read our Error frame and hang up. */
   lingerMs: number;
-  log(event: ServerLogEvent): void;
+  log(event: LogEvent): void;
   isShuttingDown(): boolean;
   onClosed(conn: ServedConnection): void;
 }
@@ -501,7 +501,7 @@ export class ServedConnection implements ServerConnection {
   }
 
   #log(
-    level: ServerLogEvent["level"],
+    level: LogEvent["level"],
     event: string,
     message: string,
     code?: ErrorCodeValue,

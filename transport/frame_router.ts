@@ -27,6 +27,19 @@ export type FrameHandler = (
 ) => HandlerResult | Promise<HandlerResult>;
 
 /**
+ * The limits a server tells its handler and protocols when it starts
+ * ({@linkcode ServerHandler.onServe}), so that a protocol sizes what it
+ * sends (file chunks, history answers) from the server's own settings
+ * instead of every caller re-deriving them.
+ */
+export interface ServerLimits {
+  /** Largest payload the server accepts from a client, in bytes. */
+  readonly maxFrameLength: number;
+  /** Largest payload the server may send to a client, in bytes. */
+  readonly maxSendFrameLength: number;
+}
+
+/**
  * A server's application logic. The server itself answers Ping with Pong,
  * records ClientType frames and logs Error frames from clients; every other
  * frame goes to `onFrame`.
@@ -41,6 +54,13 @@ export interface ServerHandler {
    * @default {undefined} (every type reaches `onFrame`)
    */
   readonly frameTypes?: Iterable<number>;
+  /**
+   * Called once by `serve()` with the server's limits, before it listens.
+   * A throw makes `serve()` throw: the handler cannot work within them.
+   *
+   * @param limits The server's frame limits.
+   */
+  onServe?(limits: ServerLimits): void;
   /**
    * Called once per connection, before its first frame is handled.
    *
@@ -76,6 +96,13 @@ export interface ServerProtocol {
   readonly name: string;
   /** Handler per frame type. */
   readonly routes: Readonly<Record<number, FrameHandler>>;
+  /**
+   * Called once when a server starts with this protocol, with the server's
+   * limits; see {@linkcode ServerHandler.onServe}.
+   *
+   * @param limits The server's frame limits.
+   */
+  onServe?(limits: ServerLimits): void;
   /**
    * Called for every new connection.
    *
@@ -191,6 +218,15 @@ export class FrameRouter implements ServerHandler {
       this.#clientTypeHooks.push(protocol.onClientType.bind(protocol));
     }
     return this;
+  }
+
+  /**
+   * Tells every protocol the server's limits, in registration order.
+   *
+   * @param limits The server's frame limits.
+   */
+  onServe(limits: ServerLimits): void {
+    for (const protocol of this.#protocols) protocol.onServe?.(limits);
   }
 
   /**

@@ -23,7 +23,7 @@
  */
 import type { Frame } from "../codec/frame.ts";
 import { FrameType } from "../codec/frame.ts";
-import { Queue } from "./_queue.ts";
+import { Queue } from "../internal/queue.ts";
 import { ConnectionClosedError } from "./errors.ts";
 import { parseErrorFrame, RemoteError } from "./protocol_errors.ts";
 

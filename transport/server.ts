@@ -23,6 +23,7 @@ import {
   type ServerHandler,
 } from "./frame_router.ts";
 import { ErrorCode, errorFrame } from "./protocol_errors.ts";
+import { defaultLogger, type LogEvent, type Logger } from "./log.ts";
 import type {
   ConnectionInfo,
   ServerConnection,
@@ -40,25 +41,6 @@ export interface ServeTlsOptions {
   /** Path of the PEM private key, read once at start. */
   keyFile?: string;
 }
-
-/** One line of the server's log, with the peer it concerns. */
-export interface ServerLogEvent {
-  /** `info` for the normal life of connections, `warn` for misbehaving peers, `error` for server faults. */
-  readonly level: "info" | "warn" | "error";
-  /** What happened, such as `"protocol_error"` or `"connection_open"`. */
-  readonly event: string;
-  /** Human-readable description. */
-  readonly message: string;
-  /** The error code involved, if any; see {@linkcode ErrorCode}. */
-  readonly code?: string;
-  /** Id of the connection concerned. */
-  readonly connectionId?: number;
-  /** Address of the peer concerned. */
-  readonly remoteAddress?: string;
-}
-
-/** Receives the server's log events. */
-export type ServerLogger = (event: ServerLogEvent) => void;
 
 /** Options for {@linkcode serve}. */
 export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
@@ -158,7 +140,7 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    *
    * @default {undefined} (`warn` and `error` events to `console.error`)
    */
-  logger?: ServerLogger | null;
+  logger?: Logger | null;
   /**
    * Disable Nagle's algorithm on TCP connections: framewire coalesces small
    * frames itself, so waiting in the kernel only adds latency.
@@ -195,43 +177,6 @@ const UNCONNECTED: ByteConn = {
 const ACCEPT_RETRY_DELAY_MS = 100;
 
 /**
- * Formats a log event as one line: level, event, code, peer, message.
- *
- * @param event The event.
- * @returns The line, without a newline.
- *
- * @example
- * ```ts
- * import { formatServerLogEvent } from "@framewire/framewire";
- * import assert from "node:assert/strict";
- *
- * const line = formatServerLogEvent({
- *   level: "warn",
- *   event: "protocol_error",
- *   code: "FRAME_TOO_LARGE",
- *   connectionId: 7,
- *   remoteAddress: "127.0.0.1:50000",
- *   message: "Cannot receive frame: payload length 4294967295 exceeds maxFrameLength 1048576",
- * });
- * assert.equal(
- *   line,
- *   "warn protocol_error FRAME_TOO_LARGE conn=7 peer=127.0.0.1:50000: Cannot receive frame: payload length 4294967295 exceeds maxFrameLength 1048576",
- * );
- * ```
- */
-export function formatServerLogEvent(event: ServerLogEvent): string {
-  let line = `${event.level} ${event.event}`;
-  if (event.code !== undefined) line += ` ${event.code}`;
-  if (event.connectionId !== undefined) line += ` conn=${event.connectionId}`;
-  if (event.remoteAddress !== undefined) line += ` peer=${event.remoteAddress}`;
-  return `${line}: ${event.message}`;
-}
-
-function defaultLogger(event: ServerLogEvent): void {
-  if (event.level !== "info") console.error(formatServerLogEvent(event));
-}
-
-/**
  * A running server; returned by {@linkcode serve}.
  */
 export class Server implements AsyncDisposable {
@@ -254,7 +199,7 @@ export class Server implements AsyncDisposable {
   #maxLingeringRefusals: number;
   #sendTimeoutMs: number;
   #noDelay: boolean;
-  #log: ServerLogger;
+  #log: Logger;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #acceptLoop: Promise<void>;
   #shuttingDown = false;
@@ -595,7 +540,7 @@ export class Server implements AsyncDisposable {
     }
   }
 
-  #emit(event: ServerLogEvent): void {
+  #emit(event: LogEvent): void {
     try {
       this.#log(event);
     } catch {
@@ -683,6 +628,12 @@ export function serve(
       }
     }
   }
+  const maxFrameLength = options.maxFrameLength ??
+    DEFAULT_SERVER_MAX_FRAME_LENGTH;
+  resolvedHandler.onServe?.({
+    maxFrameLength,
+    maxSendFrameLength: options.maxSendFrameLength ?? maxFrameLength,
+  });
   let listener: Deno.Listener;
   let transport: ServerTransport;
   if (options.path !== undefined) {

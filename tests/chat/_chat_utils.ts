@@ -8,10 +8,10 @@ import {
   FramedConn,
   FrameRouter,
   FrameType,
+  type LogEvent,
   parseErrorFrame,
   serve,
   type Server,
-  type ServerLogEvent,
 } from "../../mod.ts";
 import {
   ChatClient,
@@ -33,7 +33,7 @@ export interface ChatHarness {
   readonly dbPath: string;
   server: Server;
   chat: ChatServer;
-  readonly log: ServerLogEvent[];
+  readonly log: LogEvent[];
   readonly port: number;
   /** Stops the server and closes the database (idempotent). */
   stop(): Promise<void>;
@@ -53,7 +53,7 @@ export async function withChat(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "framewire_chat_" });
   const dbPath = `${dir}/chat.db`;
-  const log: ServerLogEvent[] = [];
+  const log: LogEvent[] = [];
   const start = () => {
     const chat = new ChatServer({
       path: dbPath,

@@ -639,14 +639,14 @@ Deno.test("ChatServer throttles a user name after repeated failures across recon
   let nowMs = 1_000_000;
   await withChat(async (harness) => {
     await register(harness, "alice", "bob");
-    const hashesBefore = harness.chat.loginStats.hashes;
+    const hashesBefore = harness.chat.passwordHashStats.hashes;
     // Five guesses, each on a new connection: the per-connection count
     // never reaches 3, the per-name one does.
     for (let i = 0; i < 5; i++) {
       const reply = await loginOnce(harness, "alice", `guess-${i}-wrong`);
       assert.equal(reply.error, "AUTH_FAILED", `guess ${i}`);
     }
-    assert.equal(harness.chat.loginStats.hashes, hashesBefore + 5);
+    assert.equal(harness.chat.passwordHashStats.hashes, hashesBefore + 5);
     // Even the right password is refused now, and costs no hash.
     const refused = await loginOnce(harness, "alice", PASSWORD);
     assert.deepEqual([refused.error, refused.id], ["LOGIN_THROTTLED", "l"]);
@@ -654,7 +654,7 @@ Deno.test("ChatServer throttles a user name after repeated failures across recon
       refused.message,
       'Cannot log in as "alice": too many failed logins, retry in 1 s',
     );
-    assert.equal(harness.chat.loginStats.hashes, hashesBefore + 5);
+    assert.equal(harness.chat.passwordHashStats.hashes, hashesBefore + 5);
     // Other names are not affected.
     assert.equal((await loginOnce(harness, "bob", PASSWORD)).op, "welcome");
 
@@ -716,7 +716,7 @@ Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once and r
       replies.map((reply) => reply.op),
       names.map(() => "welcome"),
     );
-    const stats = harness.chat.loginStats;
+    const stats = harness.chat.passwordHashStats;
     assert.equal(stats.hashes, 12);
     assert.ok(
       stats.peakHashing >= 1 && stats.peakHashing <= 2,
@@ -736,8 +736,8 @@ Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once and r
     const welcomed = replies.filter((reply) => reply.op === "welcome");
     assert.equal(busy.length + welcomed.length, 8);
     assert.ok(welcomed.length >= 1);
-    assert.equal(harness.chat.loginStats.hashes, welcomed.length);
-    assert.equal(harness.chat.loginStats.peakHashing, 1);
+    assert.equal(harness.chat.passwordHashStats.hashes, welcomed.length);
+    assert.equal(harness.chat.passwordHashStats.peakHashing, 1);
     assert.equal(harness.chat.store.userCount, welcomed.length);
   }, {
     maxConcurrentHashes: 1,

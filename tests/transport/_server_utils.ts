@@ -5,20 +5,20 @@
 import {
   type Frame,
   FrameDecoder,
+  type LogEvent,
   parseErrorFrame,
-  type ServerLogEvent,
 } from "../../mod.ts";
 import { until, within } from "../_utils.ts";
 export { until, within };
 
 /** Collects log events; `find` returns the first matching one. */
 export class LogCollector {
-  readonly events: ServerLogEvent[] = [];
-  readonly logger = (event: ServerLogEvent): void => {
+  readonly events: LogEvent[] = [];
+  readonly logger = (event: LogEvent): void => {
     this.events.push(event);
   };
 
-  find(event: string): ServerLogEvent | undefined {
+  find(event: string): LogEvent | undefined {
     return this.events.find((entry) => entry.event === event);
   }
 }

@@ -8,13 +8,13 @@
  */
 import { connect, type ConnectOptions } from "../transport/connect.ts";
 import { ChatConnection, type JsonObject, toAck } from "./_chat_connection.ts";
-import type { ChatAdmin } from "./chat_server.ts";
+import type { ChatAdmin } from "./chat_admin.ts";
 import type { ChatError } from "./errors.ts";
 import type {
-  AdminChatInfo,
-  AdminConnectionInfo,
   ChatAck,
   ChatAddress,
+  ChatAdminChatInfo,
+  ChatAdminConnectionInfo,
   ChatMessage,
 } from "./messages.ts";
 
@@ -121,9 +121,9 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
    *
    * @returns The chats.
    */
-  async chats(): Promise<AdminChatInfo[]> {
+  async chats(): Promise<ChatAdminChatInfo[]> {
     const answer = await this.#conn.request({ op: "admin_chats" });
-    return answer.chats as AdminChatInfo[];
+    return answer.chats as ChatAdminChatInfo[];
   }
 
   /**
@@ -131,9 +131,9 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
    *
    * @returns The connections, oldest first.
    */
-  async connections(): Promise<AdminConnectionInfo[]> {
+  async connections(): Promise<ChatAdminConnectionInfo[]> {
     const answer = await this.#conn.request({ op: "admin_connections" });
-    return answer.connections as AdminConnectionInfo[];
+    return answer.connections as ChatAdminConnectionInfo[];
   }
 
   /**
