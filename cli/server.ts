@@ -26,7 +26,7 @@ import {
   type ServerProtocol,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { DEFAULT_BLOB_CHUNK_BYTES, FileServer } from "../files/mod.ts";
+import { FileServer } from "../files/mod.ts";
 import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { readLines } from "./_chat_cli.ts";
@@ -278,14 +278,6 @@ export async function main(
       files = new FileServer({
         root: filesDir,
         uploadDir: uploadsDir,
-        // Upload chunks must fit the frame limit with their 12-byte header.
-        chunkBytes: Math.max(
-          1,
-          Math.min(
-            DEFAULT_BLOB_CHUNK_BYTES,
-            (options.maxFrameLength ?? 1024 * 1024) - 12,
-          ),
-        ),
         logger: log,
       });
     } catch (error) {
@@ -295,18 +287,7 @@ export async function main(
   }
   let chat: ChatServer;
   try {
-    chat = new ChatServer({
-      ...chatOptions,
-      // history answers must fit in a frame the server may send.
-      maxReplyBytes: Math.max(
-        1,
-        Math.min(
-          512 * 1024,
-          Math.floor((options.maxFrameLength ?? 1024 * 1024) / 2),
-        ),
-      ),
-      logger: log,
-    });
+    chat = new ChatServer({ ...chatOptions, logger: log });
   } catch (error) {
     await files?.close();
     console.error(`server: cannot serve chat: ${(error as Error).message}`);

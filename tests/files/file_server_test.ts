@@ -1,6 +1,12 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { connect, FrameType, parseErrorFrame } from "../../mod.ts";
+import {
+  connect,
+  FrameRouter,
+  FrameType,
+  parseErrorFrame,
+  serve,
+} from "../../mod.ts";
 import {
   DEFAULT_BLOB_CHUNK_BYTES,
   FileClient,
@@ -12,6 +18,8 @@ import {
   encodeGet,
   encodePut,
   encodeStart,
+  parseReady,
+  parseStart,
   writeChunkHeader,
 } from "../../files/_wire.ts";
 import {
@@ -702,5 +710,94 @@ Deno.test("a client flooding BlobStarts it never ends is cut off with BLOB_BACKL
     assert.equal(error, "BLOB_BACKLOG_EXCEEDED");
     assert.ok(cancels <= 16 + 1024, `${cancels} refusals before the cut`);
     await sent.catch(() => {});
+  });
+});
+
+Deno.test("under a small maxFrameLength, downloads and uploads move in chunks that fit the frame limit", async () => {
+  await withTempDir(async (base) => {
+    const { root, uploads } = await layout(base);
+    const data = pattern(5000, 3);
+    await Deno.writeFile(`${root}/small.bin`, data);
+    // No chunkBytes given: the FileServer learns the limit from serve().
+    await using files = startFiles({ root, uploadDir: uploads }, {
+      maxFrameLength: 512,
+    });
+    // A client that also refuses frames over 512 bytes: a bigger chunk
+    // would fail the download.
+    await using client = await FileClient.connect({
+      port: files.port,
+      maxFrameLength: 512,
+    });
+    const blob = await client.get("small.bin");
+    assert.deepEqual(await blob.bytes(), data);
+    // The upload's chunk size comes from FileReady: a chunk over the
+    // server's limit would be refused with FRAME_TOO_LARGE.
+    const sent = await client.put("up.bin", data);
+    assert.equal(sent.size, data.length);
+    assert.deepEqual(await Deno.readFile(`${uploads}/up.bin`), data);
+  });
+});
+
+Deno.test("download chunks fit maxSendFrameLength and upload chunks maxFrameLength when they differ", async () => {
+  await withTempDir(async (base) => {
+    const { root, uploads } = await layout(base);
+    await Deno.writeFile(`${root}/a.bin`, pattern(3000, 5));
+    await using files = startFiles({ root, uploadDir: uploads }, {
+      maxFrameLength: 4096,
+      maxSendFrameLength: 1024,
+    });
+    using conn = await connect({ port: files.port });
+    await conn.sendMany([
+      encodePut({ id: 1, path: "b.bin" }),
+      encodeGet({ id: 2, path: "a.bin" }),
+    ]);
+    const ready = (await within(5000, conn.receive(), "FileReady"))!;
+    assert.equal(ready.type, FilesFrameType.FileReady);
+    assert.equal(parseReady(ready.payload).chunkBytes, 4096 - 12);
+    const start = (await within(5000, conn.receive(), "BlobStart"))!;
+    assert.equal(start.type, FilesFrameType.BlobStart);
+    assert.equal(parseStart(start.payload).chunkBytes, 1024 - 12);
+  });
+});
+
+Deno.test("a chunkBytes that cannot fit the server's frame limit makes serve() throw a RangeError", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    for (
+      const options of [
+        { root, chunkBytes: 1024 - 11 },
+        { root, maxChunkBytes: 2048 },
+      ]
+    ) {
+      const files = new FileServer({ ...options, logger: null });
+      assert.throws(
+        () =>
+          serve(
+            {
+              hostname: "127.0.0.1",
+              port: 0,
+              logger: null,
+              maxFrameLength: 1024,
+            },
+            new FrameRouter().use(files),
+          ),
+        RangeError,
+      );
+      await files.close();
+    }
+    // The largest that fits is accepted.
+    await using fits = startFiles({ root, chunkBytes: 1024 - 12 }, {
+      maxFrameLength: 1024,
+    });
+    assert.ok(fits.port > 0);
+    // A frame limit with no room for a chunk's header is refused too.
+    assert.throws(
+      () =>
+        serve(
+          { hostname: "127.0.0.1", port: 0, logger: null, maxFrameLength: 12 },
+          new FrameRouter().use(new FileServer({ root, logger: null })),
+        ),
+      { name: "RangeError", message: /leaves no room for a chunk/ },
+    );
   });
 });
