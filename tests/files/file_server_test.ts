@@ -285,75 +285,6 @@ Deno.test("a raw client pipelining FileGets gets each answer in request order: B
   });
 });
 
-Deno.test("a download resumes from its .part file, transfers only the rest, and verifies the whole file", async () => {
-  await withTempDir(async (base) => {
-    const { root, local } = await layout(base);
-    const data = pattern(3 * C + 1234, 9);
-    await Deno.writeFile(`${root}/r.bin`, data);
-    await using files = startFiles({ root });
-    await using client = await FileClient.connect({ port: files.port });
-    const out = `${local}/r.bin`;
-    await Deno.writeFile(`${out}.part`, data.subarray(0, 2 * C + 17));
-    const before = client.conn.stats.bytesReceived;
-    const result = await client.download("r.bin", out, { resume: true });
-    assert.equal(result.resumedFrom, 2 * C + 17);
-    assert.equal(result.sha256, await webSha256(data));
-    assert.deepEqual(await Deno.readFile(out), data);
-    // The rest, plus frame headers and the BlobStart's JSON: not the prefix.
-    const received = client.conn.stats.bytesReceived - before;
-    const rest = data.length - (2 * C + 17);
-    assert.ok(
-      received >= rest && received < rest + 1024,
-      `${received} bytes for a rest of ${rest}`,
-    );
-    assert.equal(await exists(`${out}.part`), false);
-
-    // A .part that does not match the server's file fails the digest:
-    // nothing at OUT, and the poisoned .part is gone.
-    const other = `${local}/bad.bin`;
-    await Deno.writeFile(`${other}.part`, pattern(1000, 123));
-    await assert.rejects(client.download("r.bin", other, { resume: true }), {
-      code: "BLOB_DIGEST_MISMATCH",
-    });
-    assert.equal(await exists(other), false);
-    assert.equal(await exists(`${other}.part`), false);
-
-    // A .part longer than the file (it changed on the server): start over.
-    await Deno.writeFile(`${other}.part`, pattern(data.length + 10, 5));
-    const fresh = await client.download("r.bin", other, { resume: true });
-    assert.equal(fresh.resumedFrom, 0);
-    assert.deepEqual(await Deno.readFile(other), data);
-  });
-});
-
-Deno.test("a byte flipped on the way is detected: no file at OUT, no .part, and the server serves on", async () => {
-  await withTempDir(async (base) => {
-    const { root, local } = await layout(base);
-    const data = pattern(4 * C, 11);
-    await Deno.writeFile(`${root}/c.bin`, data);
-    await using files = startFiles({ root });
-    const proxy = startProxy({ targetPort: files.port, flipChunk: 2 });
-    try {
-      await using client = await FileClient.connect({ port: proxy.port });
-      await assert.rejects(client.download("c.bin", `${local}/c.bin`), {
-        code: "BLOB_DIGEST_MISMATCH",
-      });
-      assert.equal(proxy.flipped, 1);
-      assert.deepEqual(await listDir(local), []);
-      // The server got the BlobCancel and counts a failure, nothing more.
-      await until(
-        () => files.files.stats.failures === 1,
-        5000,
-        "server saw the cancel",
-      );
-      const again = await client.download("c.bin", `${local}/c.bin`);
-      assert.equal(again.sha256, await webSha256(data));
-    } finally {
-      await proxy.close();
-    }
-  });
-});
-
 Deno.test("a disconnect mid-transfer leaves no file at OUT, the server releases the file and serves others", async () => {
   await withTempDir(async (base) => {
     const { root, local } = await layout(base);
@@ -620,21 +551,6 @@ Deno.test("FileServer validates its options up front", async () => {
       RangeError,
     );
     assert.equal(new FileServer({ root }).root, await Deno.realPath(root));
-  });
-});
-
-Deno.test("a FileClient fails its requests with the server's closing code when the server shuts down", async () => {
-  await withTempDir(async (base) => {
-    const { root } = await layout(base);
-    await using files = startFiles({ root });
-    const client = await FileClient.connect({ port: files.port });
-    try {
-      await files.server.shutdown({ timeoutMs: 1000 });
-      await within(5000, client.finished, "client noticed");
-      await assert.rejects(client.get("x"), { code: "SHUTTING_DOWN" });
-    } finally {
-      await client[Symbol.asyncDispose]();
-    }
   });
 });
 
