@@ -27,7 +27,9 @@ const RAW_BLOCK = 1024 * 1024;
 self.onmessage = (event: MessageEvent<{ root: string }>) => {
   const files = serve(
     { hostname: "127.0.0.1", port: 0, logger: null },
-    new FrameRouter().use(new FileServer({ root: event.data.root })),
+    new FrameRouter().use(
+      new FileServer({ root: event.data.root, logger: null }),
+    ),
   );
   const raw = listenLoop(async (conn) => {
     const path = await readLine(conn);

@@ -3,16 +3,24 @@
 // ChatAdminClient: commands matched to answers by their `id` (the server
 // pushes messages on the same frame type, so reply order cannot be used),
 // pushes turned into events, and a clean end that fails what is pending.
+// It knows no client's event type: each client says how a push becomes one
+// of its events (type E), and the connection adds the one event it makes
+// itself, an Error frame that answers no command.
 import { type Frame, FrameType } from "../codec/frame.ts";
 import type { FramedConn } from "../transport/framed_conn.ts";
 import { parseErrorFrame } from "../transport/protocol_errors.ts";
 import { Queue } from "../internal/queue.ts";
-import type { ChatEvent } from "./chat_client.ts";
 import { ChatError } from "./errors.ts";
 import { type ChatAck, decodeJsonObject, encodeChatFrame } from "./messages.ts";
 
 /** A decoded JSON answer or push. */
 export type JsonObject = Record<string, unknown>;
+
+/** An Error frame that answers no command (such as `SESSION_REPLACED`). */
+export interface ChatErrorEvent {
+  readonly type: "error";
+  readonly error: ChatError;
+}
 
 interface Pending {
   resolve: (value: JsonObject) => void;
@@ -21,19 +29,23 @@ interface Pending {
 
 const decoder = new TextDecoder();
 
-export class ChatConnection {
+/**
+ * One client's chat connection; `E` is what its pushes become (besides
+ * {@linkcode ChatErrorEvent}s).
+ */
+export class ChatConnection<E = never> {
   #conn: FramedConn<Deno.Conn>;
-  #onPush: (value: JsonObject) => ChatEvent | undefined;
+  #onPush: (value: JsonObject) => E | undefined;
   #pending = new Map<string, Pending>();
-  #events = new Queue<ChatEvent>();
-  #waiters = new Queue<(event: ChatEvent | undefined) => void>();
+  #events = new Queue<E | ChatErrorEvent>();
+  #waiters = new Queue<(event: E | ChatErrorEvent | undefined) => void>();
   #nextId = 1;
   #ended = false;
   #reader: Promise<void>;
 
   constructor(
     conn: FramedConn<Deno.Conn>,
-    onPush: (value: JsonObject) => ChatEvent | undefined,
+    onPush: (value: JsonObject) => E | undefined,
   ) {
     this.#conn = conn;
     this.#onPush = onPush;
@@ -80,14 +92,14 @@ export class ChatConnection {
   }
 
   /** Adds an event to the queue, for the consumer of {@linkcode nextEvent}. */
-  emit(event: ChatEvent): void {
+  emit(event: E | ChatErrorEvent): void {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter(event);
     else this.#events.push(event);
   }
 
   /** The next event, or `undefined` once the connection has ended. */
-  nextEvent(): Promise<ChatEvent | undefined> {
+  nextEvent(): Promise<E | ChatErrorEvent | undefined> {
     const event = this.#events.shift();
     if (event !== undefined) return Promise.resolve(event);
     if (this.#ended) return Promise.resolve(undefined);

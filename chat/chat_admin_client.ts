@@ -90,7 +90,8 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
   ): Promise<ChatAdminClient> {
     const watchers = new Map<ChatAddress, (message: ChatMessage) => void>();
     const framed = await connect(options);
-    const conn = new ChatConnection(framed, (value: JsonObject) => {
+    // Its pushes are handled here; only Error frames become events.
+    const conn = new ChatConnection<never>(framed, (value: JsonObject) => {
       if (value.op === "message") {
         const message = value as unknown as ChatMessage;
         watchers.get(message.chat)?.(message);

@@ -6,6 +6,7 @@
  * @module
  */
 import { connect, type ConnectOptions } from "../transport/connect.ts";
+import { numberOption, optionsObject } from "../internal/options.ts";
 import { ChatConnection, type JsonObject, toAck } from "./_chat_connection.ts";
 import type { ChatError } from "./errors.ts";
 import type {
@@ -141,7 +142,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   /** The server's answer to the login. */
   readonly welcome: ChatWelcome;
-  #conn: ChatConnection;
+  #conn: ChatConnection<ChatEvent>;
   #delivery: DeliveryState;
   #seen: Map<ChatAddress, number>;
   #sentRead = new Map<ChatAddress, number>();
@@ -159,7 +160,7 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @param closeTimeoutMs Wait for the last `read`s on close.
    */
   private constructor(
-    conn: ChatConnection,
+    conn: ChatConnection<ChatEvent>,
     welcome: ChatWelcome,
     delivery: DeliveryState,
     closeTimeoutMs: number,
@@ -179,23 +180,23 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @throws {ChatError} `AUTH_FAILED` for a wrong password, `WEAK_PASSWORD`,
    * `INVALID_NAME`; the connection is closed then.
    * @throws {Deno.errors.ConnectionRefused} If no server listens.
+   * @throws {RangeError} If `closeTimeoutMs` is negative or not finite
+   * (before connecting).
    */
   static async connect(options: ChatClientOptions): Promise<ChatClient> {
-    const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    if (
-      typeof closeTimeoutMs !== "number" || !Number.isFinite(closeTimeoutMs) ||
-      closeTimeoutMs < 0
-    ) {
-      throw new RangeError(
-        `Cannot use closeTimeoutMs ${closeTimeoutMs}: expected a non-negative number`,
-      );
-    }
+    options = optionsObject(options, "Cannot connect chat client");
+    const closeTimeoutMs = numberOption(
+      "closeTimeoutMs",
+      options.closeTimeoutMs,
+      DEFAULT_CLOSE_TIMEOUT_MS,
+      { fractional: true },
+    );
     const delivery: DeliveryState = {
       received: new Map(Object.entries(options.seen ?? {})),
       duplicates: 0,
     };
     const framed = await connect(options);
-    const conn = new ChatConnection(
+    const conn = new ChatConnection<ChatEvent>(
       framed,
       (value) => toEvent(value, delivery),
     );

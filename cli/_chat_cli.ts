@@ -4,7 +4,6 @@
 // blocking the display, a password prompt that does not echo, and the output
 // format: human lines on a terminal, `key=value` lines otherwise (text
 // values JSON-quoted, so a line is always one record).
-import type { ConnectOptions } from "../mod.ts";
 import type { ChatMessage } from "../chat/mod.ts";
 
 /** Prints one line to stdout. */
@@ -142,38 +141,4 @@ export function formatError(
   return human
     ? `! ${escapeControls(message)} (${code})`
     : record("error", { code, message });
-}
-
-/**
- * Where to connect, from `HOST:PORT` or `--unix PATH` (with `--tls` /
- * `--ca`), as `cli/client.ts` reads them.
- */
-export function targetOptions(
-  target: string | undefined,
-  values: { unix?: string; tls?: boolean; ca?: string; retry?: boolean },
-): ConnectOptions {
-  const retry = values.retry ? { attempts: 40, maxDelayMs: 500 } : undefined;
-  if (values.unix !== undefined) {
-    if (target !== undefined) {
-      throw new Error("give HOST:PORT or --unix PATH, not both");
-    }
-    return { path: values.unix, retry };
-  }
-  if (target === undefined) throw new Error("missing HOST:PORT (see --help)");
-  const colon = target.lastIndexOf(":");
-  const host = colon > 0 ? target.slice(0, colon) : "";
-  const port = Number(colon > 0 ? target.slice(colon + 1) : "");
-  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`invalid address "${target}": expected HOST:PORT`);
-  }
-  const hostname = host.startsWith("[") && host.endsWith("]")
-    ? host.slice(1, -1)
-    : host;
-  if (values.tls || values.ca !== undefined) {
-    const caCerts = values.ca === undefined
-      ? undefined
-      : [Deno.readTextFileSync(values.ca)];
-    return { hostname, port, tls: { caCerts }, retry };
-  }
-  return { hostname, port, retry };
 }

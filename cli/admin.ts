@@ -13,8 +13,8 @@
  */
 import { parseArgs } from "node:util";
 import { ChatAdminClient, ChatError } from "../chat/mod.ts";
-import denoJson from "../deno.json" with { type: "json" };
-import { readLines, readSecret, targetOptions } from "./_chat_cli.ts";
+import { readLines, readSecret } from "./_chat_cli.ts";
+import { connectFlags, HELP_VERSION_FLAGS, helpOrVersion } from "./_flags.ts";
 import { ADMIN_HELP, adminConsole } from "./_admin_console.ts";
 
 const HELP = `Usage: deno run -A cli/admin.ts HOST:PORT [options] [COMMAND]
@@ -63,22 +63,15 @@ export async function main(args: string[]): Promise<number> {
         tls: { type: "boolean", default: false },
         ca: { type: "string" },
         retry: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "V", default: false },
+        ...HELP_VERSION_FLAGS,
       },
     }));
   } catch (error) {
     console.error(`admin: ${(error as Error).message}`);
     return 1;
   }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (values.version) {
-    console.log(`framewire ${denoJson.version}`);
-    return 0;
-  }
+  const shown = helpOrVersion(values, HELP);
+  if (shown !== undefined) return shown;
   let connect;
   let command: string | undefined;
   try {
@@ -94,7 +87,7 @@ export async function main(args: string[]): Promise<number> {
         `unknown command "${command}": expected chats or connections`,
       );
     }
-    connect = targetOptions(target, values);
+    connect = connectFlags(target, values);
   } catch (error) {
     console.error(`admin: ${(error as Error).message}`);
     return 1;

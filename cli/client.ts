@@ -23,8 +23,14 @@ import {
   FrameType,
   RequestTimeoutError,
 } from "../mod.ts";
-import denoJson from "../deno.json" with { type: "json" };
 import { get as getFile, put as putFile } from "./_files.ts";
+import {
+  connectFlags,
+  HELP_VERSION_FLAGS,
+  helpOrVersion,
+  optionalWholeNumberFlag,
+  wholeNumberFlag,
+} from "./_flags.ts";
 import { CHAT_HELP, chatTerminal } from "./_chat_terminal.ts";
 
 const HELP = `Usage: deno run -A cli/client.ts ping HOST:PORT [options]
@@ -155,8 +161,7 @@ export async function main(
         user: { type: "string", short: "u" },
         password: { type: "string" },
         open: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "V", default: false },
+        ...HELP_VERSION_FLAGS,
       },
     });
   } catch (error) {
@@ -164,14 +169,8 @@ export async function main(
     return 1;
   }
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (values.version) {
-    console.log(`framewire ${denoJson.version}`);
-    return 0;
-  }
+  const shown = helpOrVersion(values, HELP);
+  if (shown !== undefined) return shown;
   if (positionals[0] === "get" || positionals[0] === "put") {
     return await files(positionals, values, signal);
   }
@@ -180,7 +179,7 @@ export async function main(
     let connect: ConnectOptions;
     try {
       if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
-      connect = connectOptions(target, values);
+      connect = connectFlags(target, values);
     } catch (error) {
       console.error(`client: ${(error as Error).message}`);
       return 1;
@@ -204,11 +203,11 @@ export async function main(
     }
     if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
     settings = {
-      count: integer("--count", values.count, 1),
-      size: integer("--size", values.size, 0),
-      intervalMs: integer("--interval", values.interval, 0),
-      timeoutMs: integer("--timeout", values.timeout, 1),
-      connect: connectOptions(target, values),
+      count: wholeNumberFlag("--count", values.count, 1),
+      size: wholeNumberFlag("--size", values.size, 0),
+      intervalMs: wholeNumberFlag("--interval", values.interval, 0),
+      timeoutMs: wholeNumberFlag("--timeout", values.timeout, 1),
+      connect: connectFlags(target, values),
     };
   } catch (error) {
     console.error(`client: ${(error as Error).message}`);
@@ -237,13 +236,13 @@ async function files(
   // With --unix there is no HOST:PORT positional.
   const target = values.unix === undefined ? rest.shift() : undefined;
   try {
-    const connect = connectOptions(target, values);
-    const window = values.window === undefined
-      ? undefined
-      : integer("--window", values.window, 1);
-    const chunkBytes = values["chunk-bytes"] === undefined
-      ? undefined
-      : integer("--chunk-bytes", values["chunk-bytes"], 1);
+    const connect = connectFlags(target, values);
+    const window = optionalWholeNumberFlag("--window", values.window, 1);
+    const chunkBytes = optionalWholeNumberFlag(
+      "--chunk-bytes",
+      values["chunk-bytes"],
+      1,
+    );
     if (command === "get") {
       const [path, ...extra] = rest;
       if (path === undefined) {
@@ -406,58 +405,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function connectOptions(
-  target: string | undefined,
-  values: { unix?: string; tls: boolean; ca?: string; retry: boolean },
-): ConnectOptions {
-  const retry = values.retry ? { attempts: 40, maxDelayMs: 500 } : undefined;
-  if (values.unix !== undefined) {
-    if (target !== undefined) {
-      throw new Error("give HOST:PORT or --unix PATH, not both");
-    }
-    if (values.tls) throw new Error("--tls cannot be combined with --unix");
-    return { path: values.unix, retry };
-  }
-  if (target === undefined) throw new Error("missing HOST:PORT (see --help)");
-  const colon = target.lastIndexOf(":");
-  const host = colon > 0 ? target.slice(0, colon) : "";
-  const portText = colon > 0 ? target.slice(colon + 1) : "";
-  const port = Number(portText);
-  if (
-    host === "" || portText === "" || !Number.isInteger(port) || port < 1 ||
-    port > 65535
-  ) {
-    throw new Error(`invalid address "${target}": expected HOST:PORT`);
-  }
-  // "[::1]:9000": the brackets belong to the address syntax, not the name.
-  const hostname = host.startsWith("[") && host.endsWith("]")
-    ? host.slice(1, -1)
-    : host;
-  if (values.tls || values.ca !== undefined) {
-    const caCerts = values.ca === undefined ? undefined : [readCa(values.ca)];
-    return { hostname, port, tls: { caCerts }, retry };
-  }
-  return { hostname, port, retry };
-}
-
-function readCa(path: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (error) {
-    throw new Error(`cannot read --ca "${path}": ${(error as Error).message}`);
-  }
-}
-
-function integer(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value) || value < min) {
-    throw new Error(
-      `invalid ${flag} "${text}": expected a whole number of at least ${min}`,
-    );
-  }
-  return value;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -26,10 +26,17 @@ import {
   type ServerProtocol,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { DEFAULT_BLOB_CHUNK_BYTES, FileServer } from "../files/mod.ts";
+import { FileServer } from "../files/mod.ts";
 import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { readLines } from "./_chat_cli.ts";
+import {
+  HELP_VERSION_FLAGS,
+  helpOrVersion,
+  optionalWholeNumberFlag,
+  positiveFlag,
+  wholeNumberFlag,
+} from "./_flags.ts";
 
 const HELP = `Usage: deno run -A cli/server.ts [options]
 
@@ -165,18 +172,11 @@ export async function main(
         "max-room-members": { type: "string" },
         "max-concurrent-hashes": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "V", default: false },
+        ...HELP_VERSION_FLAGS,
       },
     });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    if (values.version) {
-      console.log(`framewire ${denoJson.version}`);
-      return 0;
-    }
+    const shown = helpOrVersion(values, HELP);
+    if (shown !== undefined) return shown;
     quiet = values.quiet;
     filesDir = values.files;
     uploadsDir = values.uploads;
@@ -194,24 +194,24 @@ export async function main(
         "framewire-chat.db",
       synchronous: sync,
       adminToken: adminToken === "" ? undefined : adminToken,
-      maxMessageBytes: positive(
+      maxMessageBytes: positiveFlag(
         "--max-message-bytes",
         values["max-message-bytes"],
       ),
-      passwordIterations: positive(
+      passwordIterations: positiveFlag(
         "--password-iterations",
         values["password-iterations"],
       ),
-      maxAccounts: positive("--max-accounts", values["max-accounts"]),
-      maxRoomsPerUser: positive(
+      maxAccounts: positiveFlag("--max-accounts", values["max-accounts"]),
+      maxRoomsPerUser: positiveFlag(
         "--max-rooms-per-user",
         values["max-rooms-per-user"],
       ),
-      maxRoomMembers: positive(
+      maxRoomMembers: positiveFlag(
         "--max-room-members",
         values["max-room-members"],
       ),
-      maxConcurrentHashes: positive(
+      maxConcurrentHashes: positiveFlag(
         "--max-concurrent-hashes",
         values["max-concurrent-hashes"],
       ),
@@ -225,40 +225,41 @@ export async function main(
       throw new Error("--unix cannot be combined with --tls-cert");
     }
     options = {
-      ...(values.unix !== undefined
-        ? { path: values.unix }
-        : { hostname: values.host, port: integer("--port", values.port) }),
+      ...(values.unix !== undefined ? { path: values.unix } : {
+        hostname: values.host,
+        port: wholeNumberFlag("--port", values.port),
+      }),
       tls: certFile !== undefined
         ? {
           cert: readFile("--tls-cert", certFile),
           key: readFile("--tls-key", keyFile!),
         }
         : undefined,
-      maxConnections: optionalInteger(
+      maxConnections: optionalWholeNumberFlag(
         "--max-connections",
         values["max-connections"],
       ),
-      maxFrameLength: optionalInteger(
+      maxFrameLength: optionalWholeNumberFlag(
         "--max-frame-length",
         values["max-frame-length"],
       ),
-      maxQueuedBytes: optionalInteger(
+      maxQueuedBytes: optionalWholeNumberFlag(
         "--max-queued-bytes",
         values["max-queued-bytes"],
       ),
-      idleTimeoutMs: optionalInteger(
+      idleTimeoutMs: optionalWholeNumberFlag(
         "--idle-timeout-ms",
         values["idle-timeout-ms"],
       ),
-      sendTimeoutMs: positive(
+      sendTimeoutMs: positiveFlag(
         "--send-timeout-ms",
         values["send-timeout-ms"],
       ),
-      maxLingeringRefusals: optionalInteger(
+      maxLingeringRefusals: optionalWholeNumberFlag(
         "--max-lingering-refusals",
         values["max-lingering-refusals"],
       ),
-      shutdownTimeoutMs: optionalInteger(
+      shutdownTimeoutMs: optionalWholeNumberFlag(
         "--shutdown-timeout-ms",
         values["shutdown-timeout-ms"],
       ),
@@ -278,14 +279,6 @@ export async function main(
       files = new FileServer({
         root: filesDir,
         uploadDir: uploadsDir,
-        // Upload chunks must fit the frame limit with their 12-byte header.
-        chunkBytes: Math.max(
-          1,
-          Math.min(
-            DEFAULT_BLOB_CHUNK_BYTES,
-            (options.maxFrameLength ?? 1024 * 1024) - 12,
-          ),
-        ),
         logger: log,
       });
     } catch (error) {
@@ -295,18 +288,7 @@ export async function main(
   }
   let chat: ChatServer;
   try {
-    chat = new ChatServer({
-      ...chatOptions,
-      // history answers must fit in a frame the server may send.
-      maxReplyBytes: Math.max(
-        1,
-        Math.min(
-          512 * 1024,
-          Math.floor((options.maxFrameLength ?? 1024 * 1024) / 2),
-        ),
-      ),
-      logger: log,
-    });
+    chat = new ChatServer({ ...chatOptions, logger: log });
   } catch (error) {
     await files?.close();
     console.error(`server: cannot serve chat: ${(error as Error).message}`);
@@ -378,29 +360,6 @@ export async function main(
     // the database lock.
     chat.close();
   }
-}
-
-function integer(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value) || value < 0) {
-    throw new Error(`invalid ${flag} "${text}": expected a whole number`);
-  }
-  return value;
-}
-
-function positive(flag: string, text: string | undefined): number | undefined {
-  const value = optionalInteger(flag, text);
-  if (value === 0) {
-    throw new Error(`invalid ${flag} "${text}": expected at least 1`);
-  }
-  return value;
-}
-
-function optionalInteger(
-  flag: string,
-  text: string | undefined,
-): number | undefined {
-  return text === undefined ? undefined : integer(flag, text);
 }
 
 function readFile(flag: string, path: string): string {

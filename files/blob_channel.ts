@@ -7,6 +7,12 @@
  */
 import type { Frame } from "../codec/frame.ts";
 import type { ByteConn, FramedConn } from "../transport/framed_conn.ts";
+import {
+  checkNumber,
+  numberOption,
+  optionalNumberOption,
+  optionsObject,
+} from "../internal/options.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";
 import type { IncomingBlob, ReceiveBlobOptions } from "./incoming_blob.ts";
@@ -17,7 +23,7 @@ import {
   DEFAULT_BLOB_WINDOW,
   type OutgoingBlob,
 } from "./outgoing_blob.ts";
-import { BlobReceiver } from "./_blob_receiver.ts";
+import { BlobIntake } from "./_blob_intake.ts";
 import { BlobSender } from "./_blob_sender.ts";
 import {
   MAX_CHUNK_BYTES,
@@ -29,7 +35,6 @@ import {
   parseEnd,
   parseReport,
   parseStart,
-  type StartInfo,
 } from "./_wire.ts";
 
 /** Options for {@linkcode BlobChannel}. */
@@ -102,13 +107,6 @@ export interface BlobChannelStats {
   readonly backlog: number;
 }
 
-interface Expectation {
-  options: ReceiveBlobOptions;
-  resolve: (blob: IncomingBlob) => void;
-  reject: (error: unknown) => void;
-  cleanup: () => void;
-}
-
 const DEFAULT_MAX_WINDOW = 64;
 const DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024;
 const DEFAULT_MAX_INCOMING = 64;
@@ -166,49 +164,18 @@ const DEFAULT_EXTRA_BACKLOG = 1024;
  */
 export class BlobChannel {
   #conn: FramedConn<ByteConn>;
-  #maxWindow: number;
-  #maxChunkBytes: number;
-  #maxIncoming: number;
-  #maxBacklog: number;
-  /** Frames of incoming transfers (acks, BlobDone, BlobCancel) not sent yet. */
-  #controlWaiting = 0;
-  #onBlob: ((blob: IncomingBlob) => void) | undefined;
+  #intake: BlobIntake;
   #onFrame: ((frame: Frame) => void) | undefined;
   #outgoing = new Map<number, BlobSender>();
-  #incoming = new Map<number, BlobReceiver>();
-  #expected = new Map<number, Expectation>();
-  /** Ids we cancelled whose sender may still send; dropped until its end. */
-  #draining = new Set<number>();
   #nextId = 1;
   #closed: TransferError | undefined;
-  #link = {
-    push: (frame: Frame | (() => Frame)) => this.#push(frame),
-    finished: (transfer: BlobSender | BlobReceiver, drain = false) => {
-      if (transfer instanceof BlobSender) {
-        if (this.#outgoing.get(transfer.id) === transfer) {
-          this.#outgoing.delete(transfer.id);
-        }
-      } else if (this.#incoming.get(transfer.id) === transfer) {
-        this.#incoming.delete(transfer.id);
-        if (drain && this.#closed === undefined) {
-          this.#draining.add(transfer.id);
-        }
+  #senderLink = {
+    push: (frame: Frame) => this.#push(frame),
+    finished: (sender: BlobSender) => {
+      if (this.#outgoing.get(sender.id) === sender) {
+        this.#outgoing.delete(sender.id);
       }
     },
-  };
-
-  /** Receivers' frames answer the peer, who controls how many: counted. */
-  #receiverLink = {
-    push: async (frame: Frame | (() => Frame)): Promise<void> => {
-      this.#controlWaiting++;
-      try {
-        await this.#push(frame);
-      } finally {
-        this.#controlWaiting--;
-      }
-    },
-    finished: (receiver: BlobReceiver, drain: boolean) =>
-      this.#link.finished(receiver, drain),
   };
 
   /**
@@ -219,34 +186,42 @@ export class BlobChannel {
    * @param options Limits for incoming transfers and handlers; see
    * {@linkcode BlobChannelOptions}.
    * @throws {RangeError} If a limit is out of range.
+   * @throws {TypeError} If a limit is not a number.
    */
   constructor(conn: FramedConn<ByteConn>, options: BlobChannelOptions = {}) {
+    options = optionsObject(options, "Cannot create blob channel");
     this.#conn = conn;
-    this.#maxWindow = checkInteger(
-      "maxWindow",
-      options.maxWindow,
-      DEFAULT_MAX_WINDOW,
-      MAX_WINDOW,
-    );
-    this.#maxChunkBytes = checkInteger(
-      "maxChunkBytes",
-      options.maxChunkBytes,
-      DEFAULT_MAX_CHUNK_BYTES,
-      MAX_CHUNK_BYTES,
-    );
-    this.#maxIncoming = checkInteger(
+    const maxIncoming = numberOption(
       "maxIncoming",
       options.maxIncoming,
       DEFAULT_MAX_INCOMING,
-      Number.MAX_SAFE_INTEGER,
+      { min: 1 },
     );
-    this.#maxBacklog = checkInteger(
-      "maxBacklog",
-      options.maxBacklog,
-      this.#maxIncoming + DEFAULT_EXTRA_BACKLOG,
-      Number.MAX_SAFE_INTEGER,
+    this.#intake = new BlobIntake(
+      (frame) => this.#push(frame),
+      {
+        maxWindow: numberOption(
+          "maxWindow",
+          options.maxWindow,
+          DEFAULT_MAX_WINDOW,
+          { min: 1, max: MAX_WINDOW },
+        ),
+        maxChunkBytes: numberOption(
+          "maxChunkBytes",
+          options.maxChunkBytes,
+          DEFAULT_MAX_CHUNK_BYTES,
+          { min: 1, max: MAX_CHUNK_BYTES },
+        ),
+        maxIncoming,
+        maxBacklog: numberOption(
+          "maxBacklog",
+          options.maxBacklog,
+          maxIncoming + DEFAULT_EXTRA_BACKLOG,
+          { min: 1 },
+        ),
+      },
+      options.onBlob,
     );
-    this.#onBlob = options.onBlob;
     this.#onFrame = options.onFrame;
   }
 
@@ -254,9 +229,9 @@ export class BlobChannel {
   get stats(): BlobChannelStats {
     return {
       outgoing: this.#outgoing.size,
-      incoming: this.#incoming.size,
-      expected: this.#expected.size,
-      backlog: this.#backlog(),
+      incoming: this.#intake.running,
+      expected: this.#intake.expected,
+      backlog: this.#intake.backlog,
     };
   }
 
@@ -282,8 +257,7 @@ export class BlobChannel {
    * @returns `true` while a transfer with that id is expected or received.
    */
   receiving(id: number): boolean {
-    return this.#incoming.has(id) || this.#expected.has(id) ||
-      this.#draining.has(id);
+    return this.#intake.receiving(id);
   }
 
   /**
@@ -301,20 +275,21 @@ export class BlobChannel {
    */
   send(source: BlobSource, options: BlobSendOptions = {}): OutgoingBlob {
     if (this.#closed !== undefined) throw this.#closed;
-    const chunkBytes = checkInteger(
+    options = optionsObject(options, "Cannot send blob");
+    const chunkBytes = numberOption(
       "chunkBytes",
       options.chunkBytes,
       DEFAULT_BLOB_CHUNK_BYTES,
-      MAX_CHUNK_BYTES,
+      { min: 1, max: MAX_CHUNK_BYTES },
     );
-    const window = checkInteger(
+    const window = numberOption(
       "window",
       options.window,
       DEFAULT_BLOB_WINDOW,
-      MAX_WINDOW,
+      { min: 1, max: MAX_WINDOW },
     );
-    const offset = checkByteCount("offset", options.offset) ?? 0;
-    let size = checkByteCount("size", options.size) ??
+    const offset = numberOption("offset", options.offset, 0);
+    const size = optionalNumberOption("size", options.size) ??
       (source instanceof Uint8Array ? source.length : null);
     if (source instanceof Uint8Array && size !== source.length) {
       throw new RangeError(
@@ -326,7 +301,6 @@ export class BlobChannel {
         `Cannot send blob: offset ${offset} is beyond size ${size}`,
       );
     }
-    size ??= null;
     if (
       !(source instanceof Uint8Array) && !(source instanceof ReadableStream) &&
       typeof (source as { read?: unknown })?.read !== "function"
@@ -335,10 +309,9 @@ export class BlobChannel {
         "Cannot send blob: expected a Uint8Array, a ReadableStream or a reader",
       );
     }
-    const id = options.id ?? this.#freeId();
-    if (!Number.isInteger(id) || id < 0 || id > MAX_TRANSFER_ID) {
-      throw new RangeError(`Cannot send blob: id ${id} is not a u32`);
-    }
+    const id = options.id === undefined
+      ? this.#freeId()
+      : checkNumber("id", options.id, { max: MAX_TRANSFER_ID });
     if (this.#outgoing.has(id)) {
       throw new TransferError(
         TransferErrorCode.IdInUse,
@@ -346,7 +319,7 @@ export class BlobChannel {
         { transferId: id },
       );
     }
-    const sender = new BlobSender(this.#link, id, source, {
+    const sender = new BlobSender(this.#senderLink, id, source, {
       chunkBytes,
       window,
       size,
@@ -399,31 +372,7 @@ export class BlobChannel {
    */
   expect(id: number, options: ReceiveBlobOptions = {}): Promise<IncomingBlob> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
-    if (this.receiving(id)) {
-      return Promise.reject(
-        new TransferError(
-          TransferErrorCode.IdInUse,
-          `Cannot expect blob ${id}: the id is in use`,
-          { transferId: id },
-        ),
-      );
-    }
-    const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<IncomingBlob>((resolve, reject) => {
-      const onAbort = () => {
-        if (this.#expected.get(id) === expectation) this.#expected.delete(id);
-        reject(signal!.reason);
-      };
-      const expectation: Expectation = {
-        options,
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener("abort", onAbort),
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#expected.set(id, expectation);
-    });
+    return this.#intake.expect(id, options);
   }
 
   /**
@@ -440,39 +389,19 @@ export class BlobChannel {
    */
   handleFrame(frame: Frame): boolean {
     switch (frame.type) {
+      // Frames about incoming transfers.
       case FilesFrameType.BlobStart:
-        this.#onStart(parseStart(frame.payload));
+        this.#intake.onStart(parseStart(frame.payload));
         return true;
-      case FilesFrameType.BlobChunk: {
-        const chunk = parseChunk(frame.payload);
-        const receiver = this.#receiverFor(chunk.id, "BlobChunk");
-        if (receiver === undefined) return true;
-        try {
-          receiver.onChunk(chunk.offset, chunk.data);
-        } catch (error) {
-          receiver.fail(error as TransferError, true);
-        }
+      case FilesFrameType.BlobChunk:
+        this.#intake.onChunk(parseChunk(frame.payload));
         return true;
-      }
-      case FilesFrameType.BlobEnd: {
-        const end = parseEnd(frame.payload);
-        if (this.#draining.delete(end.id)) return true;
-        const receiver = this.#receiverFor(end.id, "BlobEnd");
-        if (receiver === undefined) return true;
-        try {
-          receiver.onEnd(end);
-        } catch (error) {
-          receiver.fail(error as TransferError, true);
-        }
+      case FilesFrameType.BlobEnd:
+        this.#intake.onEnd(parseEnd(frame.payload));
         return true;
-      }
-      case FilesFrameType.BlobAbort: {
-        const report = parseReport(frame.payload, "BlobAbort");
-        if (this.#draining.delete(report.id)) return true;
-        // An abort for an id we do not know is late news: nothing to undo.
-        this.#incoming.get(report.id)?.onAbort(report.code, report.message);
+      case FilesFrameType.BlobAbort:
+        this.#intake.onAbort(parseReport(frame.payload, "BlobAbort"));
         return true;
-      }
       // Frames about our outgoing transfers: ones for an id we no longer
       // run are late (the transfer already settled) and harmless.
       case FilesFrameType.BlobAck: {
@@ -536,100 +465,8 @@ export class BlobChannel {
     );
     this.#closed = error;
     for (const sender of [...this.#outgoing.values()]) sender.lose(error);
-    for (const receiver of [...this.#incoming.values()]) {
-      receiver.fail(error, false);
-    }
-    for (const expectation of [...this.#expected.values()]) {
-      expectation.cleanup();
-      expectation.reject(error);
-    }
     this.#outgoing.clear();
-    this.#incoming.clear();
-    this.#expected.clear();
-    this.#draining.clear();
-  }
-
-  #onStart(start: StartInfo): void {
-    const id = start.id;
-    if (this.#incoming.has(id) || this.#draining.has(id)) {
-      throw new TransferError(
-        TransferErrorCode.IdInUse,
-        `Cannot receive blob ${id}: a transfer with this id is running`,
-        { transferId: id },
-      );
-    }
-    // Checked for every start, not only refused ones: alternating
-    // BlobStart and BlobAbort keeps the draining set empty while the
-    // BlobCancels pile up, and quick transfers pile up BlobDone frames.
-    if (this.#backlog() >= this.#maxBacklog) {
-      throw new TransferError(
-        TransferErrorCode.BacklogExceeded,
-        `Cannot receive blob ${id}: the peer left ${this.#backlog()} refused or finished transfers pending (limit ${this.#maxBacklog})`,
-        { transferId: id },
-      );
-    }
-    const expectation = this.#expected.get(id);
-    if (expectation !== undefined) {
-      this.#expected.delete(id);
-      expectation.cleanup();
-    }
-    const options = expectation?.options ?? {};
-    const receiver = new BlobReceiver(this.#receiverLink, start, options);
-    const refusal = this.#refusal(start, expectation !== undefined) ??
-      receiver.check(options.maxBytes ?? Infinity);
-    this.#incoming.set(id, receiver);
-    if (refusal !== undefined) {
-      receiver.fail(refusal, true);
-      expectation?.reject(refusal);
-      return;
-    }
-    if (expectation !== undefined) {
-      expectation.resolve(receiver);
-    } else {
-      this.#onBlob!(receiver);
-    }
-  }
-
-  #backlog(): number {
-    return this.#controlWaiting + this.#draining.size;
-  }
-
-  #refusal(start: StartInfo, expected: boolean): TransferError | undefined {
-    const id = start.id;
-    if (!expected && this.#onBlob === undefined) {
-      return new TransferError(
-        TransferErrorCode.Refused,
-        `Cannot receive blob ${id}: this side takes no unsolicited transfers`,
-        { transferId: id },
-      );
-    }
-    if (this.#incoming.size >= this.#maxIncoming) {
-      return new TransferError(
-        TransferErrorCode.TooManyTransfers,
-        `Cannot receive blob ${id}: ${this.#maxIncoming} transfers are running`,
-        { transferId: id },
-      );
-    }
-    if (
-      start.window > this.#maxWindow || start.chunkBytes > this.#maxChunkBytes
-    ) {
-      return new TransferError(
-        TransferErrorCode.LimitExceeded,
-        `Cannot receive blob ${id}: window ${start.window} x ${start.chunkBytes} bytes is above the limits (${this.#maxWindow} x ${this.#maxChunkBytes})`,
-        { transferId: id },
-      );
-    }
-    return undefined;
-  }
-
-  #receiverFor(id: number, name: string): BlobReceiver | undefined {
-    const receiver = this.#incoming.get(id);
-    if (receiver !== undefined || this.#draining.has(id)) return receiver;
-    throw new TransferError(
-      TransferErrorCode.UnknownId,
-      `Cannot handle ${name}: no transfer ${id} was started`,
-      { transferId: id },
-    );
+    this.#intake.close(error);
   }
 
   /**
@@ -663,34 +500,4 @@ export class BlobChannel {
       if (!this.#outgoing.has(id)) return id;
     }
   }
-}
-
-function checkInteger(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(
-      `Cannot use ${name} ${
-        String(value)
-      }: expected an integer from 1 to ${max}`,
-    );
-  }
-  return value;
-}
-
-function checkByteCount(
-  name: string,
-  value: number | undefined,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `Cannot use ${name} ${String(value)}: expected a whole number of bytes`,
-    );
-  }
-  return value;
 }

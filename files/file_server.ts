@@ -9,30 +9,26 @@
 import type { Frame } from "../codec/frame.ts";
 import type {
   FrameHandler,
+  ServerLimits,
   ServerProtocol,
 } from "../transport/frame_router.ts";
 import { ProtocolError } from "../transport/protocol_errors.ts";
-import type { LogEvent } from "../transport/log.ts";
+import type { LogEvent, Logger } from "../transport/log.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import { BlobChannel } from "./blob_channel.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";
-import type { IncomingBlob } from "./incoming_blob.ts";
+import { errorText } from "./_error_text.ts";
+import { openDownload, sizedReader } from "./_file_download.ts";
+import { mapFsError } from "./_safe_path.ts";
 import {
-  type BlobReader,
-  DEFAULT_BLOB_CHUNK_BYTES,
-  DEFAULT_BLOB_WINDOW,
-} from "./outgoing_blob.ts";
-import { mapFsError, resolveInside, splitRequestPath } from "./_safe_path.ts";
-import { writeStream } from "./_write_stream.ts";
-import {
-  CHUNK_HEADER_BYTES,
-  encodeReady,
-  MAX_WINDOW,
-  parseGet,
-  parsePut,
-  type PutRequest,
-} from "./_wire.ts";
+  type ChunkSizes,
+  chunkSizes,
+  type ResolvedFileServerOptions,
+  resolveFileServerOptions,
+} from "./_file_server_options.ts";
+import { checkUpload, receiveUpload } from "./_file_upload.ts";
+import { encodeReady, parseGet, parsePut } from "./_wire.ts";
 
 /** Options for {@linkcode FileServer}. */
 export interface FileServerOptions {
@@ -52,16 +48,22 @@ export interface FileServerOptions {
   uploadDir?: string;
   /**
    * Chunk size of downloads when the client asks for none, and of
-   * uploads (sent to the client in FileReady), in bytes. Upload chunks
-   * must fit the server's `maxFrameLength` with their 12-byte header.
+   * uploads (sent to the client in FileReady), in bytes. A chunk frame is
+   * the chunk plus a 12-byte header: download chunks must fit the server's
+   * `maxSendFrameLength`, upload chunks its `maxFrameLength`. Left out, it
+   * is fitted to each when the server starts
+   * ({@linkcode FileServer.prototype.onServe}); set, a size that does not
+   * fit makes `serve()` throw.
    *
-   * @default {262144} (256 KiB)
+   * @default {262144} (256 KiB, or less if the frame limits are smaller)
    */
   chunkBytes?: number;
   /**
-   * Largest chunk size a client may ask for its downloads, in bytes.
+   * Largest chunk size a client may ask for its downloads, in bytes. Left
+   * out, it is fitted to the server's `maxSendFrameLength`; set, a size
+   * that does not fit makes `serve()` throw.
    *
-   * @default {1048564} (1 MiB − 12, so a chunk frame fits in 1 MiB)
+   * @default {1048564} (1 MiB − 12, or less if `maxSendFrameLength` is smaller)
    */
   maxChunkBytes?: number;
   /**
@@ -93,11 +95,14 @@ export interface FileServerOptions {
    */
   maxUploadBytes?: number;
   /**
-   * Receives one event per finished, refused or failed transfer.
+   * Receives one event per finished (`info`) or failed (`warn`; `info`
+   * for a lost connection) transfer. `null` logs nothing. A logger that
+   * throws is ignored.
    *
-   * @default {undefined} (silent)
+   * @default {undefined} (`warn` and `error` events to stderr, as
+   * `defaultLogger`)
    */
-  logger?: (event: LogEvent) => void;
+  logger?: Logger | null;
 }
 
 /** Counters of a {@linkcode FileServer}. */
@@ -111,10 +116,6 @@ export interface FileServerStats {
   /** Requests refused and transfers that failed. */
   readonly failures: number;
 }
-
-const DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024 - CHUNK_HEADER_BYTES;
-const DEFAULT_MAX_WINDOW = 64;
-const DEFAULT_MAX_TRANSFERS = 16;
 
 /**
  * The file protocol, server side. Plug it into a {@linkcode FrameRouter}
@@ -147,7 +148,7 @@ const DEFAULT_MAX_TRANSFERS = 16;
  * const dir = await Deno.makeTempDir();
  * try {
  *   await Deno.writeTextFile(`${dir}/hello.txt`, "hello, files");
- *   await using files = new FileServer({ root: dir });
+ *   await using files = new FileServer({ root: dir, logger: null });
  *   await using server = serve({ port: 0, logger: null }, new FrameRouter().use(files));
  *   await using client = await FileClient.connect({ port: server.port! });
  *
@@ -165,15 +166,8 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
   /** Handlers of frame types 6–14. */
   readonly routes: Readonly<Record<number, FrameHandler>>;
 
-  #root: string | undefined;
-  #uploadRoot: string | undefined;
-  #chunkBytes: number;
-  #maxChunkBytes: number;
-  #window: number;
-  #maxWindow: number;
-  #maxTransfers: number;
-  #maxUploadBytes: number;
-  #log: (event: LogEvent) => void;
+  #options: ResolvedFileServerOptions;
+  #chunks: ChunkSizes;
   #channels = new WeakMap<ServerConnection, BlobChannel>();
   #tasks = new Set<Promise<void>>();
   #closed = false;
@@ -186,53 +180,15 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
    *
    * @param options Directories and limits; see {@linkcode FileServerOptions}.
    * @throws {TypeError} If neither `root` nor `uploadDir` is given, or one
-   * is not a directory.
+   * is not a directory, or an option has the wrong type.
    * @throws {Deno.errors.NotFound} If a directory does not exist.
    * @throws {RangeError} If a limit is out of range.
    */
   constructor(options: FileServerOptions) {
-    if (options?.root === undefined && options?.uploadDir === undefined) {
-      throw new TypeError("Cannot serve files: give root, uploadDir or both");
-    }
-    this.#root = realDirectory("root", options.root);
-    this.#uploadRoot = realDirectory("uploadDir", options.uploadDir);
-    this.#maxChunkBytes = checkInteger(
-      "maxChunkBytes",
-      options.maxChunkBytes,
-      DEFAULT_MAX_CHUNK_BYTES,
-    );
-    this.#chunkBytes = checkInteger(
-      "chunkBytes",
-      options.chunkBytes,
-      DEFAULT_BLOB_CHUNK_BYTES,
-    );
-    this.#maxWindow = checkInteger(
-      "maxWindow",
-      options.maxWindow,
-      DEFAULT_MAX_WINDOW,
-      MAX_WINDOW,
-    );
-    this.#window = checkInteger(
-      "window",
-      options.window,
-      DEFAULT_BLOB_WINDOW,
-      MAX_WINDOW,
-    );
-    this.#maxTransfers = checkInteger(
-      "maxTransfersPerConnection",
-      options.maxTransfersPerConnection,
-      DEFAULT_MAX_TRANSFERS,
-    );
-    const maxUploadBytes = options.maxUploadBytes ?? Infinity;
-    if (typeof maxUploadBytes !== "number" || !(maxUploadBytes >= 0)) {
-      throw new RangeError(
-        `Cannot use maxUploadBytes ${
-          String(maxUploadBytes)
-        }: expected a number of at least 0`,
-      );
-    }
-    this.#maxUploadBytes = maxUploadBytes;
-    this.#log = options.logger ?? (() => {});
+    this.#options = resolveFileServerOptions(options);
+    // Until a server tells its limits, sizes as if frames had no limit but
+    // the protocol's own.
+    this.#chunks = chunkSizes(this.#options);
     const blob: FrameHandler = (frame, conn) => this.#blobFrame(frame, conn);
     this.routes = {
       [FilesFrameType.BlobStart]: blob,
@@ -251,12 +207,12 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
 
   /** The real path of the served directory, if any. */
   get root(): string | undefined {
-    return this.#root;
+    return this.#options.root;
   }
 
   /** The real path of the upload directory, if any. */
   get uploadDir(): string | undefined {
-    return this.#uploadRoot;
+    return this.#options.uploadRoot;
   }
 
   /** Counters of transfers. */
@@ -265,19 +221,26 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
   }
 
   /**
+   * Fits the chunk sizes to the server's frame limits; `serve()` calls it
+   * before it listens. Download chunks (with their 12-byte header) must
+   * fit `maxSendFrameLength`, upload chunks `maxFrameLength`: sizes left
+   * out of the options shrink to fit, sizes that were set must already.
+   *
+   * @param limits The server's frame limits.
+   * @throws {RangeError} If `chunkBytes` or `maxChunkBytes` was set too
+   * large for them, or they leave no room for a chunk at all.
+   */
+  onServe(limits: ServerLimits): void {
+    this.#chunks = chunkSizes(this.#options, limits);
+  }
+
+  /**
    * Opens the connection's blob channel.
    *
    * @param conn The new connection.
    */
   onConnect(conn: ServerConnection): void {
-    this.#channels.set(
-      conn,
-      new BlobChannel(conn.conn, {
-        maxWindow: this.#window,
-        maxChunkBytes: this.#chunkBytes,
-        maxIncoming: this.#maxTransfers,
-      }),
-    );
+    this.#channels.set(conn, this.#newChannel(conn));
   }
 
   /**
@@ -321,14 +284,18 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
     let channel = this.#channels.get(conn);
     if (channel === undefined) {
       // A router whose onConnect did not run for us (used without `use`).
-      channel = new BlobChannel(conn.conn, {
-        maxWindow: this.#window,
-        maxChunkBytes: this.#chunkBytes,
-        maxIncoming: this.#maxTransfers,
-      });
+      channel = this.#newChannel(conn);
       this.#channels.set(conn, channel);
     }
     return channel;
+  }
+
+  #newChannel(conn: ServerConnection): BlobChannel {
+    return new BlobChannel(conn.conn, {
+      maxWindow: this.#options.window,
+      maxChunkBytes: this.#chunks.upload,
+      maxIncoming: this.#options.maxTransfers,
+    });
   }
 
   #blobFrame(frame: Frame, conn: ServerConnection): void {
@@ -365,7 +332,8 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
   async #get(frame: Frame, conn: ServerConnection): Promise<undefined> {
     const request = parseGet(frame.payload);
     const id = request.id;
-    if (this.#root === undefined || this.#closed) {
+    const root = this.#options.root;
+    if (root === undefined || this.#closed) {
       throw new TransferError(
         TransferErrorCode.DownloadsDisabled,
         "Cannot get file: this server serves no directory",
@@ -374,55 +342,25 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
     }
     const channel = this.#channel(conn);
     this.#checkRoom(channel, id, channel.sending(id));
-    const segments = splitRequestPath(request.path);
-    const { path, info } = await resolveInside(
-      this.#root,
-      request.path,
-      segments,
+    const { file, size, offset, modifiedMs } = await openDownload(
+      root,
+      request,
     );
-    if (info === undefined || !info.isFile) {
-      throw new TransferError(
-        TransferErrorCode.NotRegularFile,
-        `Cannot get ${JSON.stringify(request.path)}: not a regular file`,
-        { transferId: id },
-      );
-    }
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true });
-    } catch (error) {
-      throw mapFsError(error, request.path);
-    }
     let task: Promise<void> | undefined;
     try {
-      const stat = await file.stat();
-      // Checked again on the open handle: the walk's lstat and the open
-      // are two steps.
-      if (!stat.isFile) {
-        throw new TransferError(
-          TransferErrorCode.NotRegularFile,
-          `Cannot get ${JSON.stringify(request.path)}: not a regular file`,
-        );
-      }
-      const offset = request.offset ?? 0;
-      if (offset > stat.size) {
-        throw new TransferError(
-          TransferErrorCode.OffsetOutOfRange,
-          `Cannot resume ${
-            JSON.stringify(request.path)
-          } at byte ${offset}: the file has ${stat.size} bytes`,
-        );
-      }
-      const outgoing = channel.send(sizedReader(file, stat.size), {
+      const outgoing = channel.send(sizedReader(file, size), {
         id,
-        size: stat.size,
+        size,
         offset,
         chunkBytes: Math.min(
-          request.chunkBytes ?? this.#chunkBytes,
-          this.#maxChunkBytes,
+          request.chunkBytes ?? this.#chunks.download,
+          this.#chunks.maxDownload,
         ),
-        window: Math.min(request.window ?? this.#window, this.#maxWindow),
-        meta: { path: request.path, modifiedMs: stat.mtime?.getTime() ?? null },
+        window: Math.min(
+          request.window ?? this.#options.window,
+          this.#options.maxWindow,
+        ),
+        meta: { path: request.path, modifiedMs },
       });
       this.#active++;
       task = this.#track((async () => {
@@ -460,7 +398,8 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
   async #put(frame: Frame, conn: ServerConnection): Promise<Frame> {
     const request = parsePut(frame.payload);
     const id = request.id;
-    if (this.#uploadRoot === undefined || this.#closed) {
+    const uploadRoot = this.#options.uploadRoot;
+    if (uploadRoot === undefined || this.#closed) {
       throw new TransferError(
         TransferErrorCode.UploadsDisabled,
         "Cannot put file: this server takes no uploads",
@@ -469,127 +408,34 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
     }
     const channel = this.#channel(conn);
     this.#checkRoom(channel, id, channel.receiving(id));
-    if (request.size !== undefined && request.size > this.#maxUploadBytes) {
-      throw new TransferError(
-        TransferErrorCode.FileTooLarge,
-        `Cannot put ${
-          JSON.stringify(request.path)
-        }: ${request.size} bytes is above the limit of ${this.#maxUploadBytes}`,
-      );
-    }
-    const segments = splitRequestPath(request.path);
-    if (segments.length === 0) {
-      throw new TransferError(
-        TransferErrorCode.PathForbidden,
-        `Cannot put ${JSON.stringify(request.path)}: it names no file`,
-      );
-    }
-    const target = await resolveInside(
-      this.#uploadRoot,
-      request.path,
-      segments,
-      true,
-    );
-    if (target.info !== undefined) {
-      if (!target.info.isFile) {
-        throw new TransferError(
-          TransferErrorCode.NotRegularFile,
-          `Cannot put ${
-            JSON.stringify(request.path)
-          }: a directory or special file is there`,
-        );
-      }
-      if (request.overwrite !== true) {
-        throw new TransferError(
-          TransferErrorCode.FileExists,
-          `Cannot put ${
-            JSON.stringify(request.path)
-          }: the file exists (overwrite not set)`,
-        );
-      }
-    }
-    const expected = channel.expect(id, {
-      confirm: "manual",
-      maxBytes: this.#maxUploadBytes,
-    });
+    const maxBytes = this.#options.maxUploadBytes;
+    const target = await checkUpload(uploadRoot, request, maxBytes);
+    const expected = channel.expect(id, { confirm: "manual", maxBytes });
     this.#active++;
-    this.#track(
-      this.#receive(expected, target.path, request, conn),
-    );
+    this.#track((async () => {
+      try {
+        const result = await receiveUpload(expected, target, request);
+        this.#stats.uploadsCompleted++;
+        this.#emit(
+          "info",
+          "file_received",
+          `Received ${
+            JSON.stringify(request.path)
+          }: ${result.size} bytes, sha256 ${result.sha256}`,
+          undefined,
+          conn,
+        );
+      } catch (error) {
+        this.#transferFailed(error, request.path, conn);
+      } finally {
+        this.#active--;
+      }
+    })());
     return encodeReady({
       id,
-      window: this.#window,
-      chunkBytes: this.#chunkBytes,
+      window: this.#options.window,
+      chunkBytes: this.#chunks.upload,
     });
-  }
-
-  async #receive(
-    expected: Promise<IncomingBlob>,
-    target: string,
-    request: PutRequest,
-    conn: ServerConnection,
-  ): Promise<void> {
-    let blob: IncomingBlob | undefined;
-    let file: Deno.FsFile | undefined;
-    // The target's name is left out: one of NAME_MAX bytes must still fit.
-    const temp = `${
-      target.slice(0, target.lastIndexOf("/"))
-    }/.${randomHex()}.upload`;
-    let created = false;
-    let kept = false;
-    try {
-      blob = await expected;
-      // Created only now, not at FileReady: a client that never sends its
-      // BlobStart leaves no temporary file and no open handle behind.
-      try {
-        // createNew (O_EXCL) never follows a symlink planted at that name.
-        file = await Deno.open(temp, { write: true, createNew: true });
-      } catch (error) {
-        throw mapFsError(error, request.path);
-      }
-      created = true;
-      if (request.size !== undefined && blob.size !== request.size) {
-        throw new TransferError(
-          TransferErrorCode.SizeMismatch,
-          `Cannot put ${
-            JSON.stringify(request.path)
-          }: FilePut said ${request.size} bytes, BlobStart ${
-            blob.size ?? "unknown"
-          }`,
-        );
-      }
-      await writeStream(blob.stream, file, (error) =>
-        new TransferError(
-          TransferErrorCode.WriteFailed,
-          `Cannot write ${JSON.stringify(request.path)}: ${errorText(error)}`,
-          { cause: error },
-        ));
-      const result = await blob.done;
-      file.close();
-      file = undefined;
-      await place(temp, target, request);
-      kept = true;
-      blob.confirm();
-      this.#stats.uploadsCompleted++;
-      this.#emit(
-        "info",
-        "file_received",
-        `Received ${
-          JSON.stringify(request.path)
-        }: ${result.size} bytes, sha256 ${result.sha256}`,
-        undefined,
-        conn,
-      );
-    } catch (error) {
-      if (error instanceof TransferError && !error.remote) {
-        blob?.cancel(String(error.code), error.message);
-      }
-      this.#transferFailed(error, request.path, conn);
-    } finally {
-      this.#active--;
-      file?.close();
-      if (created && !kept) await Deno.remove(temp).catch(() => {});
-    }
   }
 
   #checkRoom(channel: BlobChannel, id: number, taken: boolean): void {
@@ -601,10 +447,11 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
       );
     }
     const { outgoing, incoming, expected } = channel.stats;
-    if (outgoing + incoming + expected >= this.#maxTransfers) {
+    const maxTransfers = this.#options.maxTransfers;
+    if (outgoing + incoming + expected >= maxTransfers) {
       throw new TransferError(
         TransferErrorCode.TooManyTransfers,
-        `Cannot start transfer ${id}: ${this.#maxTransfers} transfers are running on this connection`,
+        `Cannot start transfer ${id}: ${maxTransfers} transfers are running on this connection`,
         { transferId: id },
       );
     }
@@ -637,138 +484,15 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
     code: string | undefined,
     conn: ServerConnection,
   ): void {
-    try {
-      this.#log({
-        level,
-        event,
-        message,
-        code,
-        connectionId: conn.id,
-        remoteAddress: conn.remoteAddress,
-      });
-    } catch {
-      // A failing logger must not fail a transfer.
-    }
+    // resolveLogger's logger never throws: a failing logger cannot fail a
+    // transfer.
+    this.#options.log({
+      level,
+      event,
+      message,
+      code,
+      connectionId: conn.id,
+      remoteAddress: conn.remoteAddress,
+    });
   }
-}
-
-/**
- * A reader over an open file that must deliver exactly `size` bytes: a
- * file that shrinks or grows while it is sent fails the transfer with
- * `FILE_CHANGED` instead of sending a mix of two versions.
- */
-function sizedReader(file: Deno.FsFile, size: number): BlobReader {
-  let position = 0;
-  return {
-    async read(buffer: Uint8Array): Promise<number | null> {
-      let count: number | null;
-      try {
-        count = await file.read(buffer);
-      } catch (error) {
-        throw new TransferError(
-          TransferErrorCode.ReadFailed,
-          `Cannot read the file at byte ${position}: ${errorText(error)}`,
-          { cause: error },
-        );
-      }
-      if (count === null) {
-        if (position < size) {
-          throw new TransferError(
-            TransferErrorCode.FileChanged,
-            `Cannot send the file: it shrank to ${position} bytes while being sent (was ${size})`,
-          );
-        }
-        return null;
-      }
-      position += count;
-      if (position > size) {
-        throw new TransferError(
-          TransferErrorCode.FileChanged,
-          `Cannot send the file: it grew beyond ${size} bytes while being sent`,
-        );
-      }
-      return count;
-    },
-  };
-}
-
-/** Moves a verified upload into place, atomically. */
-async function place(
-  temp: string,
-  target: string,
-  request: PutRequest,
-): Promise<void> {
-  try {
-    if (request.overwrite === true) {
-      // rename(2) replaces the target in one step: readers see the old
-      // file or the new one, never a partial one.
-      await Deno.rename(temp, target);
-      return;
-    }
-    // link(2) fails if the target exists, so a file that appeared since
-    // the FilePut check is never replaced.
-    await Deno.link(temp, target);
-    await Deno.remove(temp);
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) {
-      throw new TransferError(
-        TransferErrorCode.FileExists,
-        `Cannot put ${
-          JSON.stringify(request.path)
-        }: the file appeared meanwhile (overwrite not set)`,
-      );
-    }
-    throw new TransferError(
-      TransferErrorCode.WriteFailed,
-      `Cannot put ${JSON.stringify(request.path)} in place: ${
-        errorText(error)
-      }`,
-      { cause: error },
-    );
-  }
-}
-
-function realDirectory(
-  name: string,
-  path: string | undefined,
-): string | undefined {
-  if (path === undefined) return undefined;
-  if (typeof path !== "string" || path === "") {
-    throw new TypeError(`Cannot serve files: ${name} is not a path`);
-  }
-  const real = Deno.realPathSync(path);
-  if (!Deno.statSync(real).isDirectory) {
-    throw new TypeError(
-      `Cannot serve files: ${name} "${path}" is not a directory`,
-    );
-  }
-  return real;
-}
-
-function checkInteger(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  max = 2 ** 30,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(
-      `Cannot use ${name} ${
-        String(value)
-      }: expected an integer from 1 to ${max}`,
-    );
-  }
-  return value;
-}
-
-function randomHex(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join(
-    "",
-  );
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

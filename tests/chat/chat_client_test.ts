@@ -94,7 +94,7 @@ Deno.test("ChatClient validates closeTimeoutMs before connecting", async () => {
     }),
     {
       name: "RangeError",
-      message: "Cannot use closeTimeoutMs -1: expected a non-negative number",
+      message: "Cannot use closeTimeoutMs -1: expected a number of at least 0",
     },
   );
 });

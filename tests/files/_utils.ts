@@ -172,7 +172,8 @@ export function startFiles(
   options: FileServerOptions,
   serveOptions: ServeOptions = {},
 ): FilesUnderTest {
-  const files = new FileServer(options);
+  // Refusals and failures are what these tests provoke: not on stderr.
+  const files = new FileServer({ logger: null, ...options });
   const server = serve(
     { hostname: "127.0.0.1", port: 0, logger: null, ...serveOptions },
     new FrameRouter().use(files),

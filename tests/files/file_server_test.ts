@@ -1,6 +1,12 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { connect, FrameType, parseErrorFrame } from "../../mod.ts";
+import {
+  connect,
+  FrameRouter,
+  FrameType,
+  parseErrorFrame,
+  serve,
+} from "../../mod.ts";
 import {
   DEFAULT_BLOB_CHUNK_BYTES,
   FileClient,
@@ -12,6 +18,8 @@ import {
   encodeGet,
   encodePut,
   encodeStart,
+  parseReady,
+  parseStart,
   writeChunkHeader,
 } from "../../files/_wire.ts";
 import {
@@ -274,75 +282,6 @@ Deno.test("a raw client pipelining FileGets gets each answer in request order: B
       "PONG",
       "BLOB_ID_IN_USE",
     ]);
-  });
-});
-
-Deno.test("a download resumes from its .part file, transfers only the rest, and verifies the whole file", async () => {
-  await withTempDir(async (base) => {
-    const { root, local } = await layout(base);
-    const data = pattern(3 * C + 1234, 9);
-    await Deno.writeFile(`${root}/r.bin`, data);
-    await using files = startFiles({ root });
-    await using client = await FileClient.connect({ port: files.port });
-    const out = `${local}/r.bin`;
-    await Deno.writeFile(`${out}.part`, data.subarray(0, 2 * C + 17));
-    const before = client.conn.stats.bytesReceived;
-    const result = await client.download("r.bin", out, { resume: true });
-    assert.equal(result.resumedFrom, 2 * C + 17);
-    assert.equal(result.sha256, await webSha256(data));
-    assert.deepEqual(await Deno.readFile(out), data);
-    // The rest, plus frame headers and the BlobStart's JSON: not the prefix.
-    const received = client.conn.stats.bytesReceived - before;
-    const rest = data.length - (2 * C + 17);
-    assert.ok(
-      received >= rest && received < rest + 1024,
-      `${received} bytes for a rest of ${rest}`,
-    );
-    assert.equal(await exists(`${out}.part`), false);
-
-    // A .part that does not match the server's file fails the digest:
-    // nothing at OUT, and the poisoned .part is gone.
-    const other = `${local}/bad.bin`;
-    await Deno.writeFile(`${other}.part`, pattern(1000, 123));
-    await assert.rejects(client.download("r.bin", other, { resume: true }), {
-      code: "BLOB_DIGEST_MISMATCH",
-    });
-    assert.equal(await exists(other), false);
-    assert.equal(await exists(`${other}.part`), false);
-
-    // A .part longer than the file (it changed on the server): start over.
-    await Deno.writeFile(`${other}.part`, pattern(data.length + 10, 5));
-    const fresh = await client.download("r.bin", other, { resume: true });
-    assert.equal(fresh.resumedFrom, 0);
-    assert.deepEqual(await Deno.readFile(other), data);
-  });
-});
-
-Deno.test("a byte flipped on the way is detected: no file at OUT, no .part, and the server serves on", async () => {
-  await withTempDir(async (base) => {
-    const { root, local } = await layout(base);
-    const data = pattern(4 * C, 11);
-    await Deno.writeFile(`${root}/c.bin`, data);
-    await using files = startFiles({ root });
-    const proxy = startProxy({ targetPort: files.port, flipChunk: 2 });
-    try {
-      await using client = await FileClient.connect({ port: proxy.port });
-      await assert.rejects(client.download("c.bin", `${local}/c.bin`), {
-        code: "BLOB_DIGEST_MISMATCH",
-      });
-      assert.equal(proxy.flipped, 1);
-      assert.deepEqual(await listDir(local), []);
-      // The server got the BlobCancel and counts a failure, nothing more.
-      await until(
-        () => files.files.stats.failures === 1,
-        5000,
-        "server saw the cancel",
-      );
-      const again = await client.download("c.bin", `${local}/c.bin`);
-      assert.equal(again.sha256, await webSha256(data));
-    } finally {
-      await proxy.close();
-    }
   });
 });
 
@@ -615,21 +554,6 @@ Deno.test("FileServer validates its options up front", async () => {
   });
 });
 
-Deno.test("a FileClient fails its requests with the server's closing code when the server shuts down", async () => {
-  await withTempDir(async (base) => {
-    const { root } = await layout(base);
-    await using files = startFiles({ root });
-    const client = await FileClient.connect({ port: files.port });
-    try {
-      await files.server.shutdown({ timeoutMs: 1000 });
-      await within(5000, client.finished, "client noticed");
-      await assert.rejects(client.get("x"), { code: "SHUTTING_DOWN" });
-    } finally {
-      await client[Symbol.asyncDispose]();
-    }
-  });
-});
-
 Deno.test("an upload's temporary file is created only when its BlobStart arrives, not at FileReady", async () => {
   // A client that gets FileReady and never starts the blob must not leave a
   // temporary file (and an open handle) for as long as it stays connected.
@@ -702,5 +626,94 @@ Deno.test("a client flooding BlobStarts it never ends is cut off with BLOB_BACKL
     assert.equal(error, "BLOB_BACKLOG_EXCEEDED");
     assert.ok(cancels <= 16 + 1024, `${cancels} refusals before the cut`);
     await sent.catch(() => {});
+  });
+});
+
+Deno.test("under a small maxFrameLength, downloads and uploads move in chunks that fit the frame limit", async () => {
+  await withTempDir(async (base) => {
+    const { root, uploads } = await layout(base);
+    const data = pattern(5000, 3);
+    await Deno.writeFile(`${root}/small.bin`, data);
+    // No chunkBytes given: the FileServer learns the limit from serve().
+    await using files = startFiles({ root, uploadDir: uploads }, {
+      maxFrameLength: 512,
+    });
+    // A client that also refuses frames over 512 bytes: a bigger chunk
+    // would fail the download.
+    await using client = await FileClient.connect({
+      port: files.port,
+      maxFrameLength: 512,
+    });
+    const blob = await client.get("small.bin");
+    assert.deepEqual(await blob.bytes(), data);
+    // The upload's chunk size comes from FileReady: a chunk over the
+    // server's limit would be refused with FRAME_TOO_LARGE.
+    const sent = await client.put("up.bin", data);
+    assert.equal(sent.size, data.length);
+    assert.deepEqual(await Deno.readFile(`${uploads}/up.bin`), data);
+  });
+});
+
+Deno.test("download chunks fit maxSendFrameLength and upload chunks maxFrameLength when they differ", async () => {
+  await withTempDir(async (base) => {
+    const { root, uploads } = await layout(base);
+    await Deno.writeFile(`${root}/a.bin`, pattern(3000, 5));
+    await using files = startFiles({ root, uploadDir: uploads }, {
+      maxFrameLength: 4096,
+      maxSendFrameLength: 1024,
+    });
+    using conn = await connect({ port: files.port });
+    await conn.sendMany([
+      encodePut({ id: 1, path: "b.bin" }),
+      encodeGet({ id: 2, path: "a.bin" }),
+    ]);
+    const ready = (await within(5000, conn.receive(), "FileReady"))!;
+    assert.equal(ready.type, FilesFrameType.FileReady);
+    assert.equal(parseReady(ready.payload).chunkBytes, 4096 - 12);
+    const start = (await within(5000, conn.receive(), "BlobStart"))!;
+    assert.equal(start.type, FilesFrameType.BlobStart);
+    assert.equal(parseStart(start.payload).chunkBytes, 1024 - 12);
+  });
+});
+
+Deno.test("a chunkBytes that cannot fit the server's frame limit makes serve() throw a RangeError", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    for (
+      const options of [
+        { root, chunkBytes: 1024 - 11 },
+        { root, maxChunkBytes: 2048 },
+      ]
+    ) {
+      const files = new FileServer({ ...options, logger: null });
+      assert.throws(
+        () =>
+          serve(
+            {
+              hostname: "127.0.0.1",
+              port: 0,
+              logger: null,
+              maxFrameLength: 1024,
+            },
+            new FrameRouter().use(files),
+          ),
+        RangeError,
+      );
+      await files.close();
+    }
+    // The largest that fits is accepted.
+    await using fits = startFiles({ root, chunkBytes: 1024 - 12 }, {
+      maxFrameLength: 1024,
+    });
+    assert.ok(fits.port > 0);
+    // A frame limit with no room for a chunk's header is refused too.
+    assert.throws(
+      () =>
+        serve(
+          { hostname: "127.0.0.1", port: 0, logger: null, maxFrameLength: 12 },
+          new FrameRouter().use(new FileServer({ root, logger: null })),
+        ),
+      { name: "RangeError", message: /leaves no room for a chunk/ },
+    );
   });
 });
