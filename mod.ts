@@ -54,4 +54,5 @@ export * from "./transport/request.ts";
 export * from "./transport/server_connection.ts";
 export * from "./transport/frame_router.ts";
 export * from "./transport/log.ts";
+export * from "./transport/serve_options.ts";
 export * from "./transport/server.ts";
