@@ -6,7 +6,7 @@ import {
   FrameTooLargeError,
   listen,
 } from "../../mod.ts";
-import { patternBytes, readExactly } from "./_utils.ts";
+import { patternBytes } from "./_utils.ts";
 
 // Since Deno 2.8 the op and resource sanitizers are off unless asked for:
 // every test here must close its sockets and settle its ops.
