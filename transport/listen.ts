@@ -118,7 +118,12 @@ export class FramedListener<
   async accept(): Promise<FramedConn<C>> {
     const conn = await this.listener.accept();
     if (this.#noDelay) setNoDelay(conn);
-    return new FramedConn(conn, this.#connOptions);
+    try {
+      return new FramedConn(conn, this.#connOptions);
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
   }
 
   /**
