@@ -17,7 +17,14 @@
  *   {@linkcode FrameDecoder}) and Web Streams ({@linkcode FrameEncoderStream},
  *   {@linkcode FrameDecoderStream}); no I/O.
  * - `transport/`: {@linkcode writeAll}, {@linkcode FramedConn} over any
- *   `Deno.Conn`, and the {@linkcode connect} / {@linkcode listen} helpers.
+ *   `Deno.Conn`, and the {@linkcode connect} / {@linkcode listen} helpers
+ *   (TCP, TLS or Unix sockets).
+ * - The server: {@linkcode serve} runs many clients in one process. It
+ *   answers Ping, keeps a registry of connections, bounds what each client
+ *   may cost (frame size, queued bytes, idle and stalled clients) and shuts
+ *   down gracefully; your application is a handler, usually a
+ *   {@linkcode FrameRouter} that protocol modules (such as
+ *   `@framewire/framewire/chat` and `/files`) plug their frame types into.
  *
  * @example Round trip over loopback TCP
  * ```ts ignore
@@ -54,4 +61,5 @@ export * from "./transport/request.ts";
 export * from "./transport/server_connection.ts";
 export * from "./transport/frame_router.ts";
 export * from "./transport/log.ts";
+export * from "./transport/serve_options.ts";
 export * from "./transport/server.ts";

@@ -693,3 +693,49 @@ function checkBufferSize(name: string, value: number | undefined): number {
   }
   return value;
 }
+
+// STUB until the FramedConn branch lands: the coordinator takes the real
+// `resolveFramedConnOptions` and `ResolvedFramedConnOptions` from that branch
+// at merge. This one only runs the checks the constructor runs today.
+
+/**
+ * {@linkcode FramedConnOptions}, checked by
+ * {@linkcode resolveFramedConnOptions}.
+ */
+export type ResolvedFramedConnOptions = Readonly<FramedConnOptions>;
+
+/**
+ * Checks connection options once, up front, the way the
+ * {@linkcode FramedConn} constructor does for every connection.
+ *
+ * @param options The options to check.
+ * @returns The same options, frozen.
+ * @throws {TypeError} If an option has the wrong type.
+ * @throws {RangeError} If a limit or buffer size is out of range.
+ *
+ * @example
+ * ```ts
+ * import { resolveFramedConnOptions } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => resolveFramedConnOptions({ batchBytes: 0 }), RangeError);
+ * ```
+ */
+export function resolveFramedConnOptions(
+  options: FramedConnOptions,
+): ResolvedFramedConnOptions {
+  const codec = resolveFrameCodecOptions(options);
+  resolveFrameCodecOptions({
+    ...codec,
+    maxFrameLength: options.maxSendFrameLength ?? codec.maxFrameLength,
+  });
+  new FrameDecoder({
+    ...codec,
+    maxFrameLength: options.maxReceiveFrameLength ?? codec.maxFrameLength,
+    acceptTypes: options.acceptTypes,
+  });
+  checkBufferSize("readBufferBytes", options.readBufferBytes);
+  checkBufferSize("batchBytes", options.batchBytes);
+  checkMaxQueuedBytes(options.maxQueuedBytes);
+  return Object.freeze({ ...options });
+}

@@ -47,3 +47,46 @@ Deno.test("FrameRouter without onClientType hooks leaves ClientType to the serve
   });
   assert.deepEqual([...router.frameTypes], [200]);
 });
+
+Deno.test("FrameRouter forwards onServe to each protocol in registration order", () => {
+  const seen: string[] = [];
+  const limits = { maxFrameLength: 100, maxSendFrameLength: 200 };
+  const router = new FrameRouter()
+    .use({
+      name: "one",
+      routes: {},
+      onServe: (got) => {
+        assert.equal(got, limits);
+        seen.push("one");
+      },
+    })
+    .use({ name: "no hook", routes: {} })
+    .use({
+      name: "two",
+      routes: {},
+      onServe: (got) => {
+        assert.equal(got, limits);
+        seen.push("two");
+      },
+    });
+  router.onServe(limits);
+  assert.deepEqual(seen, ["one", "two"]);
+});
+
+Deno.test("FrameRouter.onServe passes a protocol's throw on and stops there", () => {
+  const seen: string[] = [];
+  const router = new FrameRouter()
+    .use({
+      name: "strict",
+      routes: {},
+      onServe: () => {
+        throw new RangeError("Cannot serve chat: frame limit too small");
+      },
+    })
+    .use({ name: "later", routes: {}, onServe: () => void seen.push("later") });
+  assert.throws(
+    () => router.onServe({ maxFrameLength: 10, maxSendFrameLength: 10 }),
+    RangeError,
+  );
+  assert.deepEqual(seen, []);
+});

@@ -13,6 +13,7 @@ import {
   serve,
   type ServerConnection,
   type ServerHandler,
+  type ServerLimits,
 } from "../../mod.ts";
 import {
   errorCodes,
@@ -778,4 +779,87 @@ Deno.test("serve keeps a client with nothing queued past sendTimeoutMs", async (
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal((await client.request(ping())).type, FrameType.Pong);
   assert.equal(server.connectionCount, 1);
+});
+
+Deno.test("serve delivers every pipelined reply in order when replies are larger than maxQueuedBytes", async () => {
+  // Regression: the empty send is the "wait until written" barrier; it was
+  // refused with SEND_QUEUE_FULL while one frame larger than maxQueuedBytes
+  // filled the queue, and the server then dropped pipelined replies.
+  await using server = serve({ port: 0, logger: null, maxQueuedBytes: 1024 }, {
+    frameTypes: [200],
+    onFrame: (frame) => ({
+      type: 201,
+      payload: new Uint8Array(64 * 1024).fill(frame.payload[0]),
+    }),
+  });
+  using client = await connect({ port: server.port! });
+  const replies = await Promise.all(
+    [1, 2, 3, 4, 5].map((n) =>
+      client.request({ type: 200, payload: new Uint8Array([n]) }, {
+        timeoutMs: 10_000,
+      })
+    ),
+  );
+  assert.deepEqual(replies.map((reply) => reply.payload[0]), [1, 2, 3, 4, 5]);
+  assert.ok(replies.every((reply) => reply.payload.length === 64 * 1024));
+});
+
+Deno.test("serve calls onServe once, before listening, with the default frame limits", async () => {
+  const calls: ServerLimits[] = [];
+  await using _server = serve({ port: 0, logger: null }, {
+    onServe: (limits) => void calls.push(limits),
+    onFrame: () => undefined,
+  });
+  assert.deepEqual(calls, [{
+    maxFrameLength: 1024 * 1024,
+    maxSendFrameLength: 1024 * 1024,
+  }]);
+});
+
+Deno.test("serve calls onServe with the limits it was given, through a FrameRouter", async () => {
+  const calls: ServerLimits[] = [];
+  const router = new FrameRouter().use({
+    name: "sized",
+    routes: {},
+    onServe: (limits) => void calls.push(limits),
+  });
+  await using _a = serve(
+    { port: 0, logger: null, maxFrameLength: 500 },
+    router,
+  );
+  await using _b = serve({
+    port: 0,
+    logger: null,
+    maxFrameLength: 500,
+    maxSendFrameLength: 9000,
+  }, router);
+  assert.deepEqual(calls, [
+    { maxFrameLength: 500, maxSendFrameLength: 500 },
+    { maxFrameLength: 500, maxSendFrameLength: 9000 },
+  ]);
+});
+
+Deno.test("serve throws what onServe throws and leaves no listener open", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/refused.sock`;
+    const handler: ServerHandler = {
+      onServe: () => {
+        throw new RangeError("Cannot serve: 10 bytes is too small");
+      },
+      onFrame: () => undefined,
+    };
+    assert.throws(
+      () => serve({ path, logger: null }, handler),
+      RangeError,
+      "Cannot serve: 10 bytes is too small",
+    );
+    // Nothing was bound: no socket file, and the path can be served now. The
+    // resource sanitizer would also fail this test on a listener left open.
+    await assert.rejects(Deno.lstat(path), Deno.errors.NotFound);
+    await using server = serve({ path, logger: null });
+    assert.equal(server.address, `unix://${path}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -6,7 +6,7 @@ import {
   FrameTooLargeError,
   listen,
 } from "../../mod.ts";
-import { patternBytes, readExactly } from "./_utils.ts";
+import { patternBytes } from "./_utils.ts";
 
 // Since Deno 2.8 the op and resource sanitizers are off unless asked for:
 // every test here must close its sockets and settle its ops.
@@ -58,23 +58,6 @@ Deno.test("listen applies its FramedConn options to every accepted conn", async 
   }
 });
 
-Deno.test("connect applies its FramedConn options to the conn", async () => {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  using client = await connect({
-    port: listener.addr.port,
-    littleEndian: true,
-    lengthFieldBytes: 2,
-  });
-  using raw = await listener.accept();
-  await client.send({ type: 7, payload: new Uint8Array([0xaa]) });
-  await client.send({ type: 1, payload: new Uint8Array([2, 3]) });
-  // Type byte, then a 2-byte little-endian length.
-  assert.deepEqual(
-    [...await readExactly(raw, 9)],
-    [7, 1, 0, 0xaa, 1, 2, 0, 2, 3],
-  );
-});
-
 Deno.test("FramedListener yields accepted conns to for await and ends when closed", async () => {
   using listener = listen();
   const clients = await Promise.all(
@@ -123,28 +106,12 @@ Deno.test("FramedListener.accept after close rejects with BadResource", async ()
   await assert.rejects(listener.accept(), Deno.errors.BadResource);
 });
 
-Deno.test("connect rejects with ConnectionRefused when nobody listens", async () => {
-  const listener = listen();
-  const port = listener.addr.port;
-  listener.close();
-  await assert.rejects(connect({ port }), Deno.errors.ConnectionRefused);
-});
-
 Deno.test("listen throws AddrInUse for a port already bound", () => {
   using first = listen();
   assert.throws(
     () => listen({ port: first.addr.port }),
     Deno.errors.AddrInUse,
   );
-});
-
-Deno.test("connect rejects invalid FramedConn options and leaks no socket", async () => {
-  using listener = listen();
-  await assert.rejects(
-    connect({ port: listener.addr.port, batchBytes: 0 }),
-    RangeError,
-  );
-  // The resource sanitizer fails this test if the refused conn was left open.
 });
 
 Deno.test("listen rejects invalid FramedConn options before binding", () => {
@@ -154,4 +121,68 @@ Deno.test("listen rejects invalid FramedConn options before binding", () => {
       error instanceof RangeError && /readBufferBytes/.test(error.message),
   );
   assert.throws(() => listen({ port: 0, lengthFieldBytes: 3 as 4 }), TypeError);
+});
+
+const fixtures = new URL("../fixtures/", import.meta.url);
+const certFile = new URL("tls_cert.pem", fixtures).pathname;
+const keyFile = new URL("tls_key.pem", fixtures).pathname;
+const cert = Deno.readTextFileSync(certFile);
+
+Deno.test("listen over TLS accepts a TLS client and exchanges frames", async () => {
+  using listener = listen({ port: 0, tls: { certFile, keyFile } });
+  assert.equal(listener.transport, "tls");
+  assert.match(listener.address, /^tls:\/\/127\.0\.0\.1:\d+$/);
+  using client = await connect({
+    hostname: "localhost",
+    port: listener.addr.port,
+    tls: { caCerts: [cert] },
+  });
+  using server = await listener.accept();
+  await client.send({ type: 7, payload: new Uint8Array([1, 2]) });
+  const frame = await server.receive();
+  assert.equal(frame?.type, 7);
+  await server.send({ type: 8, payload: frame!.payload });
+  assert.deepEqual((await client.receive())?.payload, new Uint8Array([1, 2]));
+});
+
+Deno.test("listen over TLS takes PEM text as well as files", async () => {
+  using listener = listen({
+    tls: { cert, key: Deno.readTextFileSync(keyFile) },
+  });
+  using client = await connect({
+    hostname: "localhost",
+    port: listener.addr.port,
+    tls: { caCerts: [cert] },
+  });
+  using server = await listener.accept();
+  await server.send({ type: 9, payload: new Uint8Array() });
+  assert.equal((await client.receive())?.type, 9);
+});
+
+Deno.test("listen on a Unix socket exchanges frames and removes its socket file on close", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/listen.sock`;
+    {
+      using listener = listen({ path, maxFrameLength: 10 });
+      assert.equal(listener.transport, "unix");
+      assert.equal(listener.address, `unix://${path}`);
+      assert.equal(listener.addr.path, path);
+      using client = await connect({ path });
+      using server = await listener.accept();
+      await client.send({ type: 1, payload: new Uint8Array([5]) });
+      assert.deepEqual((await server.receive())?.payload, new Uint8Array([5]));
+      // The connection options apply on Unix sockets too.
+      await assert.rejects(
+        server.send({ type: 1, payload: new Uint8Array(11) }),
+        FrameTooLargeError,
+      );
+    }
+    await assert.rejects(Deno.lstat(path), Deno.errors.NotFound);
+    // The path can be bound again at once.
+    using again = listen({ path });
+    assert.equal(again.addr.path, path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

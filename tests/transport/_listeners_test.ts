@@ -1,8 +1,22 @@
 // Copyright 2026 the framewire authors. MIT license.
-// TLS uses the test-only certificate in tests/fixtures (self-signed, for
-// localhost and 127.0.0.1; see tests/fixtures/README.md).
+// The listeners serve() and listen() share: TCP, TLS and Unix sockets, their
+// option checks and their addresses. TLS uses the test-only certificate in
+// tests/fixtures (self-signed, for localhost and 127.0.0.1; see
+// tests/fixtures/README.md).
 import assert from "node:assert/strict";
-import { connect, FrameRouter, FrameType, serve } from "../../mod.ts";
+import {
+  connect,
+  FrameRouter,
+  FrameType,
+  listen,
+  serve,
+  type ServeOptions,
+} from "../../mod.ts";
+import {
+  formatListenAddr,
+  formatRemoteAddr,
+  resolveListenTarget,
+} from "../../transport/_listeners.ts";
 import { LogCollector, until, within } from "./_server_utils.ts";
 
 const fixtures = new URL("../fixtures/", import.meta.url);
@@ -103,47 +117,72 @@ Deno.test("serve on a Unix socket round-trips requests and removes its socket fi
   }
 });
 
-Deno.test("connect retries with backoff until a Unix server is up", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/late.sock`;
-    const connecting = connect({
-      path,
-      retry: { attempts: 50, initialDelayMs: 5, maxDelayMs: 20 },
-    });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    await using _server = serve({ path, logger: null });
-    using client = await within(5000, connecting, "connect after retries");
-    const pong = await client.request({
-      type: FrameType.Ping,
-      payload: new Uint8Array([2]),
-    });
-    assert.deepEqual(pong.payload, new Uint8Array([2]));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+Deno.test("serve and listen refuse the same bad addresses with the same errors", () => {
+  const bad: ServeOptions[] = [
+    { port: 65536 },
+    { hostname: "" },
+    { path: "" },
+    { path: "/tmp/x.sock", port: 0 },
+    { path: "/tmp/x.sock", tls: { cert, keyFile } },
+    { tls: { cert } },
+    { tls: null as unknown as ServeOptions["tls"] },
+  ];
+  for (const options of bad) {
+    const errorOf = (fn: () => unknown): Error => {
+      try {
+        fn();
+      } catch (error) {
+        return error as Error;
+      }
+      assert.fail(`accepted ${JSON.stringify(options)}`);
+    };
+    const fromServe = errorOf(() => serve({ ...options, logger: null }));
+    const fromListen = errorOf(() => listen(options));
+    assert.equal(fromListen.constructor, fromServe.constructor);
+    assert.equal(fromListen.message, fromServe.message);
+    assert.match(fromServe.message, /^Cannot use (port|hostname|path|tls)/);
   }
 });
 
-Deno.test("connect gives up after the last attempt with the last error", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  await assert.rejects(
-    connect({ port, retry: { attempts: 3, initialDelayMs: 1 } }),
-    Deno.errors.ConnectionRefused,
-  );
-  await assert.rejects(
-    connect({
-      path: "/nonexistent/framewire.sock",
-      retry: { attempts: 2, initialDelayMs: 1 },
+Deno.test("serve and listen fail with NotFound for a missing certificate file, binding nothing", () => {
+  const tls = { certFile: "/nonexistent/cert.pem", keyFile };
+  assert.throws(() => serve({ tls, logger: null }), Deno.errors.NotFound);
+  assert.throws(() => listen({ tls }), Deno.errors.NotFound);
+});
+
+Deno.test("resolveListenTarget fills in 127.0.0.1 and port 0, and prefers path", () => {
+  assert.deepEqual(resolveListenTarget({}), {
+    transport: "tcp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  assert.deepEqual(resolveListenTarget({ path: "/run/a.sock" }), {
+    transport: "unix",
+    path: "/run/a.sock",
+  });
+  assert.deepEqual(
+    resolveListenTarget({
+      hostname: "::1",
+      port: 9443,
+      tls: { cert, keyFile },
     }),
-    Deno.errors.NotFound,
+    {
+      transport: "tls",
+      hostname: "::1",
+      port: 9443,
+      tls: { cert, keyFile },
+    },
   );
-  const controller = new AbortController();
-  controller.abort(new Error("stop"));
-  await assert.rejects(
-    connect({ port, retry: { signal: controller.signal } }),
-    /stop/,
-  );
-  await assert.rejects(connect({ port, retry: { attempts: 0 } }), RangeError);
+});
+
+Deno.test("listener addresses print as URLs, IPv6 hosts in brackets", () => {
+  const v4: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 9 };
+  const v6: Deno.NetAddr = { transport: "tcp", hostname: "::1", port: 9 };
+  const unix: Deno.UnixAddr = { transport: "unix", path: "/run/a.sock" };
+  assert.equal(formatRemoteAddr(v4), "127.0.0.1:9");
+  assert.equal(formatRemoteAddr(v6), "[::1]:9");
+  assert.equal(formatRemoteAddr(unix), "unix");
+  assert.equal(formatListenAddr("tcp", v4), "tcp://127.0.0.1:9");
+  assert.equal(formatListenAddr("tls", v6), "tls://[::1]:9");
+  assert.equal(formatListenAddr("unix", unix), "unix:///run/a.sock");
 });
