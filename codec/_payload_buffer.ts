@@ -46,15 +46,19 @@ export class PayloadBuffer {
    * @param length Declared payload length.
    * @param allocate Makes the exact buffer: at once for payloads up to
    * 64 KiB, at the commit point for larger ones.
+   * @param reused A buffer of exactly `length` bytes the caller already holds
+   * (see `FrameDecoderOptions.takeBuffer`): memory that is held anyway needs
+   * no protection from a peer that declares much and sends little.
    */
-  constructor(length: number, allocate: AllocatePayload) {
+  constructor(length: number, allocate: AllocatePayload, reused?: Uint8Array) {
     this.length = length;
     this.#allocate = allocate;
     this.#commitAt = Math.max(
       PREALLOCATE_MAX_BYTES,
       Math.ceil(length / COMMIT_FRACTION),
     );
-    if (length <= PREALLOCATE_MAX_BYTES) this.#full = allocate(length);
+    if (reused !== undefined) this.#full = reused;
+    else if (length <= PREALLOCATE_MAX_BYTES) this.#full = allocate(length);
   }
 
   /** Bytes of memory currently held. */

@@ -6,7 +6,11 @@
  */
 import { describe } from "../internal/describe.ts";
 import { readLength } from "./_header.ts";
-import { type AllocatePayload, PayloadBuffer } from "./_payload_buffer.ts";
+import {
+  type AllocatePayload,
+  PayloadBuffer,
+  PREALLOCATE_MAX_BYTES,
+} from "./_payload_buffer.ts";
 import {
   FrameTooLargeError,
   TruncatedFrameError,
@@ -30,12 +34,26 @@ export interface FrameDecoderOptions extends FrameCodecOptions {
    */
   acceptTypes?: Iterable<number>;
   /**
+   * Called at the header of a payload of more than 64 KiB that spans
+   * several chunks. Return a buffer of exactly `length` bytes that you
+   * already hold (a pool of recycled buffers, as
+   * {@linkcode FramedConn.prototype.release} keeps) to have it filled from
+   * the first byte and handed out as the payload, or `undefined` to let the
+   * decoder build the payload's buffer (with `allocatePayload`, once a
+   * sixteenth of it has arrived). Memory held anyway needs no protection
+   * from a peer that declares much and sends little.
+   *
+   * @default {undefined}
+   */
+  takeBuffer?: (length: number) => Uint8Array | undefined;
+  /**
    * Makes the buffer of a payload the decoder assembles on its own: a
    * payload that spans several chunks, or one copied out of a chunk (see
    * the pinning rules of {@linkcode FrameDecoder}). Payloads that are views
    * (of a chunk you pushed, or of the decoder's shared slab for payloads of
-   * 256 bytes or less) and empty payloads never come from it. So every
-   * payload whose memory is its own came from here, which is what lets
+   * 256 bytes or less), buffers from `takeBuffer` and empty payloads never
+   * come from it. So every payload whose memory is its own came from here
+   * or from `takeBuffer`, which is what lets
    * {@linkcode FramedConn.prototype.release} recycle exactly those.
    *
    * The contract:
@@ -138,6 +156,7 @@ export class FrameDecoder {
   // The user's allocatePayload, checked; undefined for the default.
   #allocatePayload: AllocatePayload | undefined;
   #allocate: AllocatePayload;
+  #takeBuffer: ((length: number) => Uint8Array | undefined) | undefined;
   #state: State = State.Header;
   #header: Uint8Array;
   #headerFilled = 0;
@@ -161,6 +180,7 @@ export class FrameDecoder {
   constructor(options: FrameDecoderOptions = {}) {
     this.#options = resolveFrameCodecOptions(options);
     this.#header = new Uint8Array(this.#options.headerLength);
+    this.#takeBuffer = options.takeBuffer;
     const allocatePayload = options.allocatePayload;
     if (
       allocatePayload !== undefined && typeof allocatePayload !== "function"
@@ -411,7 +431,15 @@ export class FrameDecoder {
         continue;
       }
       this.#type = type;
-      this.#payload = new PayloadBuffer(length, this.#allocate);
+      const reused = length > PREALLOCATE_MAX_BYTES
+        ? this.#takeBuffer?.(length)
+        : undefined;
+      if (reused !== undefined && reused.length !== length) {
+        throw new RangeError(
+          `Cannot reuse a ${reused.length}-byte buffer for a ${length}-byte payload`,
+        );
+      }
+      this.#payload = new PayloadBuffer(length, this.#allocate, reused);
       this.#state = State.Payload;
     }
   }

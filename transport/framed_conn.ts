@@ -316,8 +316,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   #framesReceived = 0;
   // Payload buffers given back with release(), reused for large frames.
   #pool: ArrayBuffer[] = [];
-  // Each buffer over POOL_MIN_BYTES that #allocatePayload handed to the
-  // decoder, mapped to the payload that owns it now (null while pooled).
+  // Each buffer over POOL_MIN_BYTES that the decoder got from this
+  // connection (#allocatePayload, #takePooled), mapped to the payload that owns it now (null while pooled).
   // Only these may be pooled: a view of a read buffer shares its memory with
   // other frames, a caller's buffer may still be in use, and a stale payload
   // of a refilled buffer must not hand the new payload's memory to a third.
@@ -339,6 +339,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     this.#decoder = new FrameDecoder({
       ...resolved.receiveCodec,
       acceptTypes: resolved.acceptTypes,
+      takeBuffer: (byteLength) => this.#takePooled(byteLength),
       allocatePayload: (byteLength) => this.#allocatePayload(byteLength),
     });
     this.#readBuffer = new Uint8Array(resolved.readBufferBytes);
@@ -624,10 +625,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     this.#pool.push(buffer);
   }
 
-  /** The decoder's `allocatePayload`: a pooled buffer when one fits. */
-  #allocatePayload(byteLength: number): Uint8Array {
-    if (byteLength <= POOL_MIN_BYTES) return new Uint8Array(byteLength);
-    let payload: Uint8Array | undefined;
+  /** The decoder's `takeBuffer`: a pooled buffer when one fits. */
+  #takePooled(byteLength: number): Uint8Array | undefined {
     const pool = this.#pool;
     for (let i = 0; i < pool.length; i++) {
       const buffer = pool[i];
@@ -636,12 +635,18 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
         buffer.byteLength >= byteLength && buffer.byteLength <= 2 * byteLength
       ) {
         pool.splice(i, 1);
-        payload = new Uint8Array(buffer, 0, byteLength);
-        break;
+        const payload = new Uint8Array(buffer, 0, byteLength);
+        this.#owners.set(buffer, payload);
+        return payload;
       }
     }
-    payload ??= new Uint8Array(byteLength);
-    this.#owners.set(payload.buffer as ArrayBuffer, payload);
+    return undefined;
+  }
+
+  /** The decoder's `allocatePayload`: remembers the buffers worth pooling. */
+  #allocatePayload(byteLength: number): Uint8Array {
+    const payload = new Uint8Array(byteLength);
+    if (byteLength > POOL_MIN_BYTES) this.#owners.set(payload.buffer, payload);
     return payload;
   }
 

@@ -1127,6 +1127,59 @@ Deno.test("FrameDecoder exposes its resolved options", () => {
   assert.equal(decoder.options.littleEndian, true);
 });
 
+Deno.test("FrameDecoder fills a buffer from takeBuffer for a large payload, without blocks", () => {
+  const length = 4 * MiB;
+  const payload = patterned(length);
+  const stream = encodeFrame({ type: 7, payload });
+  const pooled = new Uint8Array(length);
+  const asked: number[] = [];
+  const decoder = new FrameDecoder({
+    maxFrameLength: 8 * MiB,
+    takeBuffer: (declared) => {
+      asked.push(declared);
+      return pooled;
+    },
+  });
+  assert.deepEqual(decoder.push(stream.subarray(0, 5 + KiB)), []);
+  assert.deepEqual(asked, [length]);
+  // Memory already held needs no trickle protection: the whole buffer is
+  // used from the first byte.
+  assert.equal(decoder.reservedBytes, length);
+  const [frame] = decoder.push(stream.subarray(5 + KiB));
+  assert.equal(frame.payload, pooled);
+  assert.deepEqual(frame.payload, payload);
+});
+
+Deno.test("FrameDecoder does not ask takeBuffer for payloads of 64 KiB or less", () => {
+  const asked: number[] = [];
+  const decoder = new FrameDecoder({
+    takeBuffer: (length) => {
+      asked.push(length);
+      return undefined;
+    },
+  });
+  const stream = concat([
+    encodeFrame({ type: 1, payload: patterned(64 * KiB) }),
+    encodeFrame({ type: 1, payload: patterned(64 * KiB + 1) }),
+  ]);
+  let frames = 0;
+  for (let at = 0; at < stream.length; at += 1000) {
+    frames += decoder.push(stream.subarray(at, at + 1000)).length;
+  }
+  assert.equal(frames, 2);
+  assert.deepEqual(asked, [64 * KiB + 1]);
+});
+
+Deno.test("FrameDecoder fails on a takeBuffer result of the wrong length", () => {
+  const decoder = new FrameDecoder({
+    takeBuffer: () => new Uint8Array(10),
+  });
+  const header = encodeFrame({ type: 0, payload: new Uint8Array(MiB) })
+    .subarray(0, 5);
+  assert.throws(() => decoder.push(header), RangeError);
+  assert.ok(decoder.error instanceof RangeError);
+});
+
 Deno.test("FrameDecoder fills a buffer from allocatePayload for a large payload once a sixteenth has arrived", () => {
   const length = 4 * MiB;
   const payload = patterned(length);
