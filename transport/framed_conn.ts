@@ -5,7 +5,6 @@
  * @module
  */
 import type { Frame } from "../codec/frame.ts";
-import { FrameDecoder } from "../codec/frame_decoder.ts";
 import {
   type FrameCodecOptions,
   maxLengthForField,
@@ -17,6 +16,7 @@ import {
   numberOption,
   optionsObject,
 } from "../internal/options.ts";
+import { FrameReader } from "./_frame_reader.ts";
 import { Requester } from "./_requester.ts";
 import { SendQueue } from "./_send_queue.ts";
 import { ConnectionClosedError } from "./errors.ts";
@@ -247,13 +247,6 @@ export function resolveFramedConnOptions(
   return resolved;
 }
 
-// The largest single read straight into a payload. Reserving it costs address
-// space only: pages are committed as bytes land.
-const DIRECT_READ_MAX_BYTES = 16 * 1024 * 1024;
-// release() keeps at most this many buffers, each larger than the minimum
-// (smaller payloads come from the decoder's slab or a cheap allocation).
-const POOL_MAX_BUFFERS = 4;
-const POOL_MIN_BYTES = 64 * 1024;
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 
 /**
@@ -296,7 +289,6 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   implements AsyncIterable<Frame>, Disposable {
   /** The underlying byte stream. */
   readonly conn: C;
-  #decoder: FrameDecoder;
   #closed = false;
 
   // Send side.
@@ -305,23 +297,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   #writeClosing: Promise<void> | undefined;
   #requester: Requester | undefined;
 
-  // Receive side.
-  #readBuffer: Uint8Array;
-  #received: Frame[] = [];
-  #receivedHead = 0;
-  #reading: Promise<void> | undefined;
-  #eof = false;
-  #receiveError: unknown;
-  #bytesReceived = 0;
-  #framesReceived = 0;
-  // Payload buffers given back with release(), reused for large frames.
-  #pool: ArrayBuffer[] = [];
-  // Each buffer over POOL_MIN_BYTES that the decoder got from this
-  // connection (#allocatePayload, #takePooled), mapped to the payload that owns it now (null while pooled).
-  // Only these may be pooled: a view of a read buffer shares its memory with
-  // other frames, a caller's buffer may still be in use, and a stale payload
-  // of a refilled buffer must not hand the new payload's memory to a third.
-  #owners: WeakMap<ArrayBuffer, Uint8Array | null> = new WeakMap();
+  #reader: FrameReader;
 
   /**
    * Wraps a byte stream.
@@ -336,13 +312,12 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   constructor(conn: C, options?: FramedConnOptions) {
     this.conn = conn;
     const resolved = resolveFramedConnOptions(options);
-    this.#decoder = new FrameDecoder({
-      ...resolved.receiveCodec,
-      acceptTypes: resolved.acceptTypes,
-      takeBuffer: (byteLength) => this.#takePooled(byteLength),
-      allocatePayload: (byteLength) => this.#allocatePayload(byteLength),
-    });
-    this.#readBuffer = new Uint8Array(resolved.readBufferBytes);
+    this.#reader = new FrameReader(
+      conn,
+      resolved.receiveCodec,
+      resolved.acceptTypes,
+      resolved.readBufferBytes,
+    );
     this.#sendQueue = new SendQueue(
       conn,
       resolved.sendCodec,
@@ -356,8 +331,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     return {
       bytesSent: this.#sendQueue.bytesSent,
       framesSent: this.#sendQueue.framesSent,
-      bytesReceived: this.#bytesReceived,
-      framesReceived: this.#framesReceived,
+      bytesReceived: this.#reader.bytesReceived,
+      framesReceived: this.#reader.framesReceived,
     };
   }
 
@@ -491,16 +466,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * limit.
    * @throws {UnknownFrameTypeError} If a header's type is not accepted.
    */
-  async receive(): Promise<Frame | null> {
-    // Another receiver sharing the same read may have taken the frame
-    // between #ready() and here: check again rather than take a hole.
-    while (this.#receivedHead >= this.#received.length) {
-      if (!(await this.#ready())) return null;
-    }
-    const frame = this.#received[this.#receivedHead];
-    // Drop the reference so a consumed frame can be collected.
-    this.#received[this.#receivedHead++] = undefined as unknown as Frame;
-    return frame;
+  receive(): Promise<Frame | null> {
+    return this.#reader.receive();
   }
 
   /**
@@ -510,16 +477,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @returns The frames, in order, or `null` at a clean end of stream.
    * @throws The same errors as {@linkcode FramedConn.prototype.receive}.
    */
-  async receiveMany(): Promise<Frame[] | null> {
-    while (this.#receivedHead >= this.#received.length) {
-      if (!(await this.#ready())) return null;
-    }
-    const frames = this.#receivedHead === 0
-      ? this.#received
-      : this.#received.slice(this.#receivedHead);
-    this.#received = [];
-    this.#receivedHead = 0;
-    return frames;
+  receiveMany(): Promise<Frame[] | null> {
+    return this.#reader.receiveMany();
   }
 
   /**
@@ -572,6 +531,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#reader.closed = true;
     try {
       this.conn.close();
     } catch {
@@ -613,41 +573,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * ```
    */
   release(payload: Uint8Array): void {
-    const buffer = payload.buffer;
-    if (
-      !(buffer instanceof ArrayBuffer) ||
-      this.#owners.get(buffer) !== payload ||
-      this.#pool.length >= POOL_MAX_BUFFERS
-    ) {
-      return;
-    }
-    this.#owners.set(buffer, null);
-    this.#pool.push(buffer);
-  }
-
-  /** The decoder's `takeBuffer`: a pooled buffer when one fits. */
-  #takePooled(byteLength: number): Uint8Array | undefined {
-    const pool = this.#pool;
-    for (let i = 0; i < pool.length; i++) {
-      const buffer = pool[i];
-      // A much larger buffer would pin memory the frame does not need.
-      if (
-        buffer.byteLength >= byteLength && buffer.byteLength <= 2 * byteLength
-      ) {
-        pool.splice(i, 1);
-        const payload = new Uint8Array(buffer, 0, byteLength);
-        this.#owners.set(buffer, payload);
-        return payload;
-      }
-    }
-    return undefined;
-  }
-
-  /** The decoder's `allocatePayload`: remembers the buffers worth pooling. */
-  #allocatePayload(byteLength: number): Uint8Array {
-    const payload = new Uint8Array(byteLength);
-    if (byteLength > POOL_MIN_BYTES) this.#owners.set(payload.buffer, payload);
-    return payload;
+    this.#reader.release(payload);
   }
 
   /** Closes the connection; see {@linkcode FramedConn.prototype.close}. */
@@ -660,77 +586,5 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       return Promise.reject(new ConnectionClosedError("send"));
     }
     return this.#sendQueue.enqueue(frames);
-  }
-
-  /** Resolves to whether a frame is queued, reading as needed. */
-  async #ready(): Promise<boolean> {
-    while (this.#receivedHead >= this.#received.length) {
-      if (this.#receiveError !== undefined) throw this.#receiveError;
-      if (this.#eof) return false;
-      // Concurrent receivers share one read rather than racing on the socket.
-      await (this.#reading ??= this.#fill().finally(() => {
-        this.#reading = undefined;
-      }));
-    }
-    return true;
-  }
-
-  /** One read, decoded; sets the frame queue, end of stream or an error. */
-  async #fill(): Promise<void> {
-    const decoder = this.#decoder;
-    const direct = decoder.missingPayloadBytes >= this.#readBuffer.length;
-    const target = direct
-      ? decoder.payloadWindow(DIRECT_READ_MAX_BYTES)!
-      : this.#readBuffer;
-    let count: number | null;
-    try {
-      count = await this.conn.read(target);
-    } catch (error) {
-      if (this.#closed) {
-        this.#eof = true;
-        return;
-      }
-      // TLS peers (Deno's own client among them) often hang up without a
-      // close_notify; that is an end of stream like any other, clean between
-      // frames and a truncation inside one.
-      if (!(error instanceof Deno.errors.UnexpectedEof)) {
-        this.#receiveError = error;
-        return;
-      }
-      count = null;
-    }
-    if (count === null) {
-      this.#eof = true;
-      try {
-        decoder.finish();
-      } catch (error) {
-        this.#receiveError = error;
-      }
-      return;
-    }
-    this.#bytesReceived += count;
-    if (direct) {
-      const frame = decoder.commitPayload(count);
-      if (frame !== undefined) this.#deliver([frame]);
-      return;
-    }
-    let frames: Frame[];
-    try {
-      frames = decoder.push(target.subarray(0, count));
-    } catch (error) {
-      this.#receiveError = error;
-      return;
-    }
-    if (decoder.retainedInput) {
-      this.#readBuffer = new Uint8Array(this.#readBuffer.length);
-    }
-    if (decoder.error !== undefined) this.#receiveError = decoder.error;
-    this.#deliver(frames);
-  }
-
-  #deliver(frames: Frame[]): void {
-    this.#received = frames;
-    this.#receivedHead = 0;
-    this.#framesReceived += frames.length;
   }
 }
