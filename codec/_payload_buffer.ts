@@ -19,11 +19,10 @@
 // measured three to four times slower than into plain buffers in Deno.
 
 /**
- * Buffers allocated for one large payload alone. Only these may be recycled
- * (`FramedConn.release`): a payload that is a view of a read buffer shares
- * its memory with other frames, which recycling would overwrite.
+ * Makes the payload's own buffer: `FrameDecoderOptions.allocatePayload`,
+ * checked, or a plain allocation.
  */
-export const EXCLUSIVE_PAYLOAD_BUFFERS: WeakSet<ArrayBuffer> = new WeakSet();
+export type AllocatePayload = (byteLength: number) => Uint8Array;
 
 /** Payloads up to this size get their exact buffer at once. */
 export const PREALLOCATE_MAX_BYTES = 64 * 1024;
@@ -41,22 +40,25 @@ export class PayloadBuffer {
   #blockBytes = 0;
   #commitAt: number;
 
+  #allocate: AllocatePayload;
+
   /**
    * @param length Declared payload length.
+   * @param allocate Makes the exact buffer: at once for payloads up to
+   * 64 KiB, at the commit point for larger ones.
    * @param reused A buffer of exactly `length` bytes the caller already holds
    * (see `FrameDecoderOptions.takeBuffer`): memory that is held anyway needs
    * no protection from a peer that declares much and sends little.
    */
-  constructor(length: number, reused?: Uint8Array) {
+  constructor(length: number, allocate: AllocatePayload, reused?: Uint8Array) {
     this.length = length;
+    this.#allocate = allocate;
     this.#commitAt = Math.max(
       PREALLOCATE_MAX_BYTES,
       Math.ceil(length / COMMIT_FRACTION),
     );
     if (reused !== undefined) this.#full = reused;
-    else if (length <= PREALLOCATE_MAX_BYTES) {
-      this.#full = new Uint8Array(length);
-    }
+    else if (length <= PREALLOCATE_MAX_BYTES) this.#full = allocate(length);
   }
 
   /** Bytes of memory currently held. */
@@ -123,8 +125,7 @@ export class PayloadBuffer {
   }
 
   #allocateFull(): void {
-    const full = new Uint8Array(this.length);
-    EXCLUSIVE_PAYLOAD_BUFFERS.add(full.buffer);
+    const full = this.#allocate(this.length);
     let offset = 0;
     for (const block of this.#blocks) {
       const take = Math.min(block.length, this.filled - offset);

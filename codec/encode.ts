@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { checkOutgoingFrame, encodeFrameUnchecked } from "./_encoding.ts";
+import { copyBytes } from "./_bytes.ts";
+import { writeHeader } from "./_header.ts";
+import { checkFrame } from "./check_frame.ts";
 import type { Frame } from "./frame.ts";
 import {
   type FrameCodecOptions,
@@ -51,7 +53,7 @@ export function encodeFrame(
   options?: FrameCodecOptions | ResolvedFrameCodecOptions,
 ): Uint8Array<ArrayBuffer> {
   const resolved = resolveFrameCodecOptions(options);
-  const bytes = new Uint8Array(checkOutgoingFrame(frame, resolved));
+  const bytes = new Uint8Array(checkFrame(frame, resolved));
   encodeFrameUnchecked(bytes, 0, frame, resolved);
   return bytes;
 }
@@ -87,7 +89,7 @@ export function encodeFrames(
   const list = Array.isArray(frames) ? frames as Frame[] : [...frames];
   let total = 0;
   for (let i = 0; i < list.length; i++) {
-    total += checkOutgoingFrame(list[i], resolved);
+    total += checkFrame(list[i], resolved);
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -129,7 +131,7 @@ export function encodeFrameInto(
   options?: FrameCodecOptions | ResolvedFrameCodecOptions,
 ): number {
   const resolved = resolveFrameCodecOptions(options);
-  const length = checkOutgoingFrame(frame, resolved);
+  const length = checkFrame(frame, resolved);
   if (
     !Number.isInteger(offset) || offset < 0 || offset + length > target.length
   ) {
@@ -161,5 +163,22 @@ export function encodedFrameLength(
   frame: Frame,
   options?: FrameCodecOptions | ResolvedFrameCodecOptions,
 ): number {
-  return checkOutgoingFrame(frame, resolveFrameCodecOptions(options));
+  return checkFrame(frame, resolveFrameCodecOptions(options));
+}
+
+/** Encodes a frame already validated by `checkFrame`. */
+function encodeFrameUnchecked(
+  target: Uint8Array,
+  offset: number,
+  frame: Frame,
+  options: ResolvedFrameCodecOptions,
+): number {
+  const start = writeHeader(
+    target,
+    offset,
+    frame.type,
+    frame.payload.length,
+    options,
+  );
+  return copyBytes(target, start, frame.payload);
 }

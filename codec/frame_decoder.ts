@@ -6,7 +6,11 @@
  */
 import { describe } from "../internal/describe.ts";
 import { readLength } from "./_header.ts";
-import { PayloadBuffer, PREALLOCATE_MAX_BYTES } from "./_payload_buffer.ts";
+import {
+  type AllocatePayload,
+  PayloadBuffer,
+  PREALLOCATE_MAX_BYTES,
+} from "./_payload_buffer.ts";
 import {
   FrameTooLargeError,
   TruncatedFrameError,
@@ -30,15 +34,44 @@ export interface FrameDecoderOptions extends FrameCodecOptions {
    */
   acceptTypes?: Iterable<number>;
   /**
-   * Called before the decoder allocates a buffer for a payload of more than
-   * 64 KiB that spans several chunks. Return a buffer of exactly `length`
-   * bytes to have it filled and handed out as the payload (a pool of
-   * recycled buffers, as {@linkcode FramedConn.prototype.release} keeps), or
-   * `undefined` to let the decoder allocate.
+   * Called at the header of a payload of more than 64 KiB that spans
+   * several chunks. Return a buffer of exactly `length` bytes that you
+   * already hold (a pool of recycled buffers, as
+   * {@linkcode FramedConn.prototype.release} keeps) to have it filled from
+   * the first byte and handed out as the payload, or `undefined` to let the
+   * decoder build the payload's buffer (with `allocatePayload`, once a
+   * sixteenth of it has arrived). Memory held anyway needs no protection
+   * from a peer that declares much and sends little.
    *
    * @default {undefined}
    */
   takeBuffer?: (length: number) => Uint8Array | undefined;
+  /**
+   * Makes the buffer of a payload the decoder assembles on its own: a
+   * payload that spans several chunks, or one copied out of a chunk (see
+   * the pinning rules of {@linkcode FrameDecoder}). Payloads that are views
+   * (of a chunk you pushed, or of the decoder's shared slab for payloads of
+   * 256 bytes or less), buffers from `takeBuffer` and empty payloads never
+   * come from it. So every payload whose memory is its own came from here
+   * or from `takeBuffer`, which is what lets
+   * {@linkcode FramedConn.prototype.release} recycle exactly those.
+   *
+   * The contract:
+   * - It is called with `byteLength` only after the header was validated
+   *   (`byteLength` is at most `maxFrameLength` and the type is accepted).
+   *   For a payload over 64 KiB that spans chunks, it is called once a
+   *   sixteenth of the payload has arrived, not at the header, so a peer
+   *   that declares much and sends little still costs little.
+   * - It must return a `Uint8Array` of exactly `byteLength` bytes, zeroed or
+   *   not (the decoder writes every byte before handing the payload out),
+   *   that nothing else writes to from then on: the decoder fills it, and
+   *   the receiver owns it as the frame's payload.
+   * - Anything else (wrong length, not a `Uint8Array`) fails the decoder
+   *   with a `RangeError`; an error it throws fails the decoder too.
+   *
+   * @default {undefined} (`new Uint8Array(byteLength)`)
+   */
+  allocatePayload?: (byteLength: number) => Uint8Array;
 }
 
 // Payloads up to this size are copied into a shared slab (see below).
@@ -120,6 +153,9 @@ type State = typeof State[keyof typeof State];
 export class FrameDecoder {
   #options: ResolvedFrameCodecOptions;
   #accepted: Uint8Array | undefined;
+  // The user's allocatePayload, checked; undefined for the default.
+  #allocatePayload: AllocatePayload | undefined;
+  #allocate: AllocatePayload;
   #takeBuffer: ((length: number) => Uint8Array | undefined) | undefined;
   #state: State = State.Header;
   #header: Uint8Array;
@@ -136,7 +172,8 @@ export class FrameDecoder {
    *
    * @param options Codec options and filters; see
    * {@linkcode FrameDecoderOptions}.
-   * @throws {TypeError} If an option has the wrong type.
+   * @throws {TypeError} If an option has the wrong type (`allocatePayload`
+   * not a function included).
    * @throws {RangeError} If `maxFrameLength` or an accepted type is out of
    * range.
    */
@@ -144,6 +181,20 @@ export class FrameDecoder {
     this.#options = resolveFrameCodecOptions(options);
     this.#header = new Uint8Array(this.#options.headerLength);
     this.#takeBuffer = options.takeBuffer;
+    const allocatePayload = options.allocatePayload;
+    if (
+      allocatePayload !== undefined && typeof allocatePayload !== "function"
+    ) {
+      throw new TypeError(
+        `Cannot use allocatePayload ${
+          describe(allocatePayload)
+        }: expected a function`,
+      );
+    }
+    this.#allocatePayload = allocatePayload === undefined
+      ? undefined
+      : (byteLength) => checkAllocated(allocatePayload(byteLength), byteLength);
+    this.#allocate = this.#allocatePayload ?? allocateZeroed;
     if (options.acceptTypes !== undefined && this.#options.typeByte) {
       this.#accepted = new Uint8Array(256);
       for (const type of options.acceptTypes) {
@@ -210,6 +261,8 @@ export class FrameDecoder {
    * @throws {FrameTooLargeError} If a header declares more than
    * `maxFrameLength`.
    * @throws {UnknownFrameTypeError} If a header's type is not accepted.
+   * @throws {RangeError} If `allocatePayload` breaks its contract (and
+   * whatever it throws).
    * @throws {TypeError} If the chunk is not a `Uint8Array`; the decoder stays
    * usable.
    */
@@ -278,7 +331,12 @@ export class FrameDecoder {
    */
   payloadWindow(maxBytes: number): Uint8Array | undefined {
     if (this.#state !== State.Payload) return undefined;
-    return this.#payload!.window(maxBytes);
+    try {
+      return this.#payload!.window(maxBytes);
+    } catch (error) {
+      // The window may make the payload's buffer: a failing allocator.
+      throw this.#fail(error as Error);
+    }
   }
 
   /**
@@ -304,9 +362,15 @@ export class FrameDecoder {
     }
     payload.filled += byteCount;
     if (payload.filled < payload.length) return undefined;
+    let bytes: Uint8Array;
+    try {
+      bytes = payload.finish();
+    } catch (error) {
+      throw this.#fail(error as Error);
+    }
     this.#state = State.Header;
     this.#payload = undefined;
-    return { type: this.#type, payload: payload.finish() };
+    return { type: this.#type, payload: bytes };
   }
 
   #fail(error: Error): Error {
@@ -375,7 +439,7 @@ export class FrameDecoder {
           `Cannot reuse a ${reused.length}-byte buffer for a ${length}-byte payload`,
         );
       }
-      this.#payload = new PayloadBuffer(length, reused);
+      this.#payload = new PayloadBuffer(length, this.#allocate, reused);
       this.#state = State.Payload;
     }
   }
@@ -404,6 +468,27 @@ export class FrameDecoder {
       this.#retainedInput = true;
       return chunk.subarray(offset, offset + length);
     }
-    return chunk.slice(offset, offset + length);
+    const allocate = this.#allocatePayload;
+    if (allocate === undefined) return chunk.slice(offset, offset + length);
+    const copy = allocate(length);
+    copy.set(chunk.subarray(offset, offset + length));
+    return copy;
   }
+}
+
+function allocateZeroed(byteLength: number): Uint8Array {
+  return new Uint8Array(byteLength);
+}
+
+function checkAllocated(buffer: Uint8Array, byteLength: number): Uint8Array {
+  if (!(buffer instanceof Uint8Array) || buffer.length !== byteLength) {
+    throw new RangeError(
+      `Cannot use ${
+        buffer instanceof Uint8Array
+          ? `a ${buffer.length}-byte buffer`
+          : describe(buffer)
+      } from allocatePayload for a ${byteLength}-byte payload: expected a Uint8Array of exactly ${byteLength} bytes`,
+    );
+  }
+  return buffer;
 }

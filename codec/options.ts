@@ -6,6 +6,7 @@
  * @module
  */
 import { describe } from "../internal/describe.ts";
+import { booleanOption } from "../internal/options.ts";
 
 /** Width of the length field in bytes. */
 export type LengthFieldBytes = 1 | 2 | 4 | 8;
@@ -179,12 +180,12 @@ export function resolveFrameCodecOptions(
   if (![1, 2, 4, 8].includes(lengthFieldBytes)) {
     throw invalidWidth(lengthFieldBytes);
   }
-  const littleEndian = checkBoolean(
+  const littleEndian = booleanOption(
     "littleEndian",
     options.littleEndian,
     false,
   );
-  const typeByte = checkBoolean("typeByte", options.typeByte, true);
+  const typeByte = booleanOption("typeByte", options.typeByte, true);
   const fieldLimit = maxLengthForField(lengthFieldBytes);
   const maxFrameLength = options.maxFrameLength ??
     Math.min(DEFAULT_MAX_FRAME_LENGTH, fieldLimit);
@@ -217,17 +218,3 @@ export function resolveFrameCodecOptions(
 }
 
 const RESOLVED = new WeakSet<object>();
-
-function checkBoolean(
-  name: string,
-  value: unknown,
-  fallback: boolean,
-): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new TypeError(
-      `Cannot use ${name} ${describe(value)}: expected a boolean`,
-    );
-  }
-  return value;
-}

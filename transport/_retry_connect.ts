@@ -2,15 +2,22 @@
 // The retry loop of connect(), apart from the sockets so that tests can
 // drive it with fake dials: backoff with jitter, bounded in attempts, in
 // total time and by a signal, and each attempt bounded by what is left.
-import type { ConnectRetryOptions } from "./connect.ts";
 
-/** A retry policy with every default filled in. */
-export interface ResolvedRetry {
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-  totalTimeoutMs: number;
-  signal: AbortSignal | undefined;
+/**
+ * A retry policy with every value given and checked (connect() resolves its
+ * `retry` option into one).
+ */
+export interface RetryPolicy {
+  /** Most attempts in total, the first one included; at least 1. */
+  readonly attempts: number;
+  /** Delay before the second attempt, in milliseconds. */
+  readonly initialDelayMs: number;
+  /** Longest delay between two attempts, in milliseconds. */
+  readonly maxDelayMs: number;
+  /** Give up this many milliseconds after the first attempt started. */
+  readonly totalTimeoutMs: number;
+  /** Stops retrying when aborted. */
+  readonly signal: AbortSignal | undefined;
 }
 
 // Errors that mean "the server is not up (yet)"; anything else, such as a
@@ -23,45 +30,6 @@ const RETRYABLE = [
   Deno.errors.TimedOut,
 ];
 
-/** Fills in the defaults of `retry` and checks its values. */
-export function resolveRetry(
-  retry: boolean | ConnectRetryOptions | undefined,
-): ResolvedRetry {
-  if (retry === undefined || retry === false) {
-    return {
-      attempts: 1,
-      initialDelayMs: 0,
-      maxDelayMs: 0,
-      totalTimeoutMs: Infinity,
-      signal: undefined,
-    };
-  }
-  const options = retry === true ? {} : retry;
-  const resolved = {
-    attempts: options.attempts ?? 10,
-    initialDelayMs: options.initialDelayMs ?? 50,
-    maxDelayMs: options.maxDelayMs ?? 2_000,
-    totalTimeoutMs: options.totalTimeoutMs ?? 30_000,
-    signal: options.signal,
-  };
-  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
-    throw new RangeError(
-      `Cannot use retry attempts ${resolved.attempts}: expected an integer of at least 1`,
-    );
-  }
-  for (
-    const name of ["initialDelayMs", "maxDelayMs", "totalTimeoutMs"] as const
-  ) {
-    const value = resolved[name];
-    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-      throw new RangeError(
-        `Cannot use retry ${name} ${value}: expected a non-negative number`,
-      );
-    }
-  }
-  return resolved;
-}
-
 /**
  * Calls `dial` until it connects, per `retry`. Rejects with the signal's
  * reason once it aborts, and with `Deno.errors.TimedOut` once
@@ -69,7 +37,7 @@ export function resolveRetry(
  */
 export async function retryConnect<T extends { close(): void }>(
   dial: () => Promise<T>,
-  retry: ResolvedRetry,
+  retry: RetryPolicy,
 ): Promise<T> {
   const started = performance.now();
   let delay = retry.initialDelayMs;
@@ -104,7 +72,7 @@ export async function retryConnect<T extends { close(): void }>(
 function raceAttempt<T extends { close(): void }>(
   attempt: Promise<T>,
   remainingMs: number,
-  retry: ResolvedRetry,
+  retry: RetryPolicy,
   onLost: () => void,
 ): Promise<T> {
   const signal = retry.signal;

@@ -5,12 +5,14 @@
  *
  * @module
  */
-import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
+import { numberOption, optionsObject } from "../internal/options.ts";
 import {
-  type ResolvedRetry,
-  resolveRetry,
-  retryConnect,
-} from "./_retry_connect.ts";
+  FramedConn,
+  type FramedConnOptions,
+  type ResolvedFramedConnOptions,
+  resolveFramedConnOptions,
+} from "./framed_conn.ts";
+import { retryConnect, type RetryPolicy } from "./_retry_connect.ts";
 
 /** Retry policy for {@linkcode connect}: exponential backoff with jitter. */
 export interface ConnectRetryOptions {
@@ -204,17 +206,66 @@ export function connect(
 export function connect(
   options: ConnectOptions,
 ): Promise<FramedConn<Deno.Conn>> {
-  let retry: ResolvedRetry;
+  let retry: RetryPolicy;
+  let framed: ResolvedFramedConnOptions;
   try {
     retry = resolveRetry(options.retry);
+    // Checked once, before dialing: a bad option costs no connection.
+    framed = resolveFramedConnOptions(options);
   } catch (error) {
     return Promise.reject(error);
   }
-  return retryConnect(() => connectOnce(options), retry);
+  return retryConnect(() => connectOnce(options, framed), retry);
+}
+
+const NO_RETRY: RetryPolicy = Object.freeze({
+  attempts: 1,
+  initialDelayMs: 0,
+  maxDelayMs: 0,
+  totalTimeoutMs: Infinity,
+  signal: undefined,
+});
+
+/** Fills in the defaults of the `retry` option and checks its values. */
+function resolveRetry(
+  retry: boolean | ConnectRetryOptions | undefined,
+): RetryPolicy {
+  if (retry === undefined || retry === false) return NO_RETRY;
+  const options = retry === true ? {} : optionsObject(retry, "Cannot retry");
+  const delay = { fractional: true, infinite: true };
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot use retry.signal ${String(signal)}: expected an AbortSignal`,
+    );
+  }
+  return {
+    attempts: numberOption("retry.attempts", options.attempts, 10, { min: 1 }),
+    initialDelayMs: numberOption(
+      "retry.initialDelayMs",
+      options.initialDelayMs,
+      50,
+      { fractional: true },
+    ),
+    maxDelayMs: numberOption(
+      "retry.maxDelayMs",
+      options.maxDelayMs,
+      2_000,
+      delay,
+    ),
+    totalTimeoutMs: numberOption(
+      "retry.totalTimeoutMs",
+      options.totalTimeoutMs,
+      30_000,
+      delay,
+    ),
+    signal,
+  };
 }
 
 async function connectOnce(
   options: ConnectOptions,
+  framed: ResolvedFramedConnOptions,
 ): Promise<FramedConn<Deno.Conn>> {
   let conn: Deno.Conn;
   if (options.path !== undefined) {
@@ -241,7 +292,7 @@ async function connectOnce(
     }
   }
   try {
-    return new FramedConn(conn, options);
+    return new FramedConn(conn, framed);
   } catch (error) {
     conn.close();
     throw error;

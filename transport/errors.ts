@@ -119,3 +119,35 @@ export class SendQueueFullError extends RangeError {
     this.maxQueuedBytes = maxQueuedBytes;
   }
 }
+
+/**
+ * No reply arrived within `timeoutMs`. The connection stays usable: the late
+ * reply, if it comes, is dropped.
+ *
+ * @example
+ * ```ts
+ * import { RequestTimeoutError } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new RequestTimeoutError(250);
+ * assert.equal(error.code, "REQUEST_TIMEOUT");
+ * assert.equal(error.timeoutMs, 250);
+ * ```
+ */
+export class RequestTimeoutError extends Error {
+  /** Stable error code. */
+  readonly code = "REQUEST_TIMEOUT" as const;
+  /** The timeout that expired, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param timeoutMs The timeout that expired, in milliseconds.
+   */
+  constructor(timeoutMs: number) {
+    super(`Cannot get a reply: no reply within ${timeoutMs} ms`);
+    this.name = "RequestTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}

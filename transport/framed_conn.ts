@@ -4,22 +4,24 @@
  *
  * @module
  */
-import {
-  checkOutgoingFrame,
-  encodeFrameUnchecked,
-} from "../codec/_encoding.ts";
-import { EXCLUSIVE_PAYLOAD_BUFFERS } from "../codec/_payload_buffer.ts";
-import { writeHeader } from "../codec/_header.ts";
 import type { Frame } from "../codec/frame.ts";
-import { FrameDecoder } from "../codec/frame_decoder.ts";
 import {
   type FrameCodecOptions,
+  maxLengthForField,
   type ResolvedFrameCodecOptions,
   resolveFrameCodecOptions,
 } from "../codec/options.ts";
-import { ConnectionClosedError, SendQueueFullError } from "./errors.ts";
-import { Requester, type RequestOptions } from "./request.ts";
-import { writeAll, type Writer } from "./write_all.ts";
+import {
+  checkNumber,
+  numberOption,
+  optionsObject,
+} from "../internal/options.ts";
+import { FrameReader } from "./_frame_reader.ts";
+import { Requester } from "./_requester.ts";
+import { SendQueue } from "./_send_queue.ts";
+import { ConnectionClosedError } from "./errors.ts";
+import type { RequestOptions } from "./request_options.ts";
+import type { Writer } from "./write_all.ts";
 
 /**
  * The byte stream a {@linkcode FramedConn} runs on: `Deno.Conn` (TCP, Unix,
@@ -102,21 +104,150 @@ export interface FramedConnStats {
   framesReceived: number;
 }
 
-interface SendJob {
-  frames: readonly Frame[];
-  bytes: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/**
+ * {@linkcode FramedConnOptions} validated, with every default filled in, as
+ * {@linkcode resolveFramedConnOptions} returns them. It is itself a valid
+ * `FramedConnOptions`, and a `FramedConn` built from it skips every check.
+ */
+export interface ResolvedFramedConnOptions extends ResolvedFrameCodecOptions {
+  /** Largest payload sent, in bytes. */
+  readonly maxSendFrameLength: number;
+  /** Largest payload accepted on receive, in bytes. */
+  readonly maxReceiveFrameLength: number;
+  /** Frame types accepted on receive, or `undefined` for every type. */
+  readonly acceptTypes: readonly number[] | undefined;
+  /** Size of the read buffer in bytes. */
+  readonly readBufferBytes: number;
+  /** Size of the buffer that coalesces frames into one write, in bytes. */
+  readonly batchBytes: number;
+  /** Most bytes that may wait in the outbound queue (`Infinity`: no limit). */
+  readonly maxQueuedBytes: number;
+  /**
+   * The codec options of the send side: `maxFrameLength` is
+   * `maxSendFrameLength`. Ready for {@linkcode checkFrame} and
+   * {@linkcode encodeFrameHeader}.
+   */
+  readonly sendCodec: ResolvedFrameCodecOptions;
+  /**
+   * The codec options of the receive side: `maxFrameLength` is
+   * `maxReceiveFrameLength`.
+   */
+  readonly receiveCodec: ResolvedFrameCodecOptions;
 }
 
-// The largest single read straight into a payload. Reserving it costs address
-// space only: pages are committed as bytes land.
-const DIRECT_READ_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BUFFER_BYTES = 64 * 1024;
-// release() keeps at most this many buffers, each larger than the minimum
-// (smaller payloads come from the decoder's slab or a cheap allocation).
-const POOL_MAX_BUFFERS = 4;
-const POOL_MIN_BYTES = 64 * 1024;
+const BUFFER_RANGE = { min: 1, max: 2 ** 30 };
+const RESOLVED = new WeakSet<object>();
+
+/**
+ * Validates {@linkcode FramedConnOptions} and fills in their defaults, once.
+ * Pass the result to every `new FramedConn(conn, resolved)` (a server does,
+ * for each connection it accepts): the constructor then checks nothing. The
+ * same errors the constructor would throw are thrown here, before any
+ * connection exists.
+ *
+ * @param options The options to resolve; a resolved object is returned as
+ * is.
+ * @returns Frozen options with every default filled in.
+ * @throws {TypeError} If `options` is not an object or an option has the
+ * wrong type.
+ * @throws {RangeError} If a limit or buffer size is out of range, or an
+ * accepted type is not an integer from 0 to 255.
+ *
+ * @example Resolve once, build many connections
+ * ```ts
+ * import { FramedConn, resolveFramedConnOptions } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const options = resolveFramedConnOptions({ maxSendFrameLength: 1024 });
+ * assert.equal(options.maxSendFrameLength, 1024);
+ * assert.equal(options.maxReceiveFrameLength, 16 * 1024 * 1024);
+ * assert.equal(options.sendCodec.maxFrameLength, 1024);
+ * assert.equal(options.readBufferBytes, 65536);
+ * assert.ok(Object.isFrozen(options));
+ * assert.equal(resolveFramedConnOptions(options), options);
+ * assert.throws(() => resolveFramedConnOptions({ batchBytes: 0 }), RangeError);
+ *
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * using client = new FramedConn(await Deno.connect({ port: listener.addr.port }), options);
+ * using server = new FramedConn(await listener.accept(), options);
+ * await client.send({ type: 1, payload: new Uint8Array(1024) });
+ * assert.equal((await server.receive())?.payload.length, 1024);
+ * ```
+ */
+export function resolveFramedConnOptions(
+  options?: FramedConnOptions,
+): ResolvedFramedConnOptions {
+  if (options !== undefined && RESOLVED.has(options)) {
+    return options as ResolvedFramedConnOptions;
+  }
+  const raw = optionsObject(options, "Cannot create a framed connection");
+  const codec = resolveFrameCodecOptions({
+    lengthFieldBytes: raw.lengthFieldBytes,
+    littleEndian: raw.littleEndian,
+    typeByte: raw.typeByte,
+    maxFrameLength: raw.maxFrameLength,
+  });
+  const limit = { max: maxLengthForField(codec.lengthFieldBytes) };
+  const maxSendFrameLength = numberOption(
+    "maxSendFrameLength",
+    raw.maxSendFrameLength,
+    codec.maxFrameLength,
+    limit,
+  );
+  const maxReceiveFrameLength = numberOption(
+    "maxReceiveFrameLength",
+    raw.maxReceiveFrameLength,
+    codec.maxFrameLength,
+    limit,
+  );
+  // Types are ignored without a type byte, as FrameDecoder ignores them.
+  let acceptTypes: readonly number[] | undefined;
+  if (raw.acceptTypes !== undefined && codec.typeByte) {
+    acceptTypes = Object.freeze(
+      Array.from(
+        raw.acceptTypes,
+        (type) => checkNumber("acceptTypes type", type, { max: 255 }),
+      ),
+    );
+  }
+  const resolved: ResolvedFramedConnOptions = Object.freeze({
+    ...codec,
+    maxSendFrameLength,
+    maxReceiveFrameLength,
+    acceptTypes,
+    readBufferBytes: numberOption(
+      "readBufferBytes",
+      raw.readBufferBytes,
+      DEFAULT_BUFFER_BYTES,
+      BUFFER_RANGE,
+    ),
+    batchBytes: numberOption(
+      "batchBytes",
+      raw.batchBytes,
+      DEFAULT_BUFFER_BYTES,
+      BUFFER_RANGE,
+    ),
+    maxQueuedBytes: numberOption(
+      "maxQueuedBytes",
+      raw.maxQueuedBytes,
+      Infinity,
+      { min: 1, infinite: true },
+    ),
+    sendCodec: resolveFrameCodecOptions({
+      ...codec,
+      maxFrameLength: maxSendFrameLength,
+    }),
+    receiveCodec: resolveFrameCodecOptions({
+      ...codec,
+      maxFrameLength: maxReceiveFrameLength,
+    }),
+  });
+  RESOLVED.add(resolved);
+  return resolved;
+}
+
+const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 
 /**
  * Frames over a byte stream: `send`, `sendMany`, `receive`, and
@@ -158,84 +289,56 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   implements AsyncIterable<Frame>, Disposable {
   /** The underlying byte stream. */
   readonly conn: C;
-  #send: ResolvedFrameCodecOptions;
-  #decoder: FrameDecoder;
-  #stats: FramedConnStats = {
-    bytesSent: 0,
-    framesSent: 0,
-    bytesReceived: 0,
-    framesReceived: 0,
-  };
   #closed = false;
 
   // Send side.
+  #sendQueue: SendQueue;
   // Set by closeWrite(): no send may follow the half-close.
   #writeClosing: Promise<void> | undefined;
-  #batch: Uint8Array;
-  #queue: SendJob[] = [];
-  #queuedBytes = 0;
-  #draining = false;
-  #sendError: unknown;
-  #maxQueuedBytes: number;
   #requester: Requester | undefined;
 
-  // Receive side.
-  #readBuffer: Uint8Array;
-  #received: Frame[] = [];
-  #receivedHead = 0;
-  #reading: Promise<void> | undefined;
-  #eof = false;
-  #receiveError: unknown;
-  // Payload buffers given back with release(), reused for large frames.
-  #pool: ArrayBuffer[] = [];
-  // For each buffer that went through the pool: the payload that now owns it
-  // (null while pooled). A stale payload of the same buffer, released again
-  // after the buffer was refilled, must not hand the new payload's memory to
-  // a third frame.
-  #poolOwners: WeakMap<ArrayBuffer, Uint8Array | null> = new WeakMap();
+  #reader: FrameReader;
 
   /**
    * Wraps a byte stream.
    *
    * @param conn The byte stream, such as a `Deno.Conn`.
    * @param options Codec, limit and buffer options; see
-   * {@linkcode FramedConnOptions}.
+   * {@linkcode FramedConnOptions}. Options from
+   * {@linkcode resolveFramedConnOptions} are used as they are, unchecked.
    * @throws {TypeError} If an option has the wrong type.
    * @throws {RangeError} If a limit or buffer size is out of range.
    */
-  constructor(conn: C, options: FramedConnOptions = {}) {
+  constructor(conn: C, options?: FramedConnOptions) {
     this.conn = conn;
-    const codec = resolveFrameCodecOptions(options);
-    this.#send = resolveFrameCodecOptions({
-      ...codec,
-      maxFrameLength: options.maxSendFrameLength ?? codec.maxFrameLength,
-    });
-    this.#decoder = new FrameDecoder({
-      ...codec,
-      maxFrameLength: options.maxReceiveFrameLength ?? codec.maxFrameLength,
-      acceptTypes: options.acceptTypes,
-      takeBuffer: (length) => this.#takePooled(length),
-    });
-    this.#readBuffer = new Uint8Array(
-      checkBufferSize("readBufferBytes", options.readBufferBytes),
+    const resolved = resolveFramedConnOptions(options);
+    this.#reader = new FrameReader(
+      conn,
+      resolved.receiveCodec,
+      resolved.acceptTypes,
+      resolved.readBufferBytes,
     );
-    this.#maxQueuedBytes = checkMaxQueuedBytes(options.maxQueuedBytes);
-    this.#batch = new Uint8Array(
-      Math.max(
-        checkBufferSize("batchBytes", options.batchBytes),
-        codec.headerLength,
-      ),
+    this.#sendQueue = new SendQueue(
+      conn,
+      resolved.sendCodec,
+      resolved.batchBytes,
+      resolved.maxQueuedBytes,
     );
   }
 
   /** Counters of bytes and frames sent and received. */
   get stats(): Readonly<FramedConnStats> {
-    return { ...this.#stats };
+    return {
+      bytesSent: this.#sendQueue.bytesSent,
+      framesSent: this.#sendQueue.framesSent,
+      bytesReceived: this.#reader.bytesReceived,
+      framesReceived: this.#reader.framesReceived,
+    };
   }
 
   /** Bytes of frames queued for sending and not yet written. */
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#sendQueue.queuedBytes;
   }
 
   /** Whether {@linkcode FramedConn.prototype.close} was called. */
@@ -284,10 +387,46 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   }
 
   /**
+   * Waits until every frame queued before this call has been written to the
+   * byte stream (accepted by the OS): a barrier that sends nothing. Use it
+   * to bound what waits in memory, or before handing the stream elsewhere.
+   * `sendMany([])` does the same.
+   *
+   * @returns Resolves once the frames queued before it are written.
+   * @throws {ConnectionClosedError} If the connection is or gets closed
+   * first, a write fails (with the write's error as `cause`), or
+   * {@linkcode FramedConn.prototype.closeWrite} was called.
+   *
+   * @example Wait until fire-and-forget sends are written
+   * ```ts
+   * import { FramedConn } from "@framewire/framewire";
+   * import assert from "node:assert/strict";
+   *
+   * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * using client = new FramedConn(await Deno.connect({ port: listener.addr.port }));
+   * using server = new FramedConn(await listener.accept());
+   * for (let i = 0; i < 10; i++) {
+   *   client.send({ type: 1, payload: new Uint8Array([i]) });
+   * }
+   * await client.flush();
+   * assert.equal(client.queuedBytes, 0);
+   * assert.equal(client.stats.framesSent, 10);
+   * assert.equal((await server.receiveMany())?.[0].payload[0], 0);
+   * ```
+   */
+  flush(): Promise<void> {
+    return this.#enqueue(NO_FRAMES);
+  }
+
+  /**
    * Sends a request and resolves to its reply. Replies are matched to
    * requests in order, so any number of requests may be in flight
-   * (pipelining); see {@linkcode Requester} for the rule. Do not call
-   * `receive()` while requests are pending.
+   * (pipelining). The rule: replies come back in request order, one per
+   * request, as the framewire server answers. A reply of type Error
+   * rejects with {@linkcode RemoteError}; a request that times out or is
+   * aborted keeps its place (its late reply is read and dropped); a request
+   * refused before any byte was written takes no place. Frames are read for
+   * requests only while some are pending: do not call `receive()` then.
    *
    * @param frame The request.
    * @param options Timeout and abort signal; see {@linkcode RequestOptions}.
@@ -295,6 +434,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @throws {RemoteError} If the reply is an Error frame.
    * @throws {RequestTimeoutError} If no reply arrives within `timeoutMs`.
    * @throws {ConnectionClosedError} If the connection ends first.
+   * @throws {FrameTooLargeError} If the request exceeds the send limit.
+   * @throws {RangeError} If `timeoutMs` is negative or not finite.
    *
    * @example Ping a peer
    * ```ts
@@ -325,16 +466,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * limit.
    * @throws {UnknownFrameTypeError} If a header's type is not accepted.
    */
-  async receive(): Promise<Frame | null> {
-    // Another receiver sharing the same read may have taken the frame
-    // between #ready() and here: check again rather than take a hole.
-    while (this.#receivedHead >= this.#received.length) {
-      if (!(await this.#ready())) return null;
-    }
-    const frame = this.#received[this.#receivedHead];
-    // Drop the reference so a consumed frame can be collected.
-    this.#received[this.#receivedHead++] = undefined as unknown as Frame;
-    return frame;
+  receive(): Promise<Frame | null> {
+    return this.#reader.receive();
   }
 
   /**
@@ -344,16 +477,8 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @returns The frames, in order, or `null` at a clean end of stream.
    * @throws The same errors as {@linkcode FramedConn.prototype.receive}.
    */
-  async receiveMany(): Promise<Frame[] | null> {
-    while (this.#receivedHead >= this.#received.length) {
-      if (!(await this.#ready())) return null;
-    }
-    const frames = this.#receivedHead === 0
-      ? this.#received
-      : this.#received.slice(this.#receivedHead);
-    this.#received = [];
-    this.#receivedHead = 0;
-    return frames;
+  receiveMany(): Promise<Frame[] | null> {
+    return this.#reader.receiveMany();
   }
 
   /**
@@ -392,7 +517,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       );
     }
     if (this.#writeClosing === undefined) {
-      const drained = this.#enqueue([]);
+      const drained = this.#sendQueue.enqueue(NO_FRAMES);
       this.#writeClosing = drained.then(() => this.conn.closeWrite!());
     }
     return this.#writeClosing;
@@ -406,12 +531,13 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#reader.closed = true;
     try {
       this.conn.close();
     } catch {
       // Already closed by the peer or the runtime: nothing left to release.
     }
-    this.#failQueue(new ConnectionClosedError("send"));
+    this.#sendQueue.close();
   }
 
   /**
@@ -447,34 +573,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * ```
    */
   release(payload: Uint8Array): void {
-    const buffer = payload.buffer;
-    if (
-      !(buffer instanceof ArrayBuffer) ||
-      !EXCLUSIVE_PAYLOAD_BUFFERS.has(buffer) ||
-      payload.byteOffset !== 0 || buffer.byteLength <= POOL_MIN_BYTES ||
-      this.#pool.length >= POOL_MAX_BUFFERS || this.#pool.includes(buffer)
-    ) {
-      return;
-    }
-    const owners = this.#poolOwners;
-    if (owners.has(buffer) && owners.get(buffer) !== payload) return;
-    owners.set(buffer, null);
-    this.#pool.push(buffer);
-  }
-
-  #takePooled(length: number): Uint8Array | undefined {
-    const pool = this.#pool;
-    for (let i = 0; i < pool.length; i++) {
-      const buffer = pool[i];
-      // A much larger buffer would pin memory the frame does not need.
-      if (buffer.byteLength >= length && buffer.byteLength <= 2 * length) {
-        pool.splice(i, 1);
-        const payload = new Uint8Array(buffer, 0, length);
-        this.#poolOwners.set(buffer, payload);
-        return payload;
-      }
-    }
-    return undefined;
+    this.#reader.release(payload);
   }
 
   /** Closes the connection; see {@linkcode FramedConn.prototype.close}. */
@@ -483,259 +582,9 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   }
 
   #enqueue(frames: readonly Frame[]): Promise<void> {
-    if (this.#closed || this.#writeClosing !== undefined) {
+    if (this.#writeClosing !== undefined) {
       return Promise.reject(new ConnectionClosedError("send"));
     }
-    if (this.#sendError !== undefined) {
-      return Promise.reject(
-        new ConnectionClosedError("send", { cause: this.#sendError }),
-      );
-    }
-    let bytes = 0;
-    try {
-      for (let i = 0; i < frames.length; i++) {
-        bytes += checkOutgoingFrame(frames[i], this.#send);
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // An empty send adds nothing: it is the "wait until written" barrier
-    // (the server's producer-wait uses it), so it must never be refused,
-    // not even when one frame larger than the limit fills the queue.
-    if (
-      frames.length > 0 &&
-      this.#queuedBytes > 0 &&
-      this.#queuedBytes + bytes > this.#maxQueuedBytes
-    ) {
-      return Promise.reject(
-        new SendQueueFullError(this.#queuedBytes, bytes, this.#maxQueuedBytes),
-      );
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ frames, bytes, resolve, reject });
-      this.#queuedBytes += bytes;
-      if (!this.#draining) this.#drain();
-    });
+    return this.#sendQueue.enqueue(frames);
   }
-
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0) {
-        // Take the whole queue at once: O(1) per job, and every job queued
-        // while the previous write was in flight shares the next writes.
-        const jobs = this.#queue;
-        this.#queue = [];
-        try {
-          await this.#writeJobs(jobs);
-        } catch (error) {
-          this.#sendError = error;
-          for (const job of jobs) this.#queuedBytes -= job.bytes;
-          const failure = this.#closed
-            ? new ConnectionClosedError("send", { cause: error })
-            : error;
-          for (const job of jobs) job.reject(failure);
-          this.#failQueue(new ConnectionClosedError("send", { cause: error }));
-          return;
-        }
-        let frames = 0;
-        for (const job of jobs) {
-          frames += job.frames.length;
-          this.#queuedBytes -= job.bytes;
-          job.resolve();
-        }
-        this.#stats.framesSent += frames;
-      }
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /** Encodes the jobs' frames into the batch buffer, writing it when full. */
-  async #writeJobs(jobs: SendJob[]): Promise<void> {
-    const batch = this.#batch;
-    const capacity = batch.length;
-    const options = this.#send;
-    const headerLength = options.headerLength;
-    let used = 0;
-    for (const job of jobs) {
-      const frames = job.frames;
-      for (let i = 0; i < frames.length; i++) {
-        const frame = frames[i];
-        const payload = frame.payload;
-        if (used + headerLength + payload.length <= capacity) {
-          used = encodeFrameUnchecked(batch, used, frame, options);
-          continue;
-        }
-        // Too big for what is left: fill the batch with the header and the
-        // start of the payload, write it, then write the rest of the payload
-        // from where it lies, without copying it.
-        if (used + headerLength > capacity) {
-          await this.#write(batch.subarray(0, used));
-          used = 0;
-        }
-        used = writeHeader(batch, used, frame.type, payload.length, options);
-        const head = Math.min(payload.length, capacity - used);
-        batch.set(payload.subarray(0, head), used);
-        await this.#write(batch.subarray(0, used + head));
-        used = 0;
-        if (head < payload.length) await this.#write(payload.subarray(head));
-      }
-    }
-    if (used > 0) await this.#write(batch.subarray(0, used));
-  }
-
-  async #write(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.conn, bytes);
-    this.#stats.bytesSent += bytes.length;
-  }
-
-  #failQueue(error: Error): void {
-    const jobs = this.#queue;
-    this.#queue = [];
-    for (const job of jobs) {
-      this.#queuedBytes -= job.bytes;
-      job.reject(error);
-    }
-  }
-
-  /** Resolves to whether a frame is queued, reading as needed. */
-  async #ready(): Promise<boolean> {
-    while (this.#receivedHead >= this.#received.length) {
-      if (this.#receiveError !== undefined) throw this.#receiveError;
-      if (this.#eof) return false;
-      // Concurrent receivers share one read rather than racing on the socket.
-      await (this.#reading ??= this.#fill().finally(() => {
-        this.#reading = undefined;
-      }));
-    }
-    return true;
-  }
-
-  /** One read, decoded; sets the frame queue, end of stream or an error. */
-  async #fill(): Promise<void> {
-    const decoder = this.#decoder;
-    const direct = decoder.missingPayloadBytes >= this.#readBuffer.length;
-    const target = direct
-      ? decoder.payloadWindow(DIRECT_READ_MAX_BYTES)!
-      : this.#readBuffer;
-    let count: number | null;
-    try {
-      count = await this.conn.read(target);
-    } catch (error) {
-      if (this.#closed) {
-        this.#eof = true;
-        return;
-      }
-      // TLS peers (Deno's own client among them) often hang up without a
-      // close_notify; that is an end of stream like any other, clean between
-      // frames and a truncation inside one.
-      if (!(error instanceof Deno.errors.UnexpectedEof)) {
-        this.#receiveError = error;
-        return;
-      }
-      count = null;
-    }
-    if (count === null) {
-      this.#eof = true;
-      try {
-        decoder.finish();
-      } catch (error) {
-        this.#receiveError = error;
-      }
-      return;
-    }
-    this.#stats.bytesReceived += count;
-    if (direct) {
-      const frame = decoder.commitPayload(count);
-      if (frame !== undefined) this.#deliver([frame]);
-      return;
-    }
-    let frames: Frame[];
-    try {
-      frames = decoder.push(target.subarray(0, count));
-    } catch (error) {
-      this.#receiveError = error;
-      return;
-    }
-    if (decoder.retainedInput) {
-      this.#readBuffer = new Uint8Array(this.#readBuffer.length);
-    }
-    if (decoder.error !== undefined) this.#receiveError = decoder.error;
-    this.#deliver(frames);
-  }
-
-  #deliver(frames: Frame[]): void {
-    this.#received = frames;
-    this.#receivedHead = 0;
-    this.#stats.framesReceived += frames.length;
-  }
-}
-
-function checkMaxQueuedBytes(value: number | undefined): number {
-  if (value === undefined) return Infinity;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 1) {
-    throw new RangeError(
-      `Cannot use maxQueuedBytes ${
-        String(value)
-      }: expected a number of at least 1`,
-    );
-  }
-  return value;
-}
-
-function checkBufferSize(name: string, value: number | undefined): number {
-  if (value === undefined) return DEFAULT_BUFFER_BYTES;
-  if (!Number.isInteger(value) || value < 1 || value > 2 ** 30) {
-    throw new RangeError(
-      `Cannot use ${name} ${value}: expected an integer from 1 to ${2 ** 30}`,
-    );
-  }
-  return value;
-}
-
-// STUB until the FramedConn branch lands: the coordinator takes the real
-// `resolveFramedConnOptions` and `ResolvedFramedConnOptions` from that branch
-// at merge. This one only runs the checks the constructor runs today.
-
-/**
- * {@linkcode FramedConnOptions}, checked by
- * {@linkcode resolveFramedConnOptions}.
- */
-export type ResolvedFramedConnOptions = Readonly<FramedConnOptions>;
-
-/**
- * Checks connection options once, up front, the way the
- * {@linkcode FramedConn} constructor does for every connection.
- *
- * @param options The options to check.
- * @returns The same options, frozen.
- * @throws {TypeError} If an option has the wrong type.
- * @throws {RangeError} If a limit or buffer size is out of range.
- *
- * @example
- * ```ts
- * import { resolveFramedConnOptions } from "@framewire/framewire";
- * import assert from "node:assert/strict";
- *
- * assert.throws(() => resolveFramedConnOptions({ batchBytes: 0 }), RangeError);
- * ```
- */
-export function resolveFramedConnOptions(
-  options: FramedConnOptions,
-): ResolvedFramedConnOptions {
-  const codec = resolveFrameCodecOptions(options);
-  resolveFrameCodecOptions({
-    ...codec,
-    maxFrameLength: options.maxSendFrameLength ?? codec.maxFrameLength,
-  });
-  new FrameDecoder({
-    ...codec,
-    maxFrameLength: options.maxReceiveFrameLength ?? codec.maxFrameLength,
-    acceptTypes: options.acceptTypes,
-  });
-  checkBufferSize("readBufferBytes", options.readBufferBytes);
-  checkBufferSize("batchBytes", options.batchBytes);
-  checkMaxQueuedBytes(options.maxQueuedBytes);
-  return Object.freeze({ ...options });
 }

@@ -1180,6 +1180,119 @@ Deno.test("FrameDecoder fails on a takeBuffer result of the wrong length", () =>
   assert.ok(decoder.error instanceof RangeError);
 });
 
+Deno.test("FrameDecoder fills a buffer from allocatePayload for a large payload once a sixteenth has arrived", () => {
+  const length = 4 * MiB;
+  const payload = patterned(length);
+  const stream = encodeFrame({ type: 7, payload });
+  const mine = new Uint8Array(length);
+  const asked: number[] = [];
+  const decoder = new FrameDecoder({
+    maxFrameLength: 8 * MiB,
+    allocatePayload: (byteLength) => {
+      asked.push(byteLength);
+      return mine;
+    },
+  });
+  // Trickle protection first: the header alone asks for nothing.
+  assert.deepEqual(decoder.push(stream.subarray(0, 5 + KiB)), []);
+  assert.deepEqual(asked, []);
+  assert.ok(decoder.reservedBytes < length);
+  assert.deepEqual(decoder.push(stream.subarray(5 + KiB, 5 + length / 16)), []);
+  assert.deepEqual(
+    decoder.push(stream.subarray(5 + length / 16, 6 + length / 16)),
+    [],
+  );
+  assert.deepEqual(asked, [length]);
+  assert.equal(decoder.reservedBytes, length);
+  const [frame] = decoder.push(stream.subarray(6 + length / 16));
+  assert.equal(frame.payload, mine);
+  assert.deepEqual(frame.payload, payload);
+});
+
+Deno.test("FrameDecoder takes every payload with memory of its own from allocatePayload, and no view", () => {
+  const asked: number[] = [];
+  const decoder = new FrameDecoder({
+    allocatePayload: (byteLength) => {
+      asked.push(byteLength);
+      return new Uint8Array(byteLength).fill(0xee); // need not be zeroed
+    },
+  });
+  const sizes = [0, 10, 256, 1000, 64 * KiB, 64 * KiB + 1];
+  const frames = sizes.map((size, i) => ({
+    type: 1,
+    payload: patterned(size, i),
+  }));
+  const stream = concat(frames.map((frame) => encodeFrame(frame)));
+  // 1000 bytes in a 1000-byte chunk is a view; cut at 1000 bytes it spans.
+  const got = [];
+  for (let at = 0; at < stream.length; at += 1000) {
+    got.push(...decoder.push(stream.slice(at, at + 1000)));
+  }
+  assert.deepEqual(got, frames);
+  // 0 is empty, 10 and 256 go to the slab; the rest span chunks.
+  assert.deepEqual(asked, [1000, 64 * KiB, 64 * KiB + 1]);
+  // A payload copied out of a large chunk comes from the allocator too.
+  asked.length = 0;
+  const copied = { type: 2, payload: patterned(300, 9) };
+  const [frame] = decoder.push(
+    concat([encodeFrame(copied), new Uint8Array(4096)]).subarray(0, 305),
+  );
+  assert.deepEqual(frame, copied);
+  assert.deepEqual(asked, [300]);
+});
+
+Deno.test("FrameDecoder fails on an allocatePayload result of the wrong length", () => {
+  const decoder = new FrameDecoder({
+    allocatePayload: () => new Uint8Array(10),
+  });
+  const header = encodeFrame({ type: 0, payload: new Uint8Array(1000) })
+    .subarray(0, 5);
+  assert.throws(
+    () => decoder.push(header),
+    (error) =>
+      error instanceof RangeError &&
+      /10-byte buffer from allocatePayload for a 1000-byte payload/.test(
+        error.message,
+      ),
+  );
+  assert.ok(decoder.error instanceof RangeError);
+});
+
+Deno.test("FrameDecoder fails when allocatePayload throws while filling a payload window", () => {
+  const failure = new Error("out of pool");
+  const decoder = new FrameDecoder({
+    allocatePayload: () => {
+      throw failure;
+    },
+  });
+  const stream = encodeFrame({ type: 0, payload: new Uint8Array(MiB) });
+  assert.deepEqual(decoder.push(stream.subarray(0, 5)), []);
+  // The window reaches the commit point: the decoder asks for the buffer.
+  for (let i = 0; i < 64; i++) {
+    const window = decoder.payloadWindow(KiB)!;
+    decoder.commitPayload(window.length);
+  }
+  assert.throws(() => decoder.payloadWindow(KiB), (error) => error === failure);
+  assert.equal(decoder.error, failure);
+  assert.throws(
+    () => decoder.push(new Uint8Array(1)),
+    (error) => error === failure,
+  );
+});
+
+Deno.test("FrameDecoder refuses an allocatePayload that is not a function", () => {
+  assert.throws(
+    () =>
+      new FrameDecoder({
+        allocatePayload: 5 as unknown as (byteLength: number) => Uint8Array,
+      }),
+    {
+      name: "TypeError",
+      message: "Cannot use allocatePayload 5: expected a function",
+    },
+  );
+});
+
 Deno.test("FrameDecoder refuses a chunk that is not a Uint8Array and stays usable", () => {
   const decoder = new FrameDecoder();
   for (const bad of ["hello", new ArrayBuffer(5), [0, 0, 0, 0, 0], null]) {

@@ -3,7 +3,10 @@
 // an abort during an attempt and an abort during the backoff are exact.
 import assert from "node:assert/strict";
 import { connect } from "../../mod.ts";
-import { resolveRetry, retryConnect } from "../../transport/_retry_connect.ts";
+import {
+  retryConnect,
+  type RetryPolicy,
+} from "../../transport/_retry_connect.ts";
 import { within } from "./_server_utils.ts";
 
 Deno.test.sanitizer({ ops: true, resources: true });
@@ -34,13 +37,25 @@ function scriptedDial() {
   return { dial, attempts, attemptStarted };
 }
 
+/** connect()'s defaults for `retry: true`, with `overrides`. */
+function policy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
+  return {
+    attempts: 10,
+    initialDelayMs: 50,
+    maxDelayMs: 2_000,
+    totalTimeoutMs: 30_000,
+    signal: undefined,
+    ...overrides,
+  };
+}
+
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 Deno.test("retryConnect rejects with TimedOut when one attempt outlasts totalTimeoutMs, and closes its late conn", async () => {
   const { dial, attempts } = scriptedDial();
   const connecting = retryConnect(
     dial,
-    resolveRetry({ totalTimeoutMs: 20 }),
+    policy({ totalTimeoutMs: 20 }),
   );
   await assert.rejects(
     within(5000, connecting, "connect gives up"),
@@ -63,7 +78,7 @@ Deno.test("retryConnect rejects with the signal's reason when aborted during an 
   const controller = new AbortController();
   const connecting = retryConnect(
     dial,
-    resolveRetry({ signal: controller.signal }),
+    policy({ signal: controller.signal }),
   );
   await attemptStarted(1);
   const reason = new Error("user gave up");
@@ -83,7 +98,7 @@ Deno.test("retryConnect rejects with the signal's reason when aborted during the
   const controller = new AbortController();
   const connecting = retryConnect(
     dial,
-    resolveRetry({ initialDelayMs: 10_000, signal: controller.signal }),
+    policy({ initialDelayMs: 10_000, signal: controller.signal }),
   );
   await attemptStarted(1);
   attempts[0].reject(new Deno.errors.ConnectionRefused("refused"));
@@ -102,7 +117,7 @@ Deno.test("retryConnect ignores an attempt that fails after it lost the race", a
   const controller = new AbortController();
   const connecting = retryConnect(
     dial,
-    resolveRetry({ signal: controller.signal }),
+    policy({ signal: controller.signal }),
   );
   await attemptStarted(1);
   controller.abort(new Error("stop"));
@@ -116,7 +131,7 @@ Deno.test("retryConnect returns the conn of the first attempt that connects, aft
   const { dial, attempts, attemptStarted } = scriptedDial();
   const connecting = retryConnect(
     dial,
-    resolveRetry({ initialDelayMs: 1, totalTimeoutMs: 60_000 }),
+    policy({ initialDelayMs: 1, totalTimeoutMs: 60_000 }),
   );
   await attemptStarted(1);
   attempts[0].reject(new Deno.errors.ConnectionRefused("refused"));
@@ -129,7 +144,10 @@ Deno.test("retryConnect returns the conn of the first attempt that connects, aft
 
 Deno.test("retryConnect without a retry policy makes one attempt and throws its error", async () => {
   const { dial, attempts, attemptStarted } = scriptedDial();
-  const connecting = retryConnect(dial, resolveRetry(undefined));
+  const connecting = retryConnect(
+    dial,
+    policy({ attempts: 1, totalTimeoutMs: Infinity }),
+  );
   await attemptStarted(1);
   attempts[0].reject(new Deno.errors.ConnectionRefused("refused"));
   await assert.rejects(connecting, Deno.errors.ConnectionRefused);
@@ -143,4 +161,46 @@ Deno.test("connect rejects at once when retry.signal is already aborted", async 
     connect({ port: 1, retry: { signal: controller.signal } }),
     /already/,
   );
+});
+
+Deno.test("connect refuses bad retry options before dialing, naming the option", async () => {
+  const cases: [unknown, ErrorConstructor, string][] = [
+    [
+      { attempts: 0 },
+      RangeError,
+      "Cannot use retry.attempts 0: expected an integer of at least 1",
+    ],
+    [{ attempts: 1.5 }, RangeError, "Cannot use retry.attempts 1.5"],
+    [{ initialDelayMs: -1 }, RangeError, "Cannot use retry.initialDelayMs -1"],
+    [
+      { maxDelayMs: "5" },
+      TypeError,
+      'Cannot use retry.maxDelayMs "5": expected a number',
+    ],
+    [
+      { totalTimeoutMs: NaN },
+      RangeError,
+      "Cannot use retry.totalTimeoutMs NaN",
+    ],
+    [
+      { signal: 5 },
+      TypeError,
+      "Cannot use retry.signal 5: expected an AbortSignal",
+    ],
+    ["yes", TypeError, "Cannot retry: expected an options object"],
+  ];
+  for (const [retry, type, message] of cases) {
+    await assert.rejects(
+      // Port 1 is closed: only an option check can fail this fast.
+      connect({ port: 1, retry: retry as true }),
+      (error: unknown) => {
+        assert.ok(error instanceof type, String(retry));
+        assert.ok(
+          (error as Error).message.startsWith(message),
+          (error as Error).message,
+        );
+        return true;
+      },
+    );
+  }
 });

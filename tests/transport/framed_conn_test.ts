@@ -12,6 +12,8 @@ import {
   FrameTooLargeError,
   FrameType,
   type LengthFieldBytes,
+  type ResolvedFramedConnOptions,
+  resolveFramedConnOptions,
   TruncatedFrameError,
   UnknownFrameTypeError,
   WriteZeroError,
@@ -1171,4 +1173,201 @@ Deno.test("FramedConn treats an UnexpectedEof read (TLS without close_notify) as
     assert.equal(error.missingBytes, 1);
     return true;
   });
+});
+
+// ---------------------------------------------------------------------------
+// flush()
+
+Deno.test("FramedConn.flush resolves once every frame queued before it is written, and sends nothing", async () => {
+  const fake = new ScriptedConn({ stallWrites: true });
+  using conn = new FramedConn(fake);
+  const sent = conn.send({ type: 1, payload: new Uint8Array([1, 2]) });
+  let flushed = false;
+  const flushing = conn.flush().then(() => flushed = true);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(flushed, false, "flush resolved before the write");
+  assert.equal(conn.queuedBytes, 7);
+  fake.releaseWrites();
+  await Promise.all([sent, flushing]);
+  assert.equal(conn.queuedBytes, 0);
+  assert.deepEqual([...fake.written], [1, 0, 0, 0, 2, 1, 2]);
+  assert.equal(conn.stats.framesSent, 1);
+  // With nothing queued it resolves at once, and sendMany([]) still works.
+  await conn.flush();
+  await conn.sendMany([]);
+  assert.equal(conn.stats.bytesSent, 7);
+});
+
+Deno.test("FramedConn.flush is never refused by maxQueuedBytes", async () => {
+  const fake = new ScriptedConn({ stallWrites: true });
+  using conn = new FramedConn(fake, { maxQueuedBytes: 10 });
+  const big = conn.send({ type: 1, payload: new Uint8Array(100) });
+  const flushing = conn.flush();
+  fake.releaseWrites();
+  await Promise.all([big, flushing]);
+});
+
+Deno.test("FramedConn.flush rejects like a send when the write fails, after close and after closeWrite", async () => {
+  const fake = new ScriptedConn({ stallWrites: true, halfClose: true });
+  const conn = new FramedConn(fake);
+  const sent = conn.send({ type: 1, payload: new Uint8Array([1]) });
+  const flushing = conn.flush();
+  fake.releaseWrites(new Deno.errors.BrokenPipe());
+  await assert.rejects(sent, Deno.errors.BrokenPipe);
+  // Queued behind the failed write, as a send queued there would be.
+  const brokenPipe = (error: unknown) => {
+    assert(error instanceof ConnectionClosedError);
+    assert(error.cause instanceof Deno.errors.BrokenPipe);
+    return true;
+  };
+  await assert.rejects(flushing, brokenPipe);
+  await assert.rejects(conn.flush(), brokenPipe);
+  conn.close();
+  await assert.rejects(conn.flush(), ConnectionClosedError);
+
+  const other = new FramedConn(new ScriptedConn({ halfClose: true }));
+  await other.closeWrite();
+  await assert.rejects(other.flush(), ConnectionClosedError);
+  other.close();
+});
+
+// ---------------------------------------------------------------------------
+// resolveFramedConnOptions
+
+Deno.test("resolveFramedConnOptions fills every default and freezes the result", () => {
+  const resolved = resolveFramedConnOptions();
+  assert.ok(Object.isFrozen(resolved));
+  assert.deepEqual(
+    { ...resolved, sendCodec: undefined, receiveCodec: undefined },
+    {
+      lengthFieldBytes: 4,
+      littleEndian: false,
+      typeByte: true,
+      maxFrameLength: DEFAULT_MAX_FRAME_LENGTH,
+      headerLength: 5,
+      maxSendFrameLength: DEFAULT_MAX_FRAME_LENGTH,
+      maxReceiveFrameLength: DEFAULT_MAX_FRAME_LENGTH,
+      acceptTypes: undefined,
+      readBufferBytes: 65536,
+      batchBytes: 65536,
+      maxQueuedBytes: Infinity,
+      sendCodec: undefined,
+      receiveCodec: undefined,
+    },
+  );
+  assert.equal(resolved.sendCodec.maxFrameLength, DEFAULT_MAX_FRAME_LENGTH);
+  assert.equal(resolveFramedConnOptions(resolved), resolved);
+});
+
+Deno.test("resolveFramedConnOptions gives each side its own codec limit and keeps acceptTypes", () => {
+  const resolved = resolveFramedConnOptions({
+    lengthFieldBytes: 2,
+    maxSendFrameLength: 10,
+    maxReceiveFrameLength: 1000,
+    acceptTypes: new Set([3, 1]),
+  });
+  assert.equal(resolved.maxFrameLength, 65535);
+  assert.equal(resolved.sendCodec.maxFrameLength, 10);
+  assert.equal(resolved.receiveCodec.maxFrameLength, 1000);
+  assert.equal(resolved.sendCodec.lengthFieldBytes, 2);
+  assert.deepEqual(resolved.acceptTypes, [3, 1]);
+  assert.ok(Object.isFrozen(resolved.acceptTypes));
+  // Without a type byte there is no type to filter, as in FrameDecoder.
+  assert.equal(
+    resolveFramedConnOptions({ typeByte: false, acceptTypes: [300] })
+      .acceptTypes,
+    undefined,
+  );
+});
+
+Deno.test("resolveFramedConnOptions refuses bad options with the option's name", () => {
+  const cases: [unknown, ErrorConstructor, string][] = [
+    [
+      5,
+      TypeError,
+      "Cannot create a framed connection: expected an options object, got 5",
+    ],
+    [
+      { readBufferBytes: 0 },
+      RangeError,
+      "Cannot use readBufferBytes 0: expected an integer from 1 to 1073741824",
+    ],
+    [{ batchBytes: 1.5 }, RangeError, "Cannot use batchBytes 1.5"],
+    [
+      { batchBytes: "64" },
+      TypeError,
+      'Cannot use batchBytes "64": expected a number',
+    ],
+    [
+      { maxQueuedBytes: 0 },
+      RangeError,
+      "Cannot use maxQueuedBytes 0: expected an integer of at least 1 or Infinity",
+    ],
+    [{ maxQueuedBytes: NaN }, RangeError, "Cannot use maxQueuedBytes NaN"],
+    [
+      { lengthFieldBytes: 2, maxSendFrameLength: 65536 },
+      RangeError,
+      "Cannot use maxSendFrameLength 65536: expected an integer from 0 to 65535",
+    ],
+    [
+      { maxReceiveFrameLength: -1 },
+      RangeError,
+      "Cannot use maxReceiveFrameLength -1",
+    ],
+    [
+      { acceptTypes: [1, 256] },
+      RangeError,
+      "Cannot use acceptTypes type 256: expected an integer from 0 to 255",
+    ],
+    [
+      { littleEndian: "yes" },
+      TypeError,
+      'Cannot use littleEndian "yes": expected a boolean',
+    ],
+  ];
+  for (const [options, type, message] of cases) {
+    for (
+      const build of [
+        () => resolveFramedConnOptions(options as FramedConnOptions),
+        () => new FramedConn(new ScriptedConn(), options as FramedConnOptions),
+      ]
+    ) {
+      assert.throws(build, (error: unknown) => {
+        assert.ok(error instanceof type, `${message}: ${error}`);
+        assert.ok(
+          (error as Error).message.startsWith(message),
+          (error as Error).message,
+        );
+        return true;
+      });
+    }
+  }
+});
+
+Deno.test("FramedConn uses resolved options as they are, without checking them again", async () => {
+  const resolved = resolveFramedConnOptions({
+    maxSendFrameLength: 4,
+    batchBytes: 16,
+  });
+  // Reading an option of a resolved object would show up here.
+  let reads = 0;
+  const watched = new Proxy(resolved, {
+    get(target, key, receiver) {
+      if (typeof key === "string") reads++;
+      return Reflect.get(target, key, receiver);
+    },
+  }) as ResolvedFramedConnOptions;
+  assert.equal(resolveFramedConnOptions(resolved), resolved);
+  const fake = new ScriptedConn();
+  using conn = new FramedConn(fake, resolved);
+  await assert.rejects(
+    conn.send({ type: 1, payload: new Uint8Array(5) }),
+    FrameTooLargeError,
+  );
+  await conn.send({ type: 1, payload: new Uint8Array(4) });
+  assert.deepEqual(fake.writeRequests, [9]);
+  // A proxy is not the resolved object: it is checked like raw options.
+  using other = new FramedConn(new ScriptedConn(), watched);
+  assert.ok(reads > 0);
+  await other.send({ type: 1, payload: new Uint8Array(4) });
 });

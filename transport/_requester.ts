@@ -1,83 +1,31 @@
 // Copyright 2026 the framewire authors. MIT license.
-/**
- * Request/response over a framed connection, with pipelining.
- *
- * The matching rule: **replies come back in request order**. A peer that
- * follows it (the framewire server does: it handles each connection's frames
- * one at a time, in arrival order, and queues replies in that order) answers
- * every request with exactly one frame, so the n-th frame received answers
- * the n-th request sent. No request id is needed on the wire, and any number
- * of requests may be in flight before the first reply arrives.
- *
- * - A reply of type Error (5) rejects its request with
- *   {@linkcode RemoteError}; any other frame resolves it.
- * - A request that times out (or is aborted) keeps its place: its late reply
- *   is read and dropped, so the requests after it still get their own.
- * - A request whose frame was refused before any byte was written (too
- *   large, bad type) takes no place in the order.
- * - Only send requests that get exactly one reply (Ping, and a protocol's
- *   request types). Frames are read for requests only while some are
- *   pending; do not call `receive()` yourself at the same time.
- *
- * @module
- */
+// Request/response over a framed connection, with pipelining. Private: a
+// second Requester on a connection would race FramedConn.request for the
+// replies, so the one way in is FramedConn.prototype.request.
+//
+// The matching rule: replies come back in request order. A peer that
+// follows it (the framewire server does: it handles each connection's
+// frames one at a time, in arrival order, and queues replies in that order)
+// answers every request with exactly one frame, so the n-th frame received
+// answers the n-th request sent. No request id is needed on the wire, and
+// any number of requests may be in flight before the first reply arrives.
+//
+// - A reply of type Error (5) rejects its request with RemoteError; any
+//   other frame resolves it.
+// - A request that times out (or is aborted) keeps its place: its late
+//   reply is read and dropped, so the requests after it still get their own.
+// - A request whose frame was refused before any byte was written (too
+//   large, bad type) takes no place in the order.
+// - Frames are read for requests only while some are pending.
 import type { Frame } from "../codec/frame.ts";
 import { FrameType } from "../codec/frame.ts";
+import { checkNumber } from "../internal/options.ts";
 import { Queue } from "../internal/queue.ts";
-import { ConnectionClosedError } from "./errors.ts";
+import { ConnectionClosedError, RequestTimeoutError } from "./errors.ts";
 import { parseErrorFrame, RemoteError } from "./protocol_errors.ts";
+import type { RequestOptions } from "./request_options.ts";
 
-/** Options for {@linkcode FramedConn.prototype.request}. */
-export interface RequestOptions {
-  /**
-   * Milliseconds to wait for the reply before rejecting with
-   * {@linkcode RequestTimeoutError}.
-   *
-   * @default {undefined} (wait as long as the connection lives)
-   */
-  timeoutMs?: number;
-  /**
-   * Rejects the request with the signal's reason when aborted. Like a
-   * timeout, the request keeps its place in the reply order.
-   *
-   * @default {undefined}
-   */
-  signal?: AbortSignal;
-}
-
-/**
- * No reply arrived within `timeoutMs`. The connection stays usable: the late
- * reply, if it comes, is dropped.
- *
- * @example
- * ```ts
- * import { RequestTimeoutError } from "@framewire/framewire";
- * import assert from "node:assert/strict";
- *
- * const error = new RequestTimeoutError(250);
- * assert.equal(error.code, "REQUEST_TIMEOUT");
- * assert.equal(error.timeoutMs, 250);
- * ```
- */
-export class RequestTimeoutError extends Error {
-  /** Stable error code. */
-  readonly code = "REQUEST_TIMEOUT" as const;
-  /** The timeout that expired, in milliseconds. */
-  readonly timeoutMs: number;
-
-  /**
-   * Constructs a new instance.
-   *
-   * @param timeoutMs The timeout that expired, in milliseconds.
-   */
-  constructor(timeoutMs: number) {
-    super(`Cannot get a reply: no reply within ${timeoutMs} ms`);
-    this.name = "RequestTimeoutError";
-    this.timeoutMs = timeoutMs;
-  }
-}
-
-/** What a {@linkcode Requester} needs from a connection. */
+/** What a Requester needs from a connection. */
 export interface RequestTarget {
   /**
    * Sends a frame.
@@ -104,31 +52,7 @@ interface Pending {
   cleanup: (() => void) | undefined;
 }
 
-/**
- * Matches replies to requests in order on one connection; see the module
- * documentation for the rule. {@linkcode FramedConn.prototype.request} uses
- * one per connection, created on first use.
- *
- * @example Pipelined Pings
- * ```ts
- * import { FramedConn, FrameType, Requester } from "@framewire/framewire";
- * import assert from "node:assert/strict";
- *
- * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * using client = new FramedConn(await Deno.connect({ port: listener.addr.port }));
- * using server = new FramedConn(await listener.accept());
- * const requester = new Requester(client);
- * const replies = [1, 2, 3].map((n) =>
- *   requester.request({ type: FrameType.Ping, payload: new Uint8Array([n]) })
- * );
- * for (let i = 0; i < 3; i++) {
- *   const ping = (await server.receive())!;
- *   await server.send({ type: FrameType.Pong, payload: ping.payload });
- * }
- * const pongs = await Promise.all(replies);
- * assert.deepEqual(pongs.map((pong) => pong.payload[0]), [1, 2, 3]);
- * ```
- */
+/** Matches replies to requests in order on one connection. */
 export class Requester {
   #conn: RequestTarget;
   #pending = new Queue<Pending>();
@@ -158,22 +82,17 @@ export class Requester {
    * @throws {RequestTimeoutError} If no reply arrives within `timeoutMs`.
    * @throws {ConnectionClosedError} If the connection ends first.
    * @throws {FrameTooLargeError} If the request exceeds the send limit.
-   * @throws {RangeError} If `timeoutMs` is not a non-negative finite number.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or not finite.
    */
   request(frame: Frame, options: RequestOptions = {}): Promise<Frame> {
     const { timeoutMs, signal } = options;
-    if (
-      timeoutMs !== undefined &&
-      (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) ||
-        timeoutMs < 0)
-    ) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot use timeoutMs ${
-            String(timeoutMs)
-          }: expected a non-negative finite number`,
-        ),
-      );
+    try {
+      if (timeoutMs !== undefined) {
+        checkNumber("timeoutMs", timeoutMs, { fractional: true });
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Frame>((resolve, reject) => {
