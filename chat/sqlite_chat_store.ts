@@ -1,7 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
- * The chat database: accounts, chats, memberships with delivery cursors,
- * and every message, in one SQLite file (`node:sqlite`, built into Deno).
+ * The {@linkcode ChatStore} of one machine: accounts, chats, memberships
+ * with delivery cursors, and every message, in one SQLite file
+ * (`node:sqlite`, built into Deno).
  *
  * **Durability.** The database runs in WAL mode. With the default
  * `synchronous: "FULL"` every commit waits for `fsync` of the log, so a
@@ -10,23 +11,35 @@
  * OS page cache when it returns, which survives `kill -9` of the server but
  * not a power cut. The server acknowledges a message only after its commit.
  *
- * **Group commit.** {@linkcode ChatStore.prototype.append} does not commit
+ * **Group commit.** {@linkcode SqliteChatStore.prototype.append} does not commit
  * at once: appends and cursor moves made in the same turn of the event loop
  * (from any number of connections) are written in one transaction, so one
  * `fsync` covers them all. Under load the batches grow by themselves.
  *
  * The store takes an exclusive lock on the file (`locking_mode=EXCLUSIVE`):
  * a second server on the same database fails at start instead of corrupting
- * the caches the first one keeps. The OS releases the lock when the process
+ * the caches the first one keeps. Those caches (chats, members, last `seq`)
+ * are exact because no one else writes the file; the chat server does not
+ * rely on them (it awaits every read), so a store shared by several nodes
+ * needs none. The OS releases the lock when the process
  * dies, even on `kill -9`.
  *
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { PasswordHash } from "./passwords.ts";
+import { choiceOption, numberOption } from "../internal/options.ts";
+import type {
+  ChatRecord,
+  ChatStore,
+  ChatSummary,
+  NewMessage,
+  PasswordHash,
+  StoredMessage,
+  UserChatSummary,
+} from "./chat_store.ts";
 
-/** Options for {@linkcode ChatStore}. */
-export interface ChatStoreOptions {
+/** Options for {@linkcode SqliteChatStore}. */
+export interface SqliteChatStoreOptions {
   /**
    * SQLite `synchronous` level in WAL mode: `"FULL"` survives power loss,
    * `"NORMAL"` survives a crash of the process only (see the module doc).
@@ -41,70 +54,6 @@ export interface ChatStoreOptions {
    * @default {1024}
    */
   maxBatch?: number;
-}
-
-/** A chat row. */
-export interface ChatRecord {
-  /** Database id. */
-  readonly id: number;
-  /** `"direct"` for two users, `"room"` for a group. */
-  readonly kind: "direct" | "room";
-  /** The room name, or the two user names sorted and joined by a comma. */
-  readonly name: string;
-}
-
-/** A message to store. */
-export interface NewMessage {
-  /** The chat it belongs to. */
-  readonly chatId: number;
-  /** Sender's user name. */
-  readonly sender: string;
-  /** The sender's id for it; a second append with the same sender and id is not stored again. */
-  readonly clientId: string;
-  /** The text. */
-  readonly text: string;
-}
-
-/** A message as stored. */
-export interface StoredMessage {
-  /** Server-wide unique id. */
-  readonly mid: number;
-  /** The chat it belongs to. */
-  readonly chatId: number;
-  /** Position in the chat, from 1, without gaps. */
-  readonly seq: number;
-  /** Sender's user name. */
-  readonly sender: string;
-  /** The sender's id for it. */
-  readonly clientId: string;
-  /** The text. */
-  readonly text: string;
-  /** When it was stored, in milliseconds since the Unix epoch. */
-  readonly sentAtMs: number;
-  /** Whether an earlier append already stored it (this is that message). */
-  readonly duplicate: boolean;
-}
-
-/** A chat of one user, with what that user has not read yet. */
-export interface UserChatSummary {
-  /** The chat. */
-  readonly chat: ChatRecord;
-  /** Its last `seq` (0 when empty). */
-  readonly lastSeq: number;
-  /** When its last message was stored, or `undefined` when empty. */
-  readonly lastAtMs: number | undefined;
-  /** Messages after the user's cursor, not sent by the user. */
-  readonly unread: number;
-}
-
-/** A chat as the admin lists it. */
-export interface ChatSummary {
-  /** The chat. */
-  readonly chat: ChatRecord;
-  /** Number of messages. */
-  readonly messages: number;
-  /** When its last message was stored, or `undefined` when empty. */
-  readonly lastAtMs: number | undefined;
 }
 
 interface PendingAppend {
@@ -186,35 +135,76 @@ CREATE INDEX IF NOT EXISTS chats_by_creator ON chats (created_by)
 PRAGMA user_version = 2;
 `;
 
+const SQL = {
+  user: "SELECT salt, hash, iterations FROM users WHERE name = ?",
+  createUser:
+    "INSERT INTO users (name, salt, hash, iterations, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+  userCount: "SELECT COUNT(*) AS n FROM users",
+  chat: "SELECT id, kind, name FROM chats WHERE kind = ? AND name = ?",
+  chatById: "SELECT id, kind, name FROM chats WHERE id = ?",
+  createChat:
+    "INSERT INTO chats (kind, name, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT (kind, name) DO NOTHING",
+  roomsCreatedBy:
+    "SELECT COUNT(*) AS n FROM chats WHERE kind = 'room' AND created_by = ?",
+  lastSeq: "SELECT last_seq FROM chats WHERE id = ?",
+  setLastSeq: "UPDATE chats SET last_seq = ? WHERE id = ?",
+  members: "SELECT user FROM members WHERE chat_id = ?",
+  addMember:
+    "INSERT INTO members (chat_id, user, cursor) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+  removeMember: "DELETE FROM members WHERE chat_id = ? AND user = ?",
+  cursor: "SELECT cursor FROM members WHERE chat_id = ? AND user = ?",
+  setCursor:
+    "UPDATE members SET cursor = MAX(cursor, MIN(?, (SELECT last_seq FROM chats WHERE id = ?))) WHERE chat_id = ? AND user = ?",
+  byClientId:
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`,
+  // A (sender, client_id) already stored inserts nothing: a retry.
+  insertMessage:
+    "INSERT INTO messages (chat_id, seq, sender, client_id, text, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sender, client_id) DO NOTHING",
+  after:
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq > ? AND sender <> ? ORDER BY seq LIMIT ?`,
+  last:
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  userChats: `SELECT c.id, c.kind, c.name, c.last_seq,
+      (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
+      (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id AND m.seq > mb.cursor AND m.sender <> mb.user) AS unread
+    FROM members mb JOIN chats c ON c.id = mb.chat_id
+    WHERE mb.user = ? ORDER BY c.id`,
+  allChats: `SELECT c.id, c.kind, c.name, c.last_seq,
+      (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at
+    FROM chats c ORDER BY last_at DESC, c.id LIMIT ?`,
+};
+
 /**
- * The chat database. Synchronous reads (SQLite answers from its page cache
- * in microseconds); writes of messages and cursors are group-committed.
+ * The chat database in one SQLite file. Reads answer from SQLite's page
+ * cache in microseconds (the promises are already settled when returned);
+ * writes of messages and cursors are group-committed.
  *
  * @example Store a message and read it back after reopening
  * ```ts
- * import { ChatStore } from "@framewire/framewire/chat";
+ * import { SqliteChatStore } from "@framewire/framewire/chat";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   const path = `${dir}/chat.db`;
  *   {
- *     using store = new ChatStore(path);
- *     const room = store.createRoom("general");
+ *     await using store = new SqliteChatStore(path);
+ *     const room = await store.createRoom("general");
  *     const stored = await store.append({
  *       chatId: room.id, sender: "alice", clientId: "m1", text: "hello",
  *     });
  *     assert.equal(stored.seq, 1);
  *   }
- *   using store = new ChatStore(path);
- *   const room = store.room("general")!;
- *   assert.deepEqual(store.lastMessages(room.id, 10).map((m) => m.text), ["hello"]);
+ *   await using store = new SqliteChatStore(path);
+ *   const room = (await store.room("general"))!;
+ *   const messages = await store.lastMessages(room.id, 10);
+ *   assert.deepEqual(messages.map((m) => m.text), ["hello"]);
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
  * ```
  */
-export class ChatStore implements Disposable {
+export class SqliteChatStore implements ChatStore, AsyncDisposable {
   /** The database file. */
   readonly path: string;
   #db: DatabaseSync;
@@ -237,26 +227,24 @@ export class ChatStore implements Disposable {
    *
    * @param path The SQLite file; its directory must exist.
    * @param options Durability and batching.
-   * @throws {TypeError} If an option is invalid.
+   * @throws {TypeError} If `synchronous` is neither `"FULL"` nor `"NORMAL"`.
+   * @throws {RangeError} If `maxBatch` is not an integer of at least 1.
    * @throws {Error} If the file cannot be opened, or another process holds it.
    */
-  constructor(path: string, options: ChatStoreOptions = {}) {
-    const synchronous = options.synchronous ?? "FULL";
-    if (synchronous !== "FULL" && synchronous !== "NORMAL") {
-      throw new TypeError(
-        `Cannot use synchronous "${
-          String(synchronous)
-        }": expected "FULL" or "NORMAL"`,
-      );
-    }
-    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) {
-      throw new RangeError(
-        `Cannot use maxBatch ${maxBatch}: expected an integer of at least 1`,
-      );
-    }
+  constructor(path: string, options: SqliteChatStoreOptions = {}) {
+    const synchronous = choiceOption(
+      "synchronous",
+      options.synchronous,
+      ["FULL", "NORMAL"],
+      "FULL",
+    );
+    this.#maxBatch = numberOption(
+      "maxBatch",
+      options.maxBatch,
+      DEFAULT_MAX_BATCH,
+      { min: 1 },
+    );
     this.path = path;
-    this.#maxBatch = maxBatch;
     let db: DatabaseSync;
     try {
       db = new DatabaseSync(path);
@@ -292,53 +280,10 @@ export class ChatStore implements Disposable {
       );
     }
     this.#db = db;
-    const sql = {
-      user: "SELECT salt, hash, iterations FROM users WHERE name = ?",
-      createUser:
-        "INSERT INTO users (name, salt, hash, iterations, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-      userCount: "SELECT COUNT(*) AS n FROM users",
-      chat: "SELECT id, kind, name FROM chats WHERE kind = ? AND name = ?",
-      chatById: "SELECT id, kind, name FROM chats WHERE id = ?",
-      createChat:
-        "INSERT INTO chats (kind, name, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT (kind, name) DO NOTHING",
-      roomsCreatedBy:
-        "SELECT COUNT(*) AS n FROM chats WHERE kind = 'room' AND created_by = ?",
-      lastSeq: "SELECT last_seq FROM chats WHERE id = ?",
-      setLastSeq: "UPDATE chats SET last_seq = ? WHERE id = ?",
-      members: "SELECT user FROM members WHERE chat_id = ?",
-      addMember:
-        "INSERT INTO members (chat_id, user, cursor) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      removeMember: "DELETE FROM members WHERE chat_id = ? AND user = ?",
-      cursor: "SELECT cursor FROM members WHERE chat_id = ? AND user = ?",
-      setCursor:
-        "UPDATE members SET cursor = MAX(cursor, MIN(?, (SELECT last_seq FROM chats WHERE id = ?))) WHERE chat_id = ? AND user = ?",
-      byClientId:
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND client_id = ?`,
-      // A (sender, client_id) already stored inserts nothing: a retry.
-      insertMessage:
-        "INSERT INTO messages (chat_id, seq, sender, client_id, text, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sender, client_id) DO NOTHING",
-      after:
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq > ? AND sender <> ? ORDER BY seq LIMIT ?`,
-      last:
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
-      userChats: `SELECT c.id, c.kind, c.name, c.last_seq,
-          (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
-          (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id AND m.seq > mb.cursor AND m.sender <> mb.user) AS unread
-        FROM members mb JOIN chats c ON c.id = mb.chat_id
-        WHERE mb.user = ? ORDER BY c.id`,
-      allChats: `SELECT c.id, c.kind, c.name, c.last_seq,
-          (SELECT sent_at FROM messages WHERE chat_id = c.id AND seq = c.last_seq) AS last_at
-        FROM chats c ORDER BY last_at DESC, c.id LIMIT ?`,
-    };
     this.#statements = {};
-    for (const [name, text] of Object.entries(sql)) {
+    for (const [name, text] of Object.entries(SQL)) {
       this.#statements[name] = db.prepare(text);
     }
-  }
-
-  /** Number of registered users. */
-  get userCount(): number {
-    return (this.#statements.userCount.get() as { n: number }).n;
   }
 
   /** Appends and cursor moves waiting for the next commit. */
@@ -347,36 +292,51 @@ export class ChatStore implements Disposable {
   }
 
   /**
+   * Number of registered users.
+   *
+   * @returns The count.
+   */
+  userCount(): Promise<number> {
+    return this.#read(() =>
+      (this.#statements.userCount.get() as { n: number }).n
+    );
+  }
+
+  /**
    * The stored password hash of a user.
    *
    * @param name The user name.
    * @returns The hash, or `undefined` if the name is not registered.
    */
-  user(name: string): PasswordHash | undefined {
-    const row = this.#statements.user.get(name) as
-      | { salt: Uint8Array; hash: Uint8Array; iterations: number }
-      | undefined;
-    return row === undefined
-      ? undefined
-      : { salt: row.salt, hash: row.hash, iterations: row.iterations };
+  user(name: string): Promise<PasswordHash | undefined> {
+    return this.#read(() => {
+      const row = this.#statements.user.get(name) as
+        | { salt: Uint8Array; hash: Uint8Array; iterations: number }
+        | undefined;
+      return row === undefined
+        ? undefined
+        : { salt: row.salt, hash: row.hash, iterations: row.iterations };
+    });
   }
 
   /**
-   * Registers a user (committed before it returns).
+   * Registers a user (committed before it resolves).
    *
    * @param name The user name.
    * @param hash The password hash.
    * @returns `false` if the name was already taken (nothing changed).
    */
-  createUser(name: string, hash: PasswordHash): boolean {
-    const result = this.#statements.createUser.run(
-      name,
-      hash.salt,
-      hash.hash,
-      hash.iterations,
-      Date.now(),
-    );
-    return Number(result.changes) === 1;
+  createUser(name: string, hash: PasswordHash): Promise<boolean> {
+    return this.#write(() => {
+      const result = this.#statements.createUser.run(
+        name,
+        hash.salt,
+        hash.hash,
+        hash.iterations,
+        Date.now(),
+      );
+      return Number(result.changes) === 1;
+    });
   }
 
   /**
@@ -385,21 +345,21 @@ export class ChatStore implements Disposable {
    * @param name The room name.
    * @returns The room, or `undefined` if there is none.
    */
-  room(name: string): ChatRecord | undefined {
-    return this.#chat("room", name);
+  room(name: string): Promise<ChatRecord | undefined> {
+    return this.#read(() => this.#chat("room", name));
   }
 
   /**
-   * Creates a room if it does not exist (committed before it returns).
+   * Creates a room if it does not exist (committed before it resolves).
    *
    * @param name The room name.
    * @param creator The user who creates it, counted by
-   * {@linkcode ChatStore.prototype.roomsCreatedBy}; kept only when this
-   * call creates the room.
+   * {@linkcode SqliteChatStore.prototype.roomsCreatedBy}; kept only when
+   * this call creates the room.
    * @returns The room.
    */
-  createRoom(name: string, creator?: string): ChatRecord {
-    return this.#createChat("room", name, creator);
+  createRoom(name: string, creator?: string): Promise<ChatRecord> {
+    return this.#write(() => this.#createChat("room", name, creator));
   }
 
   /**
@@ -408,8 +368,10 @@ export class ChatStore implements Disposable {
    * @param user The user.
    * @returns The number of rooms whose creator is `user`.
    */
-  roomsCreatedBy(user: string): number {
-    return (this.#statements.roomsCreatedBy.get(user) as { n: number }).n;
+  roomsCreatedBy(user: string): Promise<number> {
+    return this.#read(() =>
+      (this.#statements.roomsCreatedBy.get(user) as { n: number }).n
+    );
   }
 
   /**
@@ -420,14 +382,16 @@ export class ChatStore implements Disposable {
    * @param b The other user.
    * @returns The chat.
    */
-  directChat(a: string, b: string): ChatRecord {
-    const name = directName(a, b);
-    const existing = this.#chat("direct", name);
-    if (existing !== undefined) return existing;
-    const chat = this.#createChat("direct", name);
-    this.addMember(chat.id, a);
-    this.addMember(chat.id, b);
-    return chat;
+  directChat(a: string, b: string): Promise<ChatRecord> {
+    return this.#write(() => {
+      const name = directName(a, b);
+      const existing = this.#chat("direct", name);
+      if (existing !== undefined) return existing;
+      const chat = this.#createChat("direct", name);
+      this.#addMember(chat.id, a);
+      this.#addMember(chat.id, b);
+      return chat;
+    });
   }
 
   /**
@@ -437,8 +401,8 @@ export class ChatStore implements Disposable {
    * @param b The other user.
    * @returns The chat, or `undefined`.
    */
-  findDirectChat(a: string, b: string): ChatRecord | undefined {
-    return this.#chat("direct", directName(a, b));
+  findDirectChat(a: string, b: string): Promise<ChatRecord | undefined> {
+    return this.#read(() => this.#chat("direct", directName(a, b)));
   }
 
   /**
@@ -447,13 +411,15 @@ export class ChatStore implements Disposable {
    * @param id The chat id.
    * @returns The chat, or `undefined`.
    */
-  chatById(id: number): ChatRecord | undefined {
-    const cached = this.#chatsById.get(id);
-    if (cached !== undefined) return cached;
-    const row = this.#statements.chatById.get(id) as
-      | { id: number; kind: "direct" | "room"; name: string }
-      | undefined;
-    return row === undefined ? undefined : this.#remember(row);
+  chatById(id: number): Promise<ChatRecord | undefined> {
+    return this.#read(() => {
+      const cached = this.#chatsById.get(id);
+      if (cached !== undefined) return cached;
+      const row = this.#statements.chatById.get(id) as
+        | { id: number; kind: "direct" | "room"; name: string }
+        | undefined;
+      return row === undefined ? undefined : this.#remember(row);
+    });
   }
 
   /**
@@ -462,62 +428,45 @@ export class ChatStore implements Disposable {
    * @param chatId The chat.
    * @returns Its last committed `seq`, 0 when empty.
    */
-  lastSeq(chatId: number): number {
-    const cached = this.#lastSeqs.get(chatId);
-    if (cached !== undefined) return cached;
-    const row = this.#statements.lastSeq.get(chatId) as
-      | { last_seq: number }
-      | undefined;
-    const seq = row?.last_seq ?? 0;
-    if (row !== undefined) this.#lastSeqs.set(chatId, seq);
-    return seq;
+  lastSeq(chatId: number): Promise<number> {
+    return this.#read(() => this.#lastSeq(chatId));
   }
 
   /**
-   * The members of a chat (cached; do not modify).
+   * The members of a chat.
    *
    * @param chatId The chat.
-   * @returns Their user names.
+   * @returns Their user names, sorted.
    */
-  members(chatId: number): ReadonlySet<string> {
-    let members = this.#members.get(chatId);
-    if (members === undefined) {
-      members = new Set();
-      for (const row of this.#statements.members.all(chatId)) {
-        members.add((row as { user: string }).user);
-      }
-      this.#members.set(chatId, members);
-    }
-    return members;
+  members(chatId: number): Promise<string[]> {
+    return this.#read(() => [...this.#memberSet(chatId)].sort());
   }
 
   /**
    * Adds a member whose cursor starts at the chat's current end, so that
-   * earlier messages do not count as unread (committed before it returns).
+   * earlier messages do not count as unread (committed before it resolves).
    *
    * @param chatId The chat.
    * @param user The user.
    * @returns `false` if the user was already a member.
    */
-  addMember(chatId: number, user: string): boolean {
-    const cursor = this.lastSeq(chatId);
-    const result = this.#statements.addMember.run(chatId, user, cursor);
-    const added = Number(result.changes) === 1;
-    if (added) (this.members(chatId) as Set<string>).add(user);
-    return added;
+  addMember(chatId: number, user: string): Promise<boolean> {
+    return this.#write(() => this.#addMember(chatId, user));
   }
 
   /**
-   * Removes a member (committed before it returns).
+   * Removes a member (committed before it resolves).
    *
    * @param chatId The chat.
    * @param user The user.
    * @returns `false` if the user was not a member.
    */
-  removeMember(chatId: number, user: string): boolean {
-    const result = this.#statements.removeMember.run(chatId, user);
-    (this.members(chatId) as Set<string>).delete(user);
-    return Number(result.changes) === 1;
+  removeMember(chatId: number, user: string): Promise<boolean> {
+    return this.#write(() => {
+      const result = this.#statements.removeMember.run(chatId, user);
+      this.#memberSet(chatId).delete(user);
+      return Number(result.changes) === 1;
+    });
   }
 
   /**
@@ -528,15 +477,17 @@ export class ChatStore implements Disposable {
    * @param user The user.
    * @returns The cursor, or `undefined` if the user is not a member.
    */
-  cursor(chatId: number, user: string): number | undefined {
-    const row = this.#statements.cursor.get(chatId, user) as
-      | { cursor: number }
-      | undefined;
-    if (row === undefined) return undefined;
-    const pending = this.#cursors.get(`${chatId}\u0000${user}`);
-    return pending === undefined
-      ? row.cursor
-      : Math.max(row.cursor, pending.seq);
+  cursor(chatId: number, user: string): Promise<number | undefined> {
+    return this.#read(() => {
+      const row = this.#statements.cursor.get(chatId, user) as
+        | { cursor: number }
+        | undefined;
+      if (row === undefined) return undefined;
+      const pending = this.#cursors.get(`${chatId}\u0000${user}`);
+      return pending === undefined
+        ? row.cursor
+        : Math.max(row.cursor, pending.seq);
+    });
   }
 
   /**
@@ -551,8 +502,8 @@ export class ChatStore implements Disposable {
    * @returns Resolves once committed.
    */
   moveCursor(chatId: number, user: string, seq: number): Promise<void> {
-    this.#checkOpen();
-    seq = Math.min(seq, this.lastSeq(chatId));
+    if (this.#closed) return Promise.reject(this.#closedError());
+    seq = Math.min(seq, this.#lastSeq(chatId));
     const key = `${chatId}\u0000${user}`;
     let pending = this.#cursors.get(key);
     if (pending === undefined) {
@@ -577,18 +528,147 @@ export class ChatStore implements Disposable {
    * @returns The stored message.
    */
   append(message: NewMessage): Promise<StoredMessage> {
-    this.#checkOpen();
+    if (this.#closed) return Promise.reject(this.#closedError());
     const { promise, resolve, reject } = Promise.withResolvers<StoredMessage>();
     this.#appends.push({ message, resolve, reject });
-    if (this.#appends.length >= this.#maxBatch) this.flush();
+    if (this.#appends.length >= this.#maxBatch) this.#commit();
     else this.#schedule();
     return promise;
   }
 
   /**
    * Commits what is pending now, instead of at the end of the turn.
+   *
+   * @returns Resolves once committed (the commit itself is synchronous).
    */
-  flush(): void {
+  flush(): Promise<void> {
+    this.#commit();
+    return Promise.resolve();
+  }
+
+  /**
+   * Committed messages of a chat after `afterSeq`, oldest first, leaving out
+   * those of one sender (the reader's own).
+   *
+   * @param chatId The chat.
+   * @param afterSeq Only messages with a larger `seq`.
+   * @param exceptSender Leave out this sender's messages.
+   * @param limit Most messages.
+   * @returns The messages.
+   */
+  messagesAfter(
+    chatId: number,
+    afterSeq: number,
+    exceptSender: string,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    return this.#read(() =>
+      this.#statements.after.all(chatId, afterSeq, exceptSender, limit)
+        .map((row) => toStored(row as unknown as MessageRow, false))
+    );
+  }
+
+  /**
+   * The last messages of a chat, oldest first.
+   *
+   * @param chatId The chat.
+   * @param limit Most messages.
+   * @param beforeSeq Only messages with a smaller `seq`.
+   * @returns The messages.
+   */
+  lastMessages(
+    chatId: number,
+    limit: number,
+    beforeSeq: number = Number.MAX_SAFE_INTEGER,
+  ): Promise<StoredMessage[]> {
+    return this.#read(() =>
+      this.#statements.last.all(chatId, beforeSeq, limit)
+        .map((row) => toStored(row as unknown as MessageRow, false)).reverse()
+    );
+  }
+
+  /**
+   * The chats a user is a member of, with unread counts (messages after the
+   * cursor that others sent). Commits pending writes first, so that cursor
+   * moves not committed yet count.
+   *
+   * @param user The user.
+   * @returns One summary per chat, oldest chat first.
+   */
+  userChats(user: string): Promise<UserChatSummary[]> {
+    return this.#read(() => {
+      this.#commit();
+      return this.#statements.userChats.all(user).map((value) => {
+        const row = value as {
+          id: number;
+          kind: "direct" | "room";
+          name: string;
+          last_seq: number;
+          last_at: number | null;
+          unread: number;
+        };
+        return {
+          chat: this.#remember(row),
+          lastSeq: row.last_seq,
+          lastAtMs: row.last_at ?? undefined,
+          unread: row.unread,
+        };
+      });
+    });
+  }
+
+  /**
+   * Every chat, most recently active first (pending writes committed first).
+   *
+   * @param limit Most chats listed.
+   * @returns The chats.
+   */
+  allChats(limit = 1000): Promise<ChatSummary[]> {
+    return this.#read(() => {
+      this.#commit();
+      return this.#statements.allChats.all(limit).map((value) => {
+        const row = value as {
+          id: number;
+          kind: "direct" | "room";
+          name: string;
+          last_seq: number;
+          last_at: number | null;
+        };
+        return {
+          chat: this.#remember(row),
+          messages: row.last_seq,
+          lastAtMs: row.last_at ?? undefined,
+        };
+      });
+    });
+  }
+
+  /**
+   * Commits what is pending and closes the database. The work is done
+   * before this returns, so a caller that cannot await (a signal handler
+   * on its way out) still loses nothing.
+   *
+   * @returns A settled promise.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#commit();
+    this.#closed = true;
+    clearTimeout(this.#flushTimer);
+    this.#db.close();
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes; see {@linkcode SqliteChatStore.prototype.close}.
+   *
+   * @returns A settled promise.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #commit(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const appends = this.#appends;
@@ -606,7 +686,7 @@ export class ChatStore implements Disposable {
       try {
         const now = Date.now();
         for (const { message } of appends) {
-          const last = this.lastSeq(message.chatId);
+          const last = this.#lastSeq(message.chatId);
           const seq = last + 1;
           const result = s.insertMessage.run(
             message.chatId,
@@ -667,115 +747,60 @@ export class ChatStore implements Disposable {
     }
   }
 
-  /**
-   * Committed messages of a chat after `afterSeq`, oldest first, leaving out
-   * those of one sender (the reader's own).
-   *
-   * @param chatId The chat.
-   * @param afterSeq Only messages with a larger `seq`.
-   * @param exceptSender Leave out this sender's messages.
-   * @param limit Most messages.
-   * @returns The messages.
-   */
-  messagesAfter(
-    chatId: number,
-    afterSeq: number,
-    exceptSender: string,
-    limit: number,
-  ): StoredMessage[] {
-    return this.#statements.after.all(chatId, afterSeq, exceptSender, limit)
-      .map((row) => toStored(row as unknown as MessageRow, false));
+  /** Runs a query now; a closed store or a failed query rejects. */
+  #read<T>(query: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    try {
+      return Promise.resolve(query());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /**
-   * The last messages of a chat, oldest first.
-   *
-   * @param chatId The chat.
-   * @param limit Most messages.
-   * @param beforeSeq Only messages with a smaller `seq`.
-   * @returns The messages.
-   */
-  lastMessages(
-    chatId: number,
-    limit: number,
-    beforeSeq = Number.MAX_SAFE_INTEGER,
-  ): StoredMessage[] {
-    return this.#statements.last.all(chatId, beforeSeq, limit)
-      .map((row) => toStored(row as unknown as MessageRow, false)).reverse();
+  /** Writes outside the group commit: autocommitted before it resolves. */
+  #write<T>(write: () => T): Promise<T> {
+    return this.#read(write);
   }
 
-  /**
-   * The chats a user is a member of, with unread counts (messages after the
-   * cursor that others sent).
-   *
-   * @param user The user.
-   * @returns One summary per chat, oldest chat first.
-   */
-  userChats(user: string): UserChatSummary[] {
-    return this.#statements.userChats.all(user).map((value) => {
-      const row = value as {
-        id: number;
-        kind: "direct" | "room";
-        name: string;
-        last_seq: number;
-        last_at: number | null;
-        unread: number;
-      };
-      return {
-        chat: this.#remember(row),
-        lastSeq: row.last_seq,
-        lastAtMs: row.last_at ?? undefined,
-        unread: row.unread,
-      };
-    });
-  }
-
-  /**
-   * Every chat, most recently active first.
-   *
-   * @param limit Most chats listed.
-   * @returns The chats.
-   */
-  allChats(limit = 1000): ChatSummary[] {
-    return this.#statements.allChats.all(limit).map((value) => {
-      const row = value as {
-        id: number;
-        kind: "direct" | "room";
-        name: string;
-        last_seq: number;
-        last_at: number | null;
-      };
-      return {
-        chat: this.#remember(row),
-        messages: row.last_seq,
-        lastAtMs: row.last_at ?? undefined,
-      };
-    });
-  }
-
-  /** Commits what is pending and closes the database. */
-  close(): void {
-    if (this.#closed) return;
-    this.flush();
-    this.#closed = true;
-    this.#db.close();
-  }
-
-  /** Closes; see {@linkcode ChatStore.prototype.close}. */
-  [Symbol.dispose](): void {
-    this.close();
+  #closedError(): Error {
+    return new Error(`Cannot use chat database "${this.path}": closed`);
   }
 
   #schedule(): void {
     // A macrotask, not a microtask: reads from every connection that the
     // event loop completes in this turn land in the same transaction.
-    this.#flushTimer ??= setTimeout(() => this.flush(), 0);
+    this.#flushTimer ??= setTimeout(() => this.#commit(), 0);
   }
 
-  #checkOpen(): void {
-    if (this.#closed) {
-      throw new Error(`Cannot write to chat database "${this.path}": closed`);
+  #lastSeq(chatId: number): number {
+    const cached = this.#lastSeqs.get(chatId);
+    if (cached !== undefined) return cached;
+    const row = this.#statements.lastSeq.get(chatId) as
+      | { last_seq: number }
+      | undefined;
+    const seq = row?.last_seq ?? 0;
+    if (row !== undefined) this.#lastSeqs.set(chatId, seq);
+    return seq;
+  }
+
+  #memberSet(chatId: number): Set<string> {
+    let members = this.#members.get(chatId);
+    if (members === undefined) {
+      members = new Set();
+      for (const row of this.#statements.members.all(chatId)) {
+        members.add((row as { user: string }).user);
+      }
+      this.#members.set(chatId, members);
     }
+    return members;
+  }
+
+  #addMember(chatId: number, user: string): boolean {
+    const cursor = this.#lastSeq(chatId);
+    const result = this.#statements.addMember.run(chatId, user, cursor);
+    const added = Number(result.changes) === 1;
+    if (added) this.#memberSet(chatId).add(user);
+    return added;
   }
 
   #chat(kind: "direct" | "room", name: string): ChatRecord | undefined {
