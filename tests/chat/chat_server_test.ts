@@ -1,7 +1,13 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { FrameType } from "../../mod.ts";
-import { ChatClient, ChatError, ChatServer } from "../../chat/mod.ts";
+import { FrameRouter, FrameType, serve } from "../../mod.ts";
+import {
+  ChatClient,
+  ChatError,
+  ChatServer,
+  InProcessChatBus,
+  SqliteChatStore,
+} from "../../chat/mod.ts";
 import {
   decode,
   exchange,
@@ -10,6 +16,7 @@ import {
   PASSWORD,
   rawConnection,
   register,
+  TEST_ITERATIONS,
   withChat,
   within,
 } from "./_chat_utils.ts";
@@ -817,5 +824,107 @@ Deno.test("ChatServer validates its quota and throttle options up front", () => 
       RangeError,
       name,
     );
+  }
+});
+
+Deno.test("ChatServer.onServe sizes history answers to half the server's send limit unless maxReplyBytes is set", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_chat_" });
+  const chat = new ChatServer({
+    path: `${dir}/chat.db`,
+    passwordIterations: TEST_ITERATIONS,
+    logger: null,
+  });
+  const server = serve(
+    { port: 0, logger: null, maxFrameLength: 64 * 1024 },
+    new FrameRouter().use(chat),
+  );
+  try {
+    const login = { port: server.port!, password: PASSWORD };
+    await using alice = await ChatClient.connect({ ...login, user: "alice" });
+    await alice.join("#big");
+    const text = "x".repeat(4000);
+    for (let i = 0; i < 20; i++) await alice.send("#big", text);
+    // 20 messages of 4 KB do not fit in 32 KiB: the oldest are left out
+    // (without onServe the 512 KiB answer could not be sent at all).
+    const page = await alice.history("#big", { limit: 20 });
+    assert.equal(page.truncated, true);
+    assert.ok(page.messages.length > 0 && page.messages.length < 8);
+    assert.equal(page.messages.at(-1)?.seq, 20);
+  } finally {
+    await server.shutdown();
+    await chat.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  await using store = new SqliteChatStore(":memory:");
+  const limits = { maxFrameLength: 1000, maxSendFrameLength: 1000 };
+  const set = new ChatServer({ store, maxReplyBytes: 1000, logger: null });
+  set.onServe(limits);
+  await set.close();
+  const over = new ChatServer({ store, maxReplyBytes: 1001, logger: null });
+  assert.throws(() => over.onServe(limits), {
+    name: "RangeError",
+    message:
+      "Cannot use maxReplyBytes 1001: expected at most the server's maxSendFrameLength 1000",
+  });
+  await over.close();
+});
+
+Deno.test("ChatServer nodes sharing a store and a bus act as one chat: delivery, presence and one session per user", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_chat_" });
+  const store = new SqliteChatStore(`${dir}/chat.db`);
+  const bus = new InProcessChatBus();
+  const nodes = [0, 1].map(() => {
+    const chat = new ChatServer({
+      store,
+      bus,
+      passwordIterations: TEST_ITERATIONS,
+      logger: null,
+    });
+    const server = serve(
+      { port: 0, logger: null, lingerMs: 200 },
+      new FrameRouter().use(chat),
+    );
+    return { chat, server };
+  });
+  const [a, b] = nodes.map(({ server }) => server.port!);
+  try {
+    await using alice = await ChatClient.connect({
+      port: a,
+      user: "alice",
+      password: PASSWORD,
+    });
+    await using bob = await ChatClient.connect({
+      port: b,
+      user: "bob",
+      password: PASSWORD,
+    });
+    assert.deepEqual(await alice.who(), ["alice", "bob"]);
+    assert.deepEqual(nodes[0].chat.onlineUsers, ["alice"]);
+    await bob.openChat("@alice");
+    // Stored through node A, pushed by node B.
+    assert.equal((await alice.send("@bob", "across")).seq, 1);
+    const [message] = await nextMessages(bob, 1);
+    assert.deepEqual([message.chat, message.text], ["@alice", "across"]);
+    // A login on node B ends alice's session on node A.
+    await using again = await ChatClient.connect({
+      port: b,
+      user: "alice",
+      password: PASSWORD,
+    });
+    const [replaced] = await nextEvents(alice, 1);
+    assert.equal(
+      replaced.type === "error" && replaced.error.code,
+      "SESSION_REPLACED",
+    );
+    assert.deepEqual(nodes[0].chat.onlineUsers, []);
+    assert.deepEqual(await again.who(), ["alice", "bob"]);
+  } finally {
+    for (const { server, chat } of nodes) {
+      await server.shutdown();
+      await chat.close();
+    }
+    await bus.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
