@@ -1,14 +1,21 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
  * Chat on framewire: direct and group chat between named, password-protected
- * users, every message stored in SQLite before it is acknowledged, offline
- * delivery when the recipient opens the chat, and an admin console.
+ * users, every message stored before it is acknowledged, offline delivery
+ * when the recipient opens the chat, and an admin console.
  *
  * - {@linkcode ChatServer}: the protocol module for a `FrameRouter`.
  * - {@linkcode ChatClient}: log in, send, open chats, read events.
  * - {@linkcode ChatAdminClient}: list chats and connections, watch a chat,
  *   send as `admin`.
- * - {@linkcode ChatStore}: the SQLite database, with group commit.
+ * - {@linkcode ChatStore}: what the server needs from its database, all
+ *   asynchronous; {@linkcode SqliteChatStore} implements it in one SQLite
+ *   file, with group commit.
+ * - {@linkcode ChatBus}: how committed messages and presence reach the
+ *   sessions; {@linkcode InProcessChatBus} is the bus of one process. Chat
+ *   servers that share a store and a bus act as one chat.
+ * - {@linkcode ChatAdmin}: the operator's operations, local
+ *   ({@linkcode ChatServer.prototype.admin}) or remote.
  *
  * Frames: ClientType (3) carries the login, Chat (0) carries JSON commands,
  * answers and pushes, Error (5) carries refusals with the command's `id`.
@@ -29,7 +36,7 @@
  *   assert.equal((await alice.send("#general", "first!")).seq, 1);
  * } finally {
  *   await server.shutdown();
- *   chat.close();
+ *   await chat.close();
  *   await Deno.remove(dir, { recursive: true });
  * }
  * ```
@@ -38,9 +45,12 @@
  */
 export * from "./errors.ts";
 export * from "./messages.ts";
-export * from "./passwords.ts";
-export * from "./store.ts";
+export * from "./chat_store.ts";
+export * from "./sqlite_chat_store.ts";
+export * from "./chat_bus.ts";
+export * from "./in_process_chat_bus.ts";
 export * from "./chat_admin.ts";
+export * from "./chat_server_options.ts";
 export * from "./chat_server.ts";
 export * from "./chat_client.ts";
 export * from "./chat_admin_client.ts";

@@ -86,7 +86,7 @@ export async function withChat(
       const { chat, server } = running;
       running = undefined;
       await server.shutdown({ timeoutMs: 2000 });
-      chat.close();
+      await chat.close();
     },
     async restart() {
       await harness.stop();

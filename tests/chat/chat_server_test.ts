@@ -1,7 +1,13 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { FrameType } from "../../mod.ts";
-import { ChatClient, ChatError, ChatServer } from "../../chat/mod.ts";
+import { FrameRouter, FrameType, serve } from "../../mod.ts";
+import {
+  ChatClient,
+  ChatError,
+  ChatServer,
+  InProcessChatBus,
+  SqliteChatStore,
+} from "../../chat/mod.ts";
 import {
   decode,
   exchange,
@@ -10,6 +16,7 @@ import {
   PASSWORD,
   rawConnection,
   register,
+  TEST_ITERATIONS,
   withChat,
   within,
 } from "./_chat_utils.ts";
@@ -101,6 +108,7 @@ Deno.test("ChatServer room of 20: every online member gets each message once, in
         const messages = await nextMessages(client, 15 - own);
         // Exactly the others' messages, each once, in seq order.
         const expected = [...bySeq.entries()]
+          .sort(([a], [b]) => a - b)
           .filter(([, text]) => !text.startsWith(`${client.user}:`))
           .map(([seq, text]) => ({ seq, text }));
         assert.deepEqual(
@@ -209,7 +217,7 @@ Deno.test("ChatServer refuses logins and commands that break the rules", async (
       await assert.rejects(attempt(), { code }, what);
     }
     // Nothing was registered by the refused attempts.
-    assert.equal(harness.chat.store.userCount, 0);
+    assert.equal(await harness.chat.store.userCount(), 0);
 
     using raw = await rawConnection(harness);
     const before = decode(
@@ -738,7 +746,7 @@ Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once and r
     assert.ok(welcomed.length >= 1);
     assert.equal(harness.chat.passwordHashStats.hashes, welcomed.length);
     assert.equal(harness.chat.passwordHashStats.peakHashing, 1);
-    assert.equal(harness.chat.store.userCount, welcomed.length);
+    assert.equal(await harness.chat.store.userCount(), welcomed.length);
   }, {
     maxConcurrentHashes: 1,
     maxQueuedHashes: 0,
@@ -753,7 +761,7 @@ Deno.test("ChatServer refuses new accounts beyond maxAccounts and keeps existing
       code: "ACCOUNT_LIMIT",
       message: 'Cannot register "carol": the server has its 2 accounts',
     });
-    assert.equal(harness.chat.store.userCount, 2);
+    assert.equal(await harness.chat.store.userCount(), 2);
     await using alice = await harness.login("alice");
     assert.equal(alice.welcome.registered, false);
   }, { maxAccounts: 2 });
@@ -773,7 +781,7 @@ Deno.test("ChatServer limits rooms created per account (across restarts) and mem
       // Leaving does not give the quota back: rooms are never deleted.
       await alice.leave("#r1");
       await assert.rejects(alice.join("#r3"), { code: "ROOM_LIMIT" });
-      assert.equal(harness.chat.store.room("r3"), undefined);
+      assert.equal(await harness.chat.store.room("r3"), undefined);
     }
     await harness.restart();
     await using alice = await harness.login("alice");
@@ -816,5 +824,107 @@ Deno.test("ChatServer validates its quota and throttle options up front", () => 
       RangeError,
       name,
     );
+  }
+});
+
+Deno.test("ChatServer.onServe sizes history answers to half the server's send limit unless maxReplyBytes is set", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_chat_" });
+  const chat = new ChatServer({
+    path: `${dir}/chat.db`,
+    passwordIterations: TEST_ITERATIONS,
+    logger: null,
+  });
+  const server = serve(
+    { port: 0, logger: null, maxFrameLength: 64 * 1024 },
+    new FrameRouter().use(chat),
+  );
+  try {
+    const login = { port: server.port!, password: PASSWORD };
+    await using alice = await ChatClient.connect({ ...login, user: "alice" });
+    await alice.join("#big");
+    const text = "x".repeat(4000);
+    for (let i = 0; i < 20; i++) await alice.send("#big", text);
+    // 20 messages of 4 KB do not fit in 32 KiB: the oldest are left out
+    // (without onServe the 512 KiB answer could not be sent at all).
+    const page = await alice.history("#big", { limit: 20 });
+    assert.equal(page.truncated, true);
+    assert.ok(page.messages.length > 0 && page.messages.length < 8);
+    assert.equal(page.messages.at(-1)?.seq, 20);
+  } finally {
+    await server.shutdown();
+    await chat.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  await using store = new SqliteChatStore(":memory:");
+  const limits = { maxFrameLength: 1000, maxSendFrameLength: 1000 };
+  const set = new ChatServer({ store, maxReplyBytes: 1000, logger: null });
+  set.onServe(limits);
+  await set.close();
+  const over = new ChatServer({ store, maxReplyBytes: 1001, logger: null });
+  assert.throws(() => over.onServe(limits), {
+    name: "RangeError",
+    message:
+      "Cannot use maxReplyBytes 1001: expected at most the server's maxSendFrameLength 1000",
+  });
+  await over.close();
+});
+
+Deno.test("ChatServer nodes sharing a store and a bus act as one chat: delivery, presence and one session per user", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_chat_" });
+  const store = new SqliteChatStore(`${dir}/chat.db`);
+  const bus = new InProcessChatBus();
+  const nodes = [0, 1].map(() => {
+    const chat = new ChatServer({
+      store,
+      bus,
+      passwordIterations: TEST_ITERATIONS,
+      logger: null,
+    });
+    const server = serve(
+      { port: 0, logger: null, lingerMs: 200 },
+      new FrameRouter().use(chat),
+    );
+    return { chat, server };
+  });
+  const [a, b] = nodes.map(({ server }) => server.port!);
+  try {
+    await using alice = await ChatClient.connect({
+      port: a,
+      user: "alice",
+      password: PASSWORD,
+    });
+    await using bob = await ChatClient.connect({
+      port: b,
+      user: "bob",
+      password: PASSWORD,
+    });
+    assert.deepEqual(await alice.who(), ["alice", "bob"]);
+    assert.deepEqual(nodes[0].chat.onlineUsers, ["alice"]);
+    await bob.openChat("@alice");
+    // Stored through node A, pushed by node B.
+    assert.equal((await alice.send("@bob", "across")).seq, 1);
+    const [message] = await nextMessages(bob, 1);
+    assert.deepEqual([message.chat, message.text], ["@alice", "across"]);
+    // A login on node B ends alice's session on node A.
+    await using again = await ChatClient.connect({
+      port: b,
+      user: "alice",
+      password: PASSWORD,
+    });
+    const [replaced] = await nextEvents(alice, 1);
+    assert.equal(
+      replaced.type === "error" && replaced.error.code,
+      "SESSION_REPLACED",
+    );
+    assert.deepEqual(nodes[0].chat.onlineUsers, []);
+    assert.deepEqual(await again.who(), ["alice", "bob"]);
+  } finally {
+    for (const { server, chat } of nodes) {
+      await server.shutdown();
+      await chat.close();
+    }
+    await bus.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -6,7 +6,7 @@ import {
   DEFAULT_PASSWORD_ITERATIONS,
   hashPassword,
   verifyPassword,
-} from "../../chat/mod.ts";
+} from "../../chat/_passwords.ts";
 import { TEST_ITERATIONS, withChat } from "./_chat_utils.ts";
 
 Deno.test("hashPassword salts every hash and verifyPassword checks with the stored iterations", async () => {

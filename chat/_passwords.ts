@@ -1,11 +1,9 @@
 // Copyright 2026 the framewire authors. MIT license.
-/**
- * Password hashing for chat accounts: PBKDF2-HMAC-SHA-256 through
- * WebCrypto, a random 16-byte salt per account, and a constant-time
- * comparison. Passwords are never stored or logged in clear.
- *
- * @module
- */
+// Password hashing for chat accounts: PBKDF2-HMAC-SHA-256 through
+// WebCrypto, a random 16-byte salt per account, and a constant-time
+// comparison. Passwords are never stored or logged in clear.
+import { checkNumber } from "../internal/options.ts";
+import type { PasswordHash } from "./chat_store.ts";
 
 /**
  * PBKDF2-HMAC-SHA-256 iterations for new accounts: OWASP's 2023
@@ -20,16 +18,6 @@ export const MIN_PASSWORD_CHARS = 8;
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
 const encoder = new TextEncoder();
-
-/** A stored password: what the database keeps instead of the password. */
-export interface PasswordHash {
-  /** Random salt, unique per account. */
-  readonly salt: Uint8Array;
-  /** PBKDF2 output, 32 bytes. */
-  readonly hash: Uint8Array;
-  /** The iteration count it was made with; kept so the default can change. */
-  readonly iterations: number;
-}
 
 /** Options for {@linkcode hashPassword}. */
 export interface HashPasswordOptions {
@@ -48,24 +36,15 @@ export interface HashPasswordOptions {
  * @param options The iteration count.
  * @returns The salted hash to store.
  * @throws {RangeError} If `iterations` is not an integer of at least 1.
- *
- * @example
- * ```ts
- * import { hashPassword, verifyPassword } from "@framewire/framewire/chat";
- * import assert from "node:assert/strict";
- *
- * const stored = await hashPassword("correct horse", { iterations: 1000 });
- * assert.equal(stored.hash.length, 32);
- * assert.equal(await verifyPassword("correct horse", stored), true);
- * assert.equal(await verifyPassword("wrong horse", stored), false);
- * ```
  */
 export async function hashPassword(
   password: string,
   options: HashPasswordOptions = {},
 ): Promise<PasswordHash> {
-  const iterations = checkIterations(
+  const iterations = checkNumber(
+    "iterations",
     options.iterations ?? DEFAULT_PASSWORD_ITERATIONS,
+    { min: 1 },
   );
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   return { salt, hash: await derive(password, salt, iterations), iterations };
@@ -78,15 +57,6 @@ export async function hashPassword(
  * @param password The password offered.
  * @param stored The stored hash.
  * @returns Whether it matches.
- *
- * @example
- * ```ts
- * import { hashPassword, verifyPassword } from "@framewire/framewire/chat";
- * import assert from "node:assert/strict";
- *
- * const stored = await hashPassword("s3cret-pw", { iterations: 1000 });
- * assert.equal(await verifyPassword("s3cret-pW", stored), false);
- * ```
  */
 export async function verifyPassword(
   password: string,
@@ -103,15 +73,6 @@ export async function verifyPassword(
  * @param a First bytes.
  * @param b Second bytes.
  * @returns Whether they are equal.
- *
- * @example
- * ```ts
- * import { constantTimeEqual } from "@framewire/framewire/chat";
- * import assert from "node:assert/strict";
- *
- * assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2])), true);
- * assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3])), false);
- * ```
  */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -138,13 +99,4 @@ async function derive(
     HASH_BITS,
   );
   return new Uint8Array(bits);
-}
-
-function checkIterations(iterations: number): number {
-  if (!Number.isInteger(iterations) || iterations < 1) {
-    throw new RangeError(
-      `Cannot use iterations ${iterations}: expected an integer of at least 1`,
-    );
-  }
-  return iterations;
 }

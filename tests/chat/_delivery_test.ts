@@ -114,7 +114,7 @@ Deno.test("ChatServer: 100 users send 100 messages each at once; none lost, none
           );
         }
       });
-      const stored = harness.chat.store.allChats().reduce(
+      const stored = (await harness.chat.store.allChats()).reduce(
         (sum, chat) => sum + chat.messages,
         0,
       );

@@ -2,14 +2,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeFrame } from "../../mod.ts";
+import { ChatError } from "../../chat/mod.ts";
 import {
-  ChatError,
   encodeChatFrame,
   parseChatAddress,
   parseChatCommand,
   parseChatLogin,
   utf8Length,
-} from "../../chat/mod.ts";
+} from "../../chat/_wire.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,0 +1,283 @@
+// Copyright 2026 the framewire authors. MIT license.
+// Chat logins: a user's password (registering the name on its first login)
+// or the admin token, behind the per-name throttle and the cap on password
+// hashes running at once.
+import type { Frame } from "../codec/frame.ts";
+import type { HandlerResult } from "../transport/frame_router.ts";
+import type { ChatStore } from "./chat_store.ts";
+import { ChatErrorCode } from "./errors.ts";
+import { ADMIN_NAME } from "./messages.ts";
+import { userAddress } from "./_addresses.ts";
+import type { ResolvedChatOptions } from "./_chat_options.ts";
+import type { ChatDelivery } from "./_delivery.ts";
+import { HashLimiter, type HashStats } from "./_hash_limiter.ts";
+import { LoginThrottle } from "./_login_throttle.ts";
+import {
+  constantTimeEqual,
+  hashPassword,
+  MIN_PASSWORD_CHARS,
+  verifyPassword,
+} from "./_passwords.ts";
+import { emit, type Session } from "./_session.ts";
+import { chatErrorFrame, type ChatLogin, encodeChatFrame } from "./_wire.ts";
+
+/** The login side of a chat server. */
+export class ChatAuth {
+  #store: ChatStore;
+  #delivery: ChatDelivery;
+  #options: ResolvedChatOptions;
+  #throttle: LoginThrottle;
+  #hashes: HashLimiter;
+  #adminTokenDigest: Promise<Uint8Array> | undefined;
+
+  constructor(
+    store: ChatStore,
+    delivery: ChatDelivery,
+    options: ResolvedChatOptions,
+  ) {
+    this.#store = store;
+    this.#delivery = delivery;
+    this.#options = options;
+    this.#throttle = new LoginThrottle({
+      failures: options.loginThrottleFailures,
+      baseMs: options.loginThrottleMs,
+      maxMs: options.loginThrottleMaxMs,
+      maxNames: options.loginThrottleMaxNames,
+      clock: options.clock,
+    });
+    this.#hashes = new HashLimiter(
+      options.maxConcurrentHashes,
+      options.maxQueuedHashes,
+    );
+    if (options.adminToken !== undefined) {
+      this.#adminTokenDigest = sha256(options.adminToken);
+    }
+  }
+
+  /** Counters of the password hashing. */
+  get stats(): HashStats {
+    return this.#hashes.stats;
+  }
+
+  /** Handles a login of an anonymous session. */
+  login(session: Session, login: ChatLogin): Promise<HandlerResult> {
+    return login.type === "chat-admin"
+      ? this.#adminLogin(session, login.token, login.id)
+      : this.#userLogin(session, login.user, login.password, login.id);
+  }
+
+  async #userLogin(
+    session: Session,
+    user: string,
+    password: string,
+    id: string | undefined,
+  ): Promise<HandlerResult> {
+    if (user === ADMIN_NAME) {
+      return chatErrorFrame(
+        ChatErrorCode.InvalidName,
+        `Cannot log in: the name "${ADMIN_NAME}" is reserved`,
+        id,
+      );
+    }
+    // Refused before any hashing: a locked name costs the server nothing.
+    if (this.#throttle.retryAfterMs(user) > 0) {
+      return this.#throttled(session, user, id);
+    }
+    if (await this.#store.user(user) === undefined) {
+      if (password.length < MIN_PASSWORD_CHARS) {
+        return chatErrorFrame(
+          ChatErrorCode.WeakPassword,
+          `Cannot register "${user}": the password needs at least ${MIN_PASSWORD_CHARS} characters`,
+          id,
+        );
+      }
+      if (await this.#store.userCount() >= this.#options.maxAccounts) {
+        return this.#accountLimit(user, id);
+      }
+    }
+    const slot = this.#hashes.acquire();
+    if (slot === undefined) {
+      emit(
+        this.#options.log,
+        "warn",
+        "chat_login_busy",
+        `Login of "${user}" refused: ${this.#hashes.stats.hashing} password hashes running and the queue is full`,
+        session,
+        ChatErrorCode.LoginBusy,
+      );
+      return chatErrorFrame(
+        ChatErrorCode.LoginBusy,
+        `Cannot log in as "${user}": the server is busy with other logins, try again later`,
+        id,
+      );
+    }
+    const release = await slot;
+    let registered = false;
+    try {
+      if (session.conn.closed) return undefined;
+      // Failures of other attempts may have locked the name while this
+      // one waited for its slot.
+      if (this.#throttle.retryAfterMs(user) > 0) {
+        return this.#throttled(session, user, id);
+      }
+      let stored = await this.#store.user(user);
+      if (stored === undefined) {
+        const hash = await hashPassword(password, {
+          iterations: this.#options.passwordIterations,
+        });
+        // Checked again after the hash: other registrations ran meanwhile.
+        if (await this.#store.userCount() >= this.#options.maxAccounts) {
+          return this.#accountLimit(user, id);
+        }
+        if (await this.#store.createUser(user, hash)) {
+          registered = true;
+        } else {
+          // Someone registered the name while we hashed: check against theirs.
+          stored = await this.#store.user(user);
+        }
+      }
+      if (!registered && !(await verifyPassword(password, stored!))) {
+        this.#throttle.fail(user);
+        return this.#loginFailed(session, user, id);
+      }
+    } finally {
+      release();
+    }
+    this.#throttle.succeed(user);
+    if (session.conn.closed) return undefined;
+    await this.#delivery.goOnline(session, user);
+    emit(
+      this.#options.log,
+      "info",
+      "chat_login",
+      `User "${user}" logged in${registered ? " (new account)" : ""}`,
+      session,
+    );
+    const unread: Record<string, number> = {};
+    for (const summary of await this.#store.userChats(user)) {
+      if (summary.unread === 0) continue;
+      unread[userAddress(summary.chat, user)] = summary.unread;
+      session.unread.set(summary.chat.id, summary.unread);
+    }
+    return encodeChatFrame({
+      op: "welcome",
+      ...(id === undefined ? {} : { id }),
+      user,
+      registered,
+      admin: false,
+      unread,
+    });
+  }
+
+  async #adminLogin(
+    session: Session,
+    token: string,
+    id: string | undefined,
+  ): Promise<HandlerResult> {
+    if (this.#adminTokenDigest === undefined) {
+      emit(
+        this.#options.log,
+        "warn",
+        "chat_login_failed",
+        "Admin login refused: no admin token is configured",
+        session,
+        ChatErrorCode.AuthFailed,
+      );
+      return this.#loginFailed(
+        session,
+        ADMIN_NAME,
+        id,
+        "admin logins are disabled on this server",
+      );
+    }
+    if (this.#throttle.retryAfterMs(ADMIN_NAME) > 0) {
+      return this.#throttled(session, ADMIN_NAME, id);
+    }
+    // Compare digests: equal length, and no early exit on the first
+    // differing byte of the token itself.
+    const [expected, offered] = await Promise.all([
+      this.#adminTokenDigest,
+      sha256(token),
+    ]);
+    if (!constantTimeEqual(expected, offered)) {
+      this.#throttle.fail(ADMIN_NAME);
+      return this.#loginFailed(session, ADMIN_NAME, id);
+    }
+    this.#throttle.succeed(ADMIN_NAME);
+    session.admin = true;
+    emit(
+      this.#options.log,
+      "info",
+      "chat_admin_login",
+      "Admin logged in",
+      session,
+    );
+    return encodeChatFrame({
+      op: "welcome",
+      ...(id === undefined ? {} : { id }),
+      user: ADMIN_NAME,
+      registered: false,
+      admin: true,
+      unread: {},
+    });
+  }
+
+  /** A login of a locked name: a failure of the connection too. */
+  #throttled(
+    session: Session,
+    user: string,
+    id: string | undefined,
+  ): HandlerResult {
+    const seconds = Math.ceil(this.#throttle.retryAfterMs(user) / 1000);
+    return this.#loginFailed(
+      session,
+      user,
+      id,
+      `too many failed logins, retry in ${seconds} s`,
+      ChatErrorCode.LoginThrottled,
+    );
+  }
+
+  #accountLimit(user: string, id: string | undefined): Frame {
+    return chatErrorFrame(
+      ChatErrorCode.AccountLimit,
+      `Cannot register "${user}": the server has its ${this.#options.maxAccounts} accounts`,
+      id,
+    );
+  }
+
+  #loginFailed(
+    session: Session,
+    user: string,
+    id: string | undefined,
+    reason = "wrong credentials",
+    code: string = ChatErrorCode.AuthFailed,
+  ): HandlerResult {
+    session.failures++;
+    const last = session.failures >= this.#options.maxLoginFailures;
+    const message = `Cannot log in as "${user}": ${reason}${
+      last ? ` (${session.failures} failures, closing)` : ""
+    }`;
+    emit(
+      this.#options.log,
+      "warn",
+      "chat_login_failed",
+      message,
+      session,
+      code,
+    );
+    const frame = chatErrorFrame(code, message, id);
+    if (!last) return frame;
+    // Queue the Error frame first: closing drops replies not yet queued,
+    // but the write side is shut only after the queue has drained.
+    session.conn.send(frame).catch(() => {});
+    void session.conn.close();
+    return undefined;
+  }
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+}

@@ -1,0 +1,386 @@
+// Copyright 2026 the framewire authors. MIT license.
+// The chat server's live side: its sessions, the send window of each
+// connection, the store-then-publish path of a message, the fan-out of what
+// the bus delivers (to members' sessions and to watchers), and the paged
+// backlog of an opened chat.
+//
+// A message reaches sessions only through the bus, never straight from the
+// sender's handler: with a bus shared by several nodes, a message committed
+// on another node arrives the same way.
+import type { Frame } from "../codec/frame.ts";
+import type { HandlerResult } from "../transport/frame_router.ts";
+import { ErrorCode } from "../transport/protocol_errors.ts";
+import type { ServerConnection } from "../transport/server_connection.ts";
+import type { ChatBus, ChatBusEvent, ChatMessageEvent } from "./chat_bus.ts";
+import type { ChatRecord, ChatStore, StoredMessage } from "./chat_store.ts";
+import { ChatErrorCode } from "./errors.ts";
+import type { ChatAddress } from "./messages.ts";
+import { directMembers, userAddress } from "./_addresses.ts";
+import {
+  PAGE_BYTES,
+  PAGE_MESSAGES,
+  type ResolvedChatOptions,
+  WATCH_BACKLOG,
+} from "./_chat_options.ts";
+import { ackOf, messageFrame } from "./_replies.ts";
+import { logInternal, type OpenChat, type Session } from "./_session.ts";
+import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
+
+/** Receives the messages of a watched chat. */
+export type WatchListener = (message: StoredMessage, chat: ChatRecord) => void;
+
+/** A watch whose backlog has been read; `start` hands over live messages. */
+export interface StartedWatch {
+  /** The chat's last messages, oldest first. */
+  readonly backlog: StoredMessage[];
+  /** Call once the backlog is out: live messages follow it, none lost. */
+  start(): void;
+}
+
+/** Sessions, fan-out and backlog delivery of one chat server. */
+export class ChatDelivery {
+  /** Every connection the chat protocol has seen, open now. */
+  readonly sessions = new Map<ServerConnection, Session>();
+  /** Logged-in users of this server. */
+  readonly users = new Map<string, Session>();
+  #store: ChatStore;
+  #bus: ChatBus;
+  #options: ResolvedChatOptions;
+  /** Per chat id: the watchers, by owner (an admin session, a local admin). */
+  #watchers = new Map<number, Map<object, WatchListener>>();
+  /** Per room id: the last publish not done yet, to keep `seq` order. */
+  #publishing = new Map<number, Promise<void>>();
+
+  constructor(store: ChatStore, bus: ChatBus, options: ResolvedChatOptions) {
+    this.#store = store;
+    this.#bus = bus;
+    this.#options = options;
+  }
+
+  /** The bus listener. */
+  onEvent(event: ChatBusEvent): void {
+    if (event.type === "message") {
+      this.#fanOut(event);
+      return;
+    }
+    if (!event.online) return;
+    // One session per user, across nodes: a login elsewhere ends ours.
+    const local = this.users.get(event.user);
+    if (local !== undefined && local.sessionId !== event.session) {
+      this.#replace(local);
+    }
+  }
+
+  /** Makes a logged-in session the user's one, and tells the bus. */
+  async goOnline(session: Session, user: string): Promise<void> {
+    const previous = this.users.get(user);
+    if (previous !== undefined && previous !== session) this.#replace(previous);
+    session.user = user;
+    session.sessionId = crypto.randomUUID();
+    this.users.set(user, session);
+    await this.#publish({
+      type: "presence",
+      user,
+      session: session.sessionId,
+      online: true,
+    });
+  }
+
+  /** Forgets a closed connection: offline, its watches end. */
+  close(session: Session): void {
+    this.sessions.delete(session.conn);
+    const { user, sessionId } = session;
+    if (user !== undefined && this.users.get(user) === session) {
+      this.users.delete(user);
+    }
+    for (const chatId of session.watching.keys()) this.unwatch(session, chatId);
+    for (const wake of session.windowWaiters.splice(0)) wake();
+    if (user !== undefined && sessionId !== undefined) {
+      void this.#publish({
+        type: "presence",
+        user,
+        session: sessionId,
+        online: false,
+      });
+    }
+  }
+
+  /**
+   * Stores a message, publishes it (in `seq` order per chat), and resolves
+   * once the bus has it, so a sender's ack follows the delivery.
+   */
+  async append(
+    chat: ChatRecord,
+    sender: string,
+    clientId: string,
+    text: string,
+  ): Promise<StoredMessage> {
+    const stored = await this.#store.append({
+      chatId: chat.id,
+      sender,
+      clientId,
+      text,
+    });
+    if (!stored.duplicate) await this.#publishMessage(chat, stored);
+    return stored;
+  }
+
+  /**
+   * Queues a message for the store and returns at once, so the
+   * connection's next frames join the same group commit; the ack is pushed
+   * after the commit. Past `sendWindow` unacknowledged sends, waits.
+   */
+  acceptSend(
+    session: Session,
+    chat: ChatRecord,
+    sender: string,
+    id: string,
+    text: string,
+    address: ChatAddress,
+  ): HandlerResult | Promise<HandlerResult> {
+    session.inflight++;
+    const release = () => {
+      session.inflight--;
+      const wake = session.windowWaiters.shift();
+      if (wake !== undefined) wake();
+    };
+    this.append(chat, sender, id, text).then(
+      (stored) => {
+        const ack = ackOf(stored, address);
+        session.conn.send(encodeChatFrame({ op: "ack", id, ...ack }))
+          .catch(() => {}).finally(release);
+      },
+      (error) => {
+        logInternal(this.#options.log, error, session);
+        session.conn.send(
+          chatErrorFrame(
+            ErrorCode.InternalError,
+            "Cannot send: the server could not store the message",
+            id,
+          ),
+        ).catch(() => {}).finally(release);
+      },
+    );
+    if (session.inflight < this.#options.sendWindow) return undefined;
+    return new Promise<HandlerResult>((resolve) => {
+      session.windowWaiters.push(() => resolve(undefined));
+    });
+  }
+
+  /**
+   * Opens a chat: sends the stored messages after the member's cursor (not
+   * the member's own), page by page, then switches to live pushes. Live
+   * messages that arrive meanwhile wait in the open chat's `pending` and go
+   * out, after the backlog, in the same synchronous step as the switch.
+   *
+   * @returns How many stored messages went out, or `undefined` if the
+   * connection or the open chat went away meanwhile.
+   */
+  async open(
+    session: Session,
+    user: string,
+    chat: ChatRecord,
+    address: ChatAddress,
+  ): Promise<number | undefined> {
+    if (session.open.has(chat.id)) return 0;
+    const state: OpenChat = { chat, address, pending: [], lastSeq: 0 };
+    session.open.set(chat.id, state);
+    session.unread.delete(chat.id);
+    let after = (await this.#store.cursor(chat.id, user)) ?? 0;
+    let delivered = 0;
+    while (true) {
+      if (session.open.get(chat.id) !== state) return undefined;
+      const page = await this.#store.messagesAfter(
+        chat.id,
+        after,
+        user,
+        PAGE_MESSAGES,
+      );
+      if (session.open.get(chat.id) !== state) return undefined;
+      const frames: Frame[] = [];
+      let bytes = 0;
+      for (const message of page) {
+        const frame = messageFrame(message, address);
+        frames.push(frame);
+        bytes += frame.payload.length;
+        after = message.seq;
+        if (bytes >= PAGE_BYTES) break;
+      }
+      delivered += frames.length;
+      if (frames.length === page.length && page.length < PAGE_MESSAGES) {
+        // Caught up: what arrived while reading follows the backlog.
+        for (const message of state.pending ?? []) {
+          if (message.seq <= after) continue;
+          frames.push(messageFrame(message, address));
+          after = message.seq;
+        }
+        state.pending = undefined;
+        state.lastSeq = after;
+        if (frames.length > 0) session.conn.sendMany(frames).catch(() => {});
+        return delivered;
+      }
+      try {
+        await session.conn.sendMany(frames);
+      } catch {
+        return undefined; // The connection is gone.
+      }
+    }
+  }
+
+  /**
+   * Starts watching a chat for `owner` (replacing its earlier watch of the
+   * chat). Live messages are held until `start` is called, so the caller
+   * can hand out the backlog first.
+   */
+  async watch(
+    owner: object,
+    chat: ChatRecord,
+    listener: WatchListener,
+  ): Promise<StartedWatch> {
+    let held: StoredMessage[] | undefined = [];
+    const entry: WatchListener = (message, record) => {
+      if (held !== undefined) held.push(message);
+      else listener(message, record);
+    };
+    let watchers = this.#watchers.get(chat.id);
+    if (watchers === undefined) {
+      watchers = new Map();
+      this.#watchers.set(chat.id, watchers);
+    }
+    watchers.set(owner, entry);
+    let backlog: StoredMessage[];
+    try {
+      backlog = await this.#store.lastMessages(chat.id, WATCH_BACKLOG);
+    } catch (error) {
+      if (watchers.get(owner) === entry) watchers.delete(owner);
+      throw error;
+    }
+    return {
+      backlog,
+      start: () => {
+        const last = backlog.at(-1)?.seq ?? 0;
+        const messages = held ?? [];
+        held = undefined;
+        for (const message of messages) {
+          if (message.seq > last) listener(message, chat);
+        }
+      },
+    };
+  }
+
+  /** Ends `owner`'s watch of a chat. */
+  unwatch(owner: object, chatId: number): void {
+    const watchers = this.#watchers.get(chatId);
+    watchers?.delete(owner);
+    if (watchers?.size === 0) this.#watchers.delete(chatId);
+  }
+
+  /**
+   * Delivers a committed message: pushed to members who have the chat open
+   * (held while their backlog is read), an `unread` notice to the other
+   * members online here; the offline ones find it in the store.
+   */
+  #fanOut({ chat, message, members }: ChatMessageEvent): void {
+    let roomFrame: Frame | undefined;
+    for (const member of members) {
+      if (member === message.sender) continue;
+      const session = this.users.get(member);
+      if (session === undefined) continue;
+      const open = session.open.get(chat.id);
+      if (open !== undefined) {
+        if (open.pending !== undefined) {
+          open.pending.push(message);
+          continue;
+        }
+        if (message.seq <= open.lastSeq) continue;
+        open.lastSeq = message.seq;
+        let frame: Frame;
+        if (chat.kind === "room") {
+          roomFrame ??= messageFrame(message, `#${chat.name}`);
+          frame = roomFrame;
+        } else {
+          // Named from the member's side: "@alice" for bob. The other
+          // member, not the sender: the admin may write into the chat.
+          frame = messageFrame(message, userAddress(chat, member));
+        }
+        session.conn.send(frame).catch(() => {});
+        continue;
+      }
+      const count = (session.unread.get(chat.id) ?? 0) + 1;
+      session.unread.set(chat.id, count);
+      session.conn.send(
+        encodeChatFrame({
+          op: "unread",
+          chat: userAddress(chat, member),
+          count,
+        }),
+      ).catch(() => {});
+    }
+    const watchers = this.#watchers.get(chat.id);
+    if (watchers === undefined) return;
+    for (const watcher of [...watchers.values()]) {
+      try {
+        watcher(message, chat);
+      } catch (error) {
+        logInternal(this.#options.log, error, undefined);
+      }
+    }
+  }
+
+  /**
+   * Publishes a committed message with the chat's members. A direct chat's
+   * members are in its name, so it is published at once; a room's are read
+   * from the store, and its publishes are chained so that they keep `seq`
+   * order whatever each read takes.
+   */
+  #publishMessage(chat: ChatRecord, message: StoredMessage): Promise<void> {
+    const previous = this.#publishing.get(chat.id);
+    if (chat.kind === "direct" && previous === undefined) {
+      return this.#publish({
+        type: "message",
+        chat,
+        message,
+        members: directMembers(chat),
+      });
+    }
+    const members = chat.kind === "direct"
+      ? Promise.resolve(directMembers(chat))
+      : this.#store.members(chat.id);
+    // Caught here, so that the chain never rejects.
+    members.catch(() => {});
+    const done = (async () => {
+      await previous;
+      try {
+        await this.#publish({
+          type: "message",
+          chat,
+          message,
+          members: await members,
+        });
+      } catch (error) {
+        logInternal(this.#options.log, error, undefined);
+      }
+    })();
+    this.#publishing.set(chat.id, done);
+    void done.then(() => {
+      if (this.#publishing.get(chat.id) === done) {
+        this.#publishing.delete(chat.id);
+      }
+    });
+    return done;
+  }
+
+  #publish(event: ChatBusEvent): Promise<void> {
+    return this.#bus.publish(event).catch((error) =>
+      logInternal(this.#options.log, error, undefined)
+    );
+  }
+
+  #replace(session: Session): void {
+    this.users.delete(session.user!);
+    void session.conn.close(
+      ChatErrorCode.SessionReplaced,
+      `Closing: "${session.user}" logged in on another connection`,
+    );
+  }
+}

@@ -1,0 +1,91 @@
+// Copyright 2026 the framewire authors. MIT license.
+// What the chat server knows of one connection, and the log helpers that
+// name it.
+import type { Logger, LogLevel } from "../transport/log.ts";
+import { ErrorCode } from "../transport/protocol_errors.ts";
+import type { ServerConnection } from "../transport/server_connection.ts";
+import type { ChatRecord, StoredMessage } from "./chat_store.ts";
+import type { ChatAddress } from "./messages.ts";
+
+/** A chat a session has open. */
+export interface OpenChat {
+  readonly chat: ChatRecord;
+  readonly address: ChatAddress;
+  /**
+   * Live messages are pushed only once the stored backlog has been sent;
+   * until then they wait here (the backlog read may miss them).
+   */
+  pending: StoredMessage[] | undefined;
+  /** The highest seq pushed, so the backlog and live pushes never repeat. */
+  lastSeq: number;
+}
+
+/** One connection of the chat protocol. */
+export interface Session {
+  readonly conn: ServerConnection;
+  user: string | undefined;
+  /** Unique across nodes: tells this session from the user's next one. */
+  sessionId: string | undefined;
+  admin: boolean;
+  failures: number;
+  /** Chats this session has open, by chat id. */
+  readonly open: Map<number, OpenChat>;
+  /** Unread counts of chats not open, by chat id. */
+  readonly unread: Map<number, number>;
+  /** Admin: chats watched, by chat id. */
+  readonly watching: Map<number, ChatRecord>;
+  /** Sends whose ack has not been written yet. */
+  inflight: number;
+  readonly windowWaiters: (() => void)[];
+}
+
+/** A fresh, anonymous session. */
+export function createSession(conn: ServerConnection): Session {
+  return {
+    conn,
+    user: undefined,
+    sessionId: undefined,
+    admin: false,
+    failures: 0,
+    open: new Map(),
+    unread: new Map(),
+    watching: new Map(),
+    inflight: 0,
+    windowWaiters: [],
+  };
+}
+
+/** Logs an event about a session (or the server, without one). */
+export function emit(
+  log: Logger,
+  level: LogLevel,
+  event: string,
+  message: string,
+  session: Session | undefined,
+  code?: string,
+): void {
+  log({
+    level,
+    event,
+    message,
+    code,
+    connectionId: session?.conn.id,
+    remoteAddress: session?.conn.remoteAddress,
+  });
+}
+
+/** Logs a server fault. */
+export function logInternal(
+  log: Logger,
+  error: unknown,
+  session: Session | undefined,
+): void {
+  emit(
+    log,
+    "error",
+    "chat_error",
+    `Chat failure: ${error instanceof Error ? error.message : String(error)}`,
+    session,
+    ErrorCode.InternalError,
+  );
+}

@@ -1,0 +1,110 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * How chat servers tell each other what happened: committed messages and
+ * presence (a user's session came online or went offline). A chat server
+ * publishes to its bus after each commit and delivers to its own sessions
+ * only what it receives from the bus, so with a bus shared by several nodes
+ * (NATS, say) a message stored on node A reaches a reader on node B.
+ * {@linkcode InProcessChatBus} is the bus of one process.
+ *
+ * **Who is online.** Presence events carry a session id; a bus aggregates
+ * them and answers {@linkcode ChatBus.online} for every node it links (a
+ * networked bus would also expire the sessions of a node that died, by a
+ * heartbeat). A server answers `who`, `members` and the admin's chat list
+ * from `online()`, and closes its own session of a user when another
+ * session of that user comes online anywhere (`SESSION_REPLACED`).
+ *
+ * **Order.** A bus must deliver the message events of one chat in the order
+ * they were published, and a server publishes them in `seq` order.
+ *
+ * @module
+ */
+import type { ChatRecord, StoredMessage } from "./chat_store.ts";
+
+/** A message was committed: deliver it to the members' sessions. */
+export interface ChatMessageEvent {
+  /** The event kind. */
+  readonly type: "message";
+  /** Its chat. */
+  readonly chat: ChatRecord;
+  /** The stored message (never a duplicate). */
+  readonly message: StoredMessage;
+  /** The chat's members when it was committed, sorted. */
+  readonly members: readonly string[];
+}
+
+/** A user's session came online or went offline. */
+export interface ChatPresenceEvent {
+  /** The event kind. */
+  readonly type: "presence";
+  /** The user. */
+  readonly user: string;
+  /** A unique id of the session (a user has one session at a time). */
+  readonly session: string;
+  /** `true` when the session logged in, `false` when it ended. */
+  readonly online: boolean;
+}
+
+/** What travels on a {@linkcode ChatBus}. */
+export type ChatBusEvent = ChatMessageEvent | ChatPresenceEvent;
+
+/** Receives the events of a {@linkcode ChatBus}; must not throw. */
+export type ChatBusListener = (event: ChatBusEvent) => void;
+
+/** A listener's registration on a bus. */
+export interface ChatBusSubscription {
+  /**
+   * Stops delivery to the listener.
+   *
+   * @returns Resolves once no more events will arrive.
+   */
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * Publish/subscribe of committed messages and presence between chat
+ * servers (see the module doc for the guarantees).
+ *
+ * @example Two servers' listeners on one in-process bus
+ * ```ts
+ * import { type ChatBus, type ChatBusEvent, InProcessChatBus } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const bus: ChatBus = new InProcessChatBus();
+ * const seen: ChatBusEvent[] = [];
+ * const subscription = await bus.subscribe((event) => seen.push(event));
+ * await bus.publish({ type: "presence", user: "alice", session: "s1", online: true });
+ * assert.deepEqual(await bus.online(), ["alice"]);
+ * assert.equal(seen.length, 1);
+ * await subscription.unsubscribe();
+ * await bus.close();
+ * ```
+ */
+export interface ChatBus {
+  /**
+   * Sends an event to every listener, on every node.
+   *
+   * @param event The event.
+   * @returns Resolves once the bus has taken it.
+   */
+  publish(event: ChatBusEvent): Promise<void>;
+  /**
+   * Registers a listener for every event published from now on.
+   *
+   * @param listener Called with each event.
+   * @returns The registration, once events will reach the listener.
+   */
+  subscribe(listener: ChatBusListener): Promise<ChatBusSubscription>;
+  /**
+   * Users with a session online on any node, from the presence events.
+   *
+   * @returns Their names, sorted.
+   */
+  online(): Promise<string[]>;
+  /**
+   * Ends every subscription; later publishes are dropped.
+   *
+   * @returns Resolves once closed.
+   */
+  close(): Promise<void>;
+}

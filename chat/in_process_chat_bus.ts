@@ -1,0 +1,109 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * The {@linkcode ChatBus} of one process: events go to the listeners
+ * synchronously, inside `publish`, so a message reaches the sessions of
+ * every chat server sharing the bus before its sender's ack is written.
+ *
+ * @module
+ */
+import type {
+  ChatBus,
+  ChatBusEvent,
+  ChatBusListener,
+  ChatBusSubscription,
+} from "./chat_bus.ts";
+
+/**
+ * A bus for chat servers in one process (one, usually; several share it in
+ * tests of multi-node behaviour).
+ *
+ * @example Presence is aggregated per user over sessions
+ * ```ts
+ * import { InProcessChatBus } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const bus = new InProcessChatBus();
+ * await bus.publish({ type: "presence", user: "bob", session: "a", online: true });
+ * await bus.publish({ type: "presence", user: "bob", session: "b", online: true });
+ * await bus.publish({ type: "presence", user: "bob", session: "a", online: false });
+ * assert.deepEqual(await bus.online(), ["bob"]);
+ * await bus.publish({ type: "presence", user: "bob", session: "b", online: false });
+ * assert.deepEqual(await bus.online(), []);
+ * ```
+ */
+export class InProcessChatBus implements ChatBus {
+  #listeners = new Set<ChatBusListener>();
+  /** Online sessions per user. */
+  #sessions = new Map<string, Set<string>>();
+  #closed = false;
+
+  /**
+   * Delivers an event to every listener before it returns.
+   *
+   * @param event The event.
+   * @returns A settled promise.
+   */
+  publish(event: ChatBusEvent): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (event.type === "presence") this.#presence(event);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // One failing listener must not starve the others.
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Registers a listener.
+   *
+   * @param listener Called with each event.
+   * @returns The registration.
+   */
+  subscribe(listener: ChatBusListener): Promise<ChatBusSubscription> {
+    this.#listeners.add(listener);
+    return Promise.resolve({
+      unsubscribe: () => {
+        this.#listeners.delete(listener);
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /**
+   * Users with a session online.
+   *
+   * @returns Their names, sorted.
+   */
+  online(): Promise<string[]> {
+    return Promise.resolve([...this.#sessions.keys()].sort());
+  }
+
+  /**
+   * Drops every listener and the presence table.
+   *
+   * @returns A settled promise.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#sessions.clear();
+    return Promise.resolve();
+  }
+
+  #presence(event: ChatBusEvent & { type: "presence" }): void {
+    let sessions = this.#sessions.get(event.user);
+    if (event.online) {
+      if (sessions === undefined) {
+        sessions = new Set();
+        this.#sessions.set(event.user, sessions);
+      }
+      sessions.add(event.session);
+    } else if (sessions !== undefined) {
+      sessions.delete(event.session);
+      if (sessions.size === 0) this.#sessions.delete(event.user);
+    }
+  }
+}

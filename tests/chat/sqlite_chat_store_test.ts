@@ -1,0 +1,165 @@
+// Copyright 2026 the framewire authors. MIT license.
+import { DatabaseSync } from "node:sqlite";
+import assert from "node:assert/strict";
+import { SqliteChatStore } from "../../chat/mod.ts";
+import { chatStoreContract } from "./_chat_store_contract.ts";
+
+chatStoreContract("SqliteChatStore", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_store_" });
+  const store = new SqliteChatStore(`${dir}/chat.db`, {
+    synchronous: "NORMAL",
+  });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+});
+
+async function withStore(
+  fn: (path: string) => Promise<void> | void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_store_" });
+  try {
+    await fn(`${dir}/chat.db`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SqliteChatStore commits appends of one turn together, in one transaction", async () => {
+  await withStore(async (path) => {
+    await using store = new SqliteChatStore(path);
+    const rooms = await Promise.all(
+      ["a", "b", "c"].map((name) => store.createRoom(name)),
+    );
+    const appends = Array.from({ length: 300 }, (_, i) =>
+      store.append({
+        chatId: rooms[i % 3].id,
+        sender: "u",
+        clientId: `m${i}`,
+        text: `t${i}`,
+      }));
+    // Nothing is committed until the turn ends.
+    assert.equal(store.pendingWrites, 300);
+    assert.equal(await store.lastSeq(rooms[0].id), 0);
+    const stored = await Promise.all(appends);
+    assert.equal(store.pendingWrites, 0);
+    assert.deepEqual(
+      stored.filter((m) => m.chatId === rooms[0].id).map((m) => m.seq),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+  });
+});
+
+Deno.test("SqliteChatStore commits at once when a batch reaches maxBatch", async () => {
+  await withStore(async (path) => {
+    await using store = new SqliteChatStore(path, {
+      maxBatch: 4,
+      synchronous: "NORMAL",
+    });
+    const room = await store.createRoom("r");
+    const appends = [1, 2, 3, 4].map((i) =>
+      store.append({
+        chatId: room.id,
+        sender: "u",
+        clientId: `${i}`,
+        text: "x",
+      })
+    );
+    assert.equal(store.pendingWrites, 0);
+    assert.equal(await store.lastSeq(room.id), 4);
+    await Promise.all(appends);
+  });
+});
+
+Deno.test("SqliteChatStore refuses a second store on the same file, and reopens it once closed", async () => {
+  await withStore(async (path) => {
+    const first = new SqliteChatStore(path);
+    try {
+      await first.createRoom("kept");
+      assert.throws(() => new SqliteChatStore(path), (error: Error) => {
+        assert.match(
+          error.message,
+          /^Cannot open chat database ".*chat\.db": database is locked \(is another server using it\?\)$/,
+        );
+        return true;
+      });
+    } finally {
+      await first.close();
+    }
+    await using second = new SqliteChatStore(path);
+    assert.equal((await second.room("kept"))?.kind, "room");
+  });
+});
+
+Deno.test("SqliteChatStore validates its options and refuses use after close", async () => {
+  await withStore(async (path) => {
+    assert.throws(
+      () => new SqliteChatStore(path, { synchronous: "OFF" as "FULL" }),
+      {
+        name: "TypeError",
+        message: 'Cannot use synchronous "OFF": expected "FULL" or "NORMAL"',
+      },
+    );
+    assert.throws(
+      () => new SqliteChatStore(path, { maxBatch: 0 }),
+      {
+        name: "RangeError",
+        message: "Cannot use maxBatch 0: expected an integer of at least 1",
+      },
+    );
+    const store = new SqliteChatStore(path);
+    await store.close();
+    await assert.rejects(
+      store.append({ chatId: 1, sender: "u", clientId: "1", text: "x" }),
+      { message: `Cannot use chat database "${path}": closed` },
+    );
+    await assert.rejects(store.room("r"), { message: /closed$/ });
+    assert.throws(
+      () => new SqliteChatStore(`${path}/missing/dir.db`),
+      /^Error: Cannot open chat database/,
+    );
+  });
+});
+
+Deno.test("SqliteChatStore adds the room creator column to a version 1 file", async () => {
+  await withStore(async (path) => {
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE chats (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL CHECK (kind IN ('direct', 'room')),
+      name TEXT NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      UNIQUE (kind, name)
+    ) STRICT;
+    INSERT INTO chats (kind, name, created_at) VALUES ('room', 'legacy', 0);
+    PRAGMA user_version = 1;`);
+    old.close();
+    await using store = new SqliteChatStore(path);
+    assert.ok(await store.room("legacy") !== undefined);
+    await store.createRoom("a", "alice");
+    assert.equal(await store.roomsCreatedBy("alice"), 1);
+  });
+});
+
+Deno.test("SqliteChatStore clamps a pending cursor move to what is stored, before the commit", async () => {
+  await withStore(async (path) => {
+    await using store = new SqliteChatStore(path);
+    const room = await store.createRoom("general");
+    await store.addMember(room.id, "bob");
+    await store.append({
+      chatId: room.id,
+      sender: "alice",
+      clientId: "m1",
+      text: "one",
+    });
+    const moved = store.moveCursor(room.id, "bob", 1000);
+    assert.equal(store.pendingWrites, 1);
+    assert.equal(await store.cursor(room.id, "bob"), 1);
+    await moved;
+  });
+});
