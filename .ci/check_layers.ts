@@ -28,7 +28,10 @@ const LAYERS: Record<string, number> = {
 const ZERO_DEPENDENCY = new Set(["internal", "codec", "transport", "."]);
 const MAX_LINES = 600;
 /** Files allowed past MAX_LINES, each with the reason. */
-const LONG_FILES: Record<string, string> = {};
+const LONG_FILES: Record<string, string> = {
+  "chat/sqlite_chat_store.ts":
+    "one documented method per ChatStore operation plus group commit; its SQL lives in _sqlite_chat_schema.ts",
+};
 
 async function sourceFiles(): Promise<string[]> {
   const files = ["mod.ts"];

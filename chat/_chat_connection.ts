@@ -11,7 +11,8 @@ import type { FramedConn } from "../transport/framed_conn.ts";
 import { parseErrorFrame } from "../transport/protocol_errors.ts";
 import { Queue } from "../internal/queue.ts";
 import { ChatError } from "./errors.ts";
-import { type ChatAck, decodeJsonObject, encodeChatFrame } from "./messages.ts";
+import type { ChatAck } from "./messages.ts";
+import { decodeJsonObject, encodeChatFrame } from "./_wire.ts";
 
 /** A decoded JSON answer or push. */
 export type JsonObject = Record<string, unknown>;

@@ -54,7 +54,7 @@ export type ChatAdminClientOptions = ConnectOptions & {
  *   assert.deepEqual([general.chat, general.members], ["#general", ["alice"]]);
  * } finally {
  *   await server.shutdown();
- *   chat.close();
+ *   await chat.close();
  *   await Deno.remove(dir, { recursive: true });
  * }
  * ```

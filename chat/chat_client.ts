@@ -134,7 +134,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
  *   if (event?.type === "message") assert.equal(event.message.from, "alice");
  * } finally {
  *   await server.shutdown();
- *   chat.close();
+ *   await chat.close();
  *   await Deno.remove(dir, { recursive: true });
  * }
  * ```

@@ -304,7 +304,7 @@ export async function main(
       createServerHandler(log, protocols),
     );
   } catch (error) {
-    chat.close();
+    await chat.close();
     await files?.close();
     const where = options.path ?? `${options.hostname}:${options.port}`;
     console.error(
@@ -358,7 +358,7 @@ export async function main(
     signal?.removeEventListener("abort", stop);
     // Commits the writes still pending (not acknowledged yet) and releases
     // the database lock.
-    chat.close();
+    await chat.close();
   }
 }
 

@@ -480,7 +480,7 @@ export class BlobChannel {
   async #push(frame: Frame | (() => Frame)): Promise<void> {
     const conn = this.#conn;
     try {
-      while (conn.queuedBytes > 0) await conn.sendMany([]);
+      while (conn.queuedBytes > 0) await conn.flush();
       await conn.send(typeof frame === "function" ? frame() : frame);
     } catch (error) {
       throw new TransferError(

@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 // The server side of one client: the per-connection loop, replies with
 // backpressure, pushes with the slow-reader cut-off, and the closing dance.
-import { checkOutgoingFrame } from "../codec/_encoding.ts";
+import { checkFrame } from "../codec/check_frame.ts";
 import {
   FrameTooLargeError,
   TruncatedFrameError,
@@ -388,7 +388,7 @@ export class ServedConnection implements ServerConnection {
     let bytes = 0;
     try {
       for (let i = 0; i < frames.length; i++) {
-        bytes += checkOutgoingFrame(frames[i], this.#ctx.sendOptions);
+        bytes += checkFrame(frames[i], this.#ctx.sendOptions);
       }
       return { frames, bytes };
     } catch (error) {
@@ -401,7 +401,7 @@ export class ServedConnection implements ServerConnection {
       const frame = internalErrorFrame();
       return {
         frames: [frame],
-        bytes: checkOutgoingFrame(frame, this.#ctx.sendOptions),
+        bytes: checkFrame(frame, this.#ctx.sendOptions),
       };
     }
   }
@@ -421,7 +421,7 @@ export class ServedConnection implements ServerConnection {
     while (!this.#closing && !this.#hasRoom(bytes)) {
       try {
         // Resolves once everything queued before it is written.
-        await this.conn.sendMany([]);
+        await this.conn.flush();
       } catch {
         return;
       }

@@ -14,6 +14,7 @@ import {
   type LengthFieldBytes,
   type ResolvedFramedConnOptions,
   resolveFramedConnOptions,
+  SendQueueFullError,
   TruncatedFrameError,
   UnknownFrameTypeError,
   WriteZeroError,
@@ -1370,4 +1371,22 @@ Deno.test("FramedConn uses resolved options as they are, without checking them a
   using other = new FramedConn(new ScriptedConn(), watched);
   assert.ok(reads > 0);
   await other.send({ type: 1, payload: new Uint8Array(4) });
+});
+
+Deno.test("FramedConn.flush and an empty send are accepted even when one oversized frame fills the queue", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using a = new FramedConn(await Deno.connect({ port: listener.addr.port }), {
+    maxQueuedBytes: 16,
+  });
+  using b = new FramedConn(await listener.accept());
+  const big = { type: 200, payload: new Uint8Array(64 * 1024) };
+  const first = a.send(big); // into an empty queue: always accepted
+  // Regression: the barrier was refused with SEND_QUEUE_FULL here.
+  const barrier = a.flush();
+  const emptySend = a.sendMany([]);
+  const refused = a.send(big); // a real frame over the limit is still refused
+  await assert.rejects(refused, SendQueueFullError);
+  await Promise.all([first, barrier, emptySend]);
+  assert.equal(a.queuedBytes, 0);
+  assert.equal((await b.receive())?.payload.length, 64 * 1024);
 });
