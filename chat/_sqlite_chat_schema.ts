@@ -19,6 +19,15 @@ const MESSAGE_COLUMNS =
   "id, chat_id, seq, sender, CAST(client_id AS BLOB) AS client_id, CAST(text AS BLOB) AS text, sent_at";
 const utf8 = new TextDecoder();
 
+/** A chat as the summary queries return it (`userChats` adds `unread`). */
+export interface ChatSummaryRow {
+  id: number;
+  kind: "direct" | "room";
+  name: string;
+  last_seq: number;
+  last_at: number | null;
+}
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
   name TEXT PRIMARY KEY,

@@ -42,6 +42,7 @@ import type {
   UserChatSummary,
 } from "./chat_store.ts";
 import {
+  type ChatSummaryRow,
   directName,
   type MessageRow,
   MIGRATE_TO_2,
@@ -509,14 +510,7 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
     return this.#read(() => {
       this.#commit();
       return this.#statements.userChats.all(user).map((value) => {
-        const row = value as {
-          id: number;
-          kind: "direct" | "room";
-          name: string;
-          last_seq: number;
-          last_at: number | null;
-          unread: number;
-        };
+        const row = value as unknown as ChatSummaryRow & { unread: number };
         return {
           chat: this.#remember(row),
           lastSeq: row.last_seq,
@@ -537,13 +531,7 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
     return this.#read(() => {
       this.#commit();
       return this.#statements.allChats.all(limit).map((value) => {
-        const row = value as {
-          id: number;
-          kind: "direct" | "room";
-          name: string;
-          last_seq: number;
-          last_at: number | null;
-        };
+        const row = value as unknown as ChatSummaryRow;
         return {
           chat: this.#remember(row),
           messages: row.last_seq,

@@ -322,3 +322,15 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
     at += await conn.write(bytes.subarray(at));
   }
 }
+
+/** A served dir, an upload dir, a local dir and a secret outside them all. */
+export async function layout(base: string): Promise<
+  { root: string; uploads: string; local: string; secret: string }
+> {
+  const root = `${base}/root`;
+  const uploads = `${base}/uploads`;
+  const local = `${base}/local`;
+  for (const dir of [root, uploads, local]) await Deno.mkdir(dir);
+  await Deno.writeTextFile(`${base}/secret.txt`, "TOP SECRET");
+  return { root, uploads, local, secret: `${base}/secret.txt` };
+}

@@ -10,6 +10,7 @@ import {
 } from "../../files/mod.ts";
 import {
   exists,
+  layout,
   listDir,
   pattern,
   startFiles,
@@ -21,16 +22,6 @@ import {
 } from "./_utils.ts";
 
 const C = DEFAULT_BLOB_CHUNK_BYTES;
-
-/** A served dir, an upload dir, a local dir and a secret outside them all. */
-async function layout(base: string) {
-  const root = `${base}/root`;
-  const uploads = `${base}/uploads`;
-  const local = `${base}/local`;
-  for (const dir of [root, uploads, local]) await Deno.mkdir(dir);
-  await Deno.writeTextFile(`${base}/secret.txt`, "TOP SECRET");
-  return { root, uploads, local, secret: `${base}/secret.txt` };
-}
 
 Deno.test("FileClient.get streams a whole file byte-exact, with the server's size and digest", async () => {
   await withTempDir(async (base) => {

@@ -24,6 +24,7 @@ import {
 } from "../../files/_wire.ts";
 import {
   exists,
+  layout,
   listDir,
   pattern,
   startFiles,
@@ -35,16 +36,6 @@ import {
 import { withTempDir } from "./_utils.ts";
 
 const C = DEFAULT_BLOB_CHUNK_BYTES;
-
-/** A served dir, an upload dir, a local dir and a secret outside them all. */
-async function layout(base: string) {
-  const root = `${base}/root`;
-  const uploads = `${base}/uploads`;
-  const local = `${base}/local`;
-  for (const dir of [root, uploads, local]) await Deno.mkdir(dir);
-  await Deno.writeTextFile(`${base}/secret.txt`, "TOP SECRET");
-  return { root, uploads, local, secret: `${base}/secret.txt` };
-}
 
 Deno.test("downloads of 0 B, 1 B, chunk − 1, chunk and chunk + 1 are byte-exact and digest-verified", async () => {
   await withTempDir(async (base) => {
