@@ -40,7 +40,7 @@ export async function resolveUserChat(
   const parsed = parseChatAddress(address);
   if (parsed.kind === "room") {
     const chat = await existingRoom(store, parsed.room, action);
-    if (member && !(await store.members(chat.id)).includes(user)) {
+    if (member && !(await store.isMember(chat.id, user))) {
       throw new ChatError(
         ChatErrorCode.NotAMember,
         `Cannot ${action} "${address}": join the room first`,

@@ -204,6 +204,15 @@ export interface ChatStore {
    */
   members(chatId: number): Promise<string[]>;
   /**
+   * Whether a user is a member of a chat: asked for every command on a
+   * room, so a store answers it without listing the members.
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `true` if `user` is a member.
+   */
+  isMember(chatId: number, user: string): Promise<boolean>;
+  /**
    * Adds a member whose cursor starts at the chat's current end, so that
    * earlier messages do not count as unread.
    *

@@ -354,6 +354,17 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
   }
 
   /**
+   * Whether a user is a member of a chat (from the cached member set).
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `true` if `user` is a member.
+   */
+  isMember(chatId: number, user: string): Promise<boolean> {
+    return this.#read(() => this.#memberSet(chatId).has(user));
+  }
+
+  /**
    * Adds a member whose cursor starts at the chat's current end, so that
    * earlier messages do not count as unread (committed before it resolves).
    *

@@ -116,11 +116,16 @@ export function chatStoreContract(
       clientId: "r1",
       text: "x",
     });
+    assert.equal(await store.isMember(room.id, "alice"), false);
     assert.equal(await store.addMember(room.id, "alice"), true);
     assert.equal(await store.addMember(room.id, "alice"), false);
+    assert.equal(await store.isMember(room.id, "alice"), true);
+    assert.equal(await store.isMember(chat.id, "alice"), true);
+    assert.equal(await store.isMember(chat.id, "carol"), false);
     assert.equal(await store.cursor(room.id, "alice"), 1);
     assert.equal(await store.removeMember(room.id, "alice"), true);
     assert.equal(await store.removeMember(room.id, "alice"), false);
+    assert.equal(await store.isMember(room.id, "alice"), false);
     assert.deepEqual(await store.members(room.id), []);
   });
 
