@@ -1,6 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
-// Turning clients away: a client beyond `maxConnections` is never served,
-// but it is told why with a `SERVER_FULL` Error frame. Telling it properly
+// Turning clients away: a client beyond `maxConnections` (or over a per-host
+// limit) is never served, but it is told why with an Error frame
+// (`SERVER_FULL`, `HOST_LIMIT`, `CONNECTION_RATE_LIMITED`). Telling it properly
 // means lingering until it hangs up (closing at once could make the kernel
 // reset the connection and destroy the frame), and lingering holds a file
 // descriptor, so a flood of clients must not linger without bound. This is
@@ -9,7 +10,11 @@ import { encodeFrame } from "../codec/encode.ts";
 import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
 import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
 import type { LogEvent } from "./log.ts";
-import { ErrorCode, errorFrame } from "./protocol_errors.ts";
+import {
+  ErrorCode,
+  type ErrorCodeValue,
+  errorFrame,
+} from "./protocol_errors.ts";
 import type { ServerTransport } from "./server_connection.ts";
 
 /** What the refusals need from their server. */
@@ -53,23 +58,31 @@ export class Refusals {
     for (const framed of this.#lingering.values()) framed.close();
   }
 
-  /** `SERVER_FULL`: tell the client, then close without serving it. */
-  refuse(conn: Deno.Conn, remoteAddress: string): void {
+  /**
+   * Tells the client why (`SERVER_FULL` unless another code is given), then
+   * closes without serving it.
+   */
+  refuse(
+    conn: Deno.Conn,
+    remoteAddress: string,
+    code: ErrorCodeValue = ErrorCode.ServerFull,
+    reason?: string,
+  ): void {
     const { maxConnections, maxLingering } = this.#options;
-    const message =
+    const message = reason ??
       `Cannot accept: ${maxConnections} of ${maxConnections} connections in use`;
     const lingering = this.#lingering.size < maxLingering;
     this.#options.log({
       level: "warn",
-      event: "server_full",
-      code: ErrorCode.ServerFull,
+      event: code === ErrorCode.ServerFull ? "server_full" : "host_refused",
+      code,
       message: lingering
         ? message
         : `${message}; closing at once, ${this.#lingering.size} refusals already lingering`,
       remoteAddress,
     });
-    if (lingering) this.#linger(conn, message);
-    else this.#closeAtOnce(conn, message);
+    if (lingering) this.#linger(conn, code, message);
+    else this.#closeAtOnce(conn, code, message);
   }
 
   /**
@@ -78,24 +91,24 @@ export class Refusals {
    * wait; a TLS write would first wait for the handshake, so TLS clients
    * are closed without a word.
    */
-  #closeAtOnce(conn: Deno.Conn, message: string): void {
+  #closeAtOnce(conn: Deno.Conn, code: ErrorCodeValue, message: string): void {
     if (this.#options.transport === "tls") {
       conn.close();
       return;
     }
     const bytes = encodeFrame(
-      errorFrame(ErrorCode.ServerFull, message),
+      errorFrame(code, message),
       this.#options.sendOptions,
     );
     conn.write(bytes).catch(() => {}).finally(() => conn.close());
   }
 
-  #linger(conn: Deno.Conn, message: string): void {
+  #linger(conn: Deno.Conn, code: ErrorCodeValue, message: string): void {
     const framed = new FramedConn(conn, this.#options.connOptions);
     const task = (async () => {
       const timer = setTimeout(() => framed.close(), this.#options.lingerMs);
       try {
-        await framed.send(errorFrame(ErrorCode.ServerFull, message));
+        await framed.send(errorFrame(code, message));
         await framed.closeWrite();
         // Wait for the client to hang up, so our Error frame is not lost to
         // a reset caused by unread bytes.

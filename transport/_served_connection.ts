@@ -17,6 +17,7 @@ import {
 import { ConnectionClosedError, SendQueueFullError } from "./errors.ts";
 import type { FramedConn, FramedConnStats } from "./framed_conn.ts";
 import type { HandlerResult, ServerHandler } from "./frame_router.ts";
+import { Liveness, type LivenessLimits } from "./_liveness.ts";
 import {
   ErrorCode,
   type ErrorCodeValue,
@@ -44,11 +45,18 @@ export interface ServedConnectionContext {
   log(event: LogEvent): void;
   isShuttingDown(): boolean;
   onClosed(conn: ServedConnection): void;
+  /** The timeouts the server's sweep checks ({@linkcode Liveness}). */
+  limits: LivenessLimits;
+  /** Bytes of a frame header on receive, to tell frame boundaries. */
+  headerLength: number;
+  /** The connection completed its first frame: it can no longer be evicted. */
+  onFirstFrame(conn: ServedConnection): void;
 }
 
 const CLIENT_TYPE_MAX_CHARS = 64;
 const DRAIN_BUFFER_BYTES = 16 * 1024;
 const INTERRUPTED = Symbol("interrupted");
+const EMPTY = new Uint8Array(0);
 const textDecoder = new TextDecoder();
 
 export class ServedConnection implements ServerConnection {
@@ -71,10 +79,13 @@ export class ServedConnection implements ServerConnection {
   #interrupt: (() => void) | undefined;
   #done: Promise<void>;
   #resolveDone!: () => void;
-  #lastBytesIn = 0;
-  #lastActivity = performance.now();
-  #lastBytesWritten = 0;
-  #lastSendProgress: number | undefined;
+  #liveness = new Liveness(performance.now());
+  // Bytes of the frames handed to this loop, and of the Pongs among them:
+  // past the first, a frame has started; without the second, what is left
+  // is application traffic (for the idle timeout).
+  #framesTaken = 0;
+  #frameBytesTaken = 0;
+  #pongBytes = 0;
 
   constructor(
     id: number,
@@ -179,53 +190,42 @@ export class ServedConnection implements ServerConnection {
   }
 
   /**
-   * Idle check, called by the server's sweep. Activity is any byte read,
-   * so a large frame arriving slowly keeps its connection alive.
+   * The sweep's visit, every few hundred milliseconds: first frame, frame
+   * stall, idle, heartbeat and send-progress clocks ({@linkcode Liveness}).
    */
-  checkIdle(now: number, idleTimeoutMs: number): void {
-    const bytesIn = this.conn.stats.bytesReceived;
-    if (bytesIn !== this.#lastBytesIn || this.busy) {
-      this.#lastBytesIn = bytesIn;
-      this.#lastActivity = now;
-      return;
-    }
-    if (this.#closing || now - this.#lastActivity < idleTimeoutMs) return;
-    const message = `Closing: nothing received for ${idleTimeoutMs} ms`;
-    this.#log("info", "idle_timeout", message, ErrorCode.IdleTimeout);
-    this.terminate(ErrorCode.IdleTimeout, ErrorCode.IdleTimeout, message);
-  }
-
-  /**
-   * Send-progress check, called by the server's sweep: a client whose
-   * outbound queue has not moved for `sendTimeoutMs` does not read, and
-   * would otherwise hold its slot (and its queued bytes) forever.
-   */
-  checkSendProgress(now: number, sendTimeoutMs: number): void {
-    const written = this.conn.conn.bytesWritten;
-    if (this.conn.queuedBytes === 0) {
-      this.#lastSendProgress = undefined;
-      return;
-    }
-    // The clock starts at the first sweep that sees bytes waiting, so a
-    // close comes late (by up to one sweep), never early.
-    if (
-      this.#lastSendProgress === undefined ||
-      written !== this.#lastBytesWritten
-    ) {
-      this.#lastBytesWritten = written;
-      this.#lastSendProgress = now;
-      return;
-    }
+  checkLiveness(now: number): void {
     // A closing connection is already bounded by its linger timer.
-    if (this.#closing || now - this.#lastSendProgress < sendTimeoutMs) return;
-    this.#log(
-      "warn",
-      "slow_reader",
-      `Closing: the client read nothing for ${sendTimeoutMs} ms (${this.conn.queuedBytes} bytes queued)`,
-      ErrorCode.SlowReader,
-    );
-    // No Error frame: it would wait behind the queue the client does not read.
-    this.abort(ErrorCode.SlowReader);
+    if (this.#closing) return;
+    const stats = this.conn.stats;
+    // Frames FramedConn consumed itself never reach this loop; their bytes
+    // cannot be told apart, so take the stream to be at a boundary rather
+    // than risk calling a quiet peer stalled.
+    if (stats.framesReceived !== this.#framesTaken) {
+      if (this.#framesTaken === 0) this.#ctx.onFirstFrame(this);
+      this.#framesTaken = stats.framesReceived;
+      this.#frameBytesTaken = stats.bytesReceived;
+    }
+    const verdict = this.#liveness.check(now, {
+      bytesIn: stats.bytesReceived,
+      appBytesIn: stats.bytesReceived - this.#pongBytes,
+      framesIn: stats.framesReceived,
+      insideFrame: stats.bytesReceived > this.#frameBytesTaken,
+      busy: this.busy,
+      queuedBytes: this.conn.queuedBytes,
+      bytesWritten: this.conn.conn.bytesWritten,
+    }, this.#ctx.limits);
+    if (verdict === undefined) return;
+    if (verdict.action === "ping") {
+      // A full queue refuses it: the send-progress clock handles that peer.
+      this.conn.send({ type: FrameType.Ping, payload: EMPTY }).catch(() => {});
+      return;
+    }
+    this.#log(verdict.level, verdict.event, verdict.message, verdict.code);
+    if (verdict.sendError) {
+      this.terminate(verdict.code, verdict.code, verdict.message);
+    } else {
+      this.abort(verdict.code);
+    }
   }
 
   /** Serves the connection until it closes; never rejects. */
@@ -294,6 +294,7 @@ export class ServedConnection implements ServerConnection {
         this.closeReason ??= "PEER_CLOSED";
         return;
       }
+      this.#took(frames);
       // Closed while we waited: the frames will never be answered.
       if (this.#closing) return;
       this.busy = true;
@@ -322,6 +323,11 @@ export class ServedConnection implements ServerConnection {
         });
         if (!this.#hasRoom(pong.bytes)) await this.#makeRoom(pong.bytes);
         lastReply = this.#reply(pong.frames) ?? lastReply;
+        continue;
+      }
+      if (type === FrameType.Pong) {
+        // The answer to a heartbeat Ping: proof of life, not traffic.
+        this.#pongBytes += this.#ctx.headerLength + frame.payload.length;
         continue;
       }
       if (type === FrameType.ClientType) {
@@ -375,6 +381,18 @@ export class ServedConnection implements ServerConnection {
     // Backpressure: read no more from this client until its replies are
     // written, so a client that does not read stalls only itself.
     if (lastReply !== undefined) await lastReply;
+  }
+
+  /** Counts frames as the reader hands them over, for the sweep. */
+  #took(frames: Frame[]): void {
+    const first = this.#framesTaken === 0;
+    let bytes = 0;
+    for (let i = 0; i < frames.length; i++) {
+      bytes += this.#ctx.headerLength + frames[i].payload.length;
+    }
+    this.#framesTaken += frames.length;
+    this.#frameBytesTaken += bytes;
+    if (first && frames.length > 0) this.#ctx.onFirstFrame(this);
   }
 
   /**

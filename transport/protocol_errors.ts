@@ -24,6 +24,12 @@ import { type Frame, FrameType } from "../codec/frame.ts";
  * | `SERVER_FULL`        | `maxConnections` clients are already connected              | closed           |
  * | `IDLE_TIMEOUT`       | nothing arrived for `idleTimeoutMs`                         | closed           |
  * | `SHUTTING_DOWN`      | the server is stopping; requests after this are unanswered  | closed           |
+ * | `HEARTBEAT_TIMEOUT`  | no byte arrived for `heartbeatTimeoutMs` after the server's Ping | closed      |
+ * | `FRAME_STALLED`      | no byte for `frameStallMs` inside a started frame           | closed           |
+ * | `FIRST_FRAME_TIMEOUT`| no complete frame within `firstFrameTimeoutMs` of connecting | closed          |
+ * | `EVICTED`            | the server was full and this connection had never completed a frame (oldest first) | closed |
+ * | `HOST_LIMIT`         | `maxConnectionsPerHost` clients from this host are connected | closed (never served) |
+ * | `CONNECTION_RATE_LIMITED` | this host opened more than `maxConnectionsPerHostPerSecond` | closed (never served) |
  * | `BAD_REQUEST`        | a handler refused a well-formed frame                       | kept open        |
  * | `INTERNAL_ERROR`     | a handler failed; the frame's reply slot holds this error   | kept open        |
  *
@@ -54,6 +60,23 @@ export const ErrorCode = {
   IdleTimeout: "IDLE_TIMEOUT",
   /** The server is shutting down. */
   ShuttingDown: "SHUTTING_DOWN",
+  // --- Liveness and per-host limits (issue 9) ---
+  /** The peer did not answer the server's heartbeat Ping in time. */
+  HeartbeatTimeout: "HEARTBEAT_TIMEOUT",
+  /** A frame had started and no byte of it arrived for `frameStallMs`. */
+  FrameStalled: "FRAME_STALLED",
+  /** No complete frame within `firstFrameTimeoutMs` of connecting. */
+  FirstFrameTimeout: "FIRST_FRAME_TIMEOUT",
+  /**
+   * The server was full; this connection, the oldest that had never
+   * completed a frame, made room for a newcomer.
+   */
+  Evicted: "EVICTED",
+  /** The host already has `maxConnectionsPerHost` connections. */
+  HostLimit: "HOST_LIMIT",
+  /** The host opens connections faster than `maxConnectionsPerHostPerSecond`. */
+  ConnectionRateLimited: "CONNECTION_RATE_LIMITED",
+  // --- end of liveness and per-host limits ---
   /** A handler refused a well-formed frame. */
   BadRequest: "BAD_REQUEST",
   /** A handler threw an unexpected error. */

@@ -61,8 +61,10 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
   /** Serve TLS (via `Deno.listenTls`) with this certificate and key. */
   tls?: ServeTlsOptions;
   /**
-   * Most clients served at once. The next one gets a `SERVER_FULL` Error
-   * frame and is closed.
+   * Most clients served at once. When they are all connected, a newcomer
+   * evicts the oldest client that has never completed a frame (`EVICTED`
+   * Error frame); only if there is none is the newcomer refused with a
+   * `SERVER_FULL` Error frame.
    *
    * @default {4096}
    */
@@ -84,8 +86,10 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
   maxQueuedBytes?: number;
   /**
    * Close a client (`IDLE_TIMEOUT` Error frame) after this many milliseconds
-   * without a byte from it. Checked by one sweep per server every quarter of
-   * the timeout (at most every second), so a close comes up to 25% late.
+   * without application traffic from it (the Pongs that answer the
+   * server's heartbeat Pings do not count). Checked by one sweep per server
+   * that drives every timeout (every eighth of the shortest one, at most
+   * every second), so a close comes up to 25% late, never early.
    *
    * @default {undefined} (no idle timeout)
    */
@@ -95,12 +99,74 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    * it) when its outbound queue has bytes waiting and the socket took none
    * of them for this many milliseconds: a client that never reads its
    * replies would otherwise hold its slot forever. Checked by the same sweep
-   * as `idleTimeoutMs` (every quarter of the shorter timeout, at most every
-   * second), so a close comes up to 25% late. `Infinity` turns it off.
+   * as `idleTimeoutMs`, so a close comes up to 25% late. `Infinity` turns it
+   * off.
    *
    * @default {30000}
    */
   sendTimeoutMs?: number;
+  // --- Liveness and per-host limits ------------------------------------
+  /**
+   * Heartbeat: a client from which no byte has arrived for this many
+   * milliseconds gets a Ping (type 2, empty payload) from the server; see
+   * `heartbeatTimeoutMs`. The answering Pong (4) is consumed by the server,
+   * never passed to the handler, and does not count as activity for
+   * `idleTimeoutMs` (idle means no application traffic; the heartbeat asks
+   * whether the peer is there at all). `Infinity` sends no Pings.
+   *
+   * @default {30000}
+   */
+  heartbeatMs?: number;
+  /**
+   * Close a client (`HEARTBEAT_TIMEOUT` Error frame) when nothing at all
+   * arrives within this many milliseconds after a heartbeat Ping. Any byte
+   * counts as an answer. The default covers a slow mobile link and a busy
+   * peer's event loop several times over: a live peer answers within one
+   * round trip. `Infinity` still sends Pings (they keep NAT mappings
+   * alive) but never closes for want of an answer.
+   *
+   * @default {15000}
+   */
+  heartbeatTimeoutMs?: number;
+  /**
+   * Close a client (`FRAME_STALLED` Error frame) when a frame has started
+   * (some of its header or payload arrived) and no byte of it arrives for
+   * this many milliseconds. Only silence counts: a slow upload that keeps
+   * moving is never cut, however long it takes. `Infinity` turns it off.
+   *
+   * @default {20000}
+   */
+  frameStallMs?: number;
+  /**
+   * Close a new client (`FIRST_FRAME_TIMEOUT` Error frame) that has not
+   * completed a frame within this many milliseconds of connecting. A
+   * client that connects and waits for pushes should send a Ping or a
+   * ClientType frame first. `Infinity` turns it off.
+   *
+   * @default {10000}
+   */
+  firstFrameTimeoutMs?: number;
+  /**
+   * Most clients one remote host may hold at once; the next is refused
+   * with `HOST_LIMIT`. Hosts are IPv4 addresses and IPv6 /64 prefixes;
+   * Unix socket clients are not counted. Off by default: many real clients
+   * share one address behind a NAT or a load balancer. Set it on a server
+   * that faces the internet directly.
+   *
+   * @default {Infinity}
+   */
+  maxConnectionsPerHost?: number;
+  /**
+   * Most new connections one remote host may open per second (a token
+   * bucket holding one second's worth, at least 1); beyond it, a
+   * connection is refused with `CONNECTION_RATE_LIMITED`. Off by default,
+   * for the same reasons as `maxConnectionsPerHost`; eviction and
+   * `firstFrameTimeoutMs` already keep one host from holding the server.
+   *
+   * @default {Infinity}
+   */
+  maxConnectionsPerHostPerSecond?: number;
+  // --- end of liveness and per-host limits ------------------------------
   /**
    * On shutdown, how long in-flight requests may run before every
    * connection is closed regardless, in milliseconds.
@@ -178,6 +244,18 @@ export interface ResolvedServeOptions {
   readonly idleTimeoutMs: number | undefined;
   /** Send-progress timeout in milliseconds; `Infinity` for none. */
   readonly sendTimeoutMs: number;
+  /** Heartbeat period in milliseconds; `Infinity` for none. */
+  readonly heartbeatMs: number;
+  /** Longest wait for an answer to a heartbeat Ping, in milliseconds. */
+  readonly heartbeatTimeoutMs: number;
+  /** Longest silence inside a started frame, in milliseconds. */
+  readonly frameStallMs: number;
+  /** Longest wait for a new client's first complete frame, in milliseconds. */
+  readonly firstFrameTimeoutMs: number;
+  /** Most clients from one host; `Infinity` for no limit. */
+  readonly maxConnectionsPerHost: number;
+  /** Most new connections per second from one host; `Infinity` for no limit. */
+  readonly maxConnectionsPerHostPerSecond: number;
   /** Default deadline of a shutdown, in milliseconds. */
   readonly shutdownTimeoutMs: number;
   /** Longest wait for a closing peer to hang up, in milliseconds. */
@@ -207,6 +285,13 @@ const DEFAULTS = {
   lingerMs: 1_000,
   maxLingeringRefusals: 64,
   noDelay: true,
+  // Liveness and per-host limits.
+  heartbeatMs: 30_000,
+  heartbeatTimeoutMs: 15_000,
+  frameStallMs: 20_000,
+  firstFrameTimeoutMs: 10_000,
+  maxConnectionsPerHost: Infinity,
+  maxConnectionsPerHostPerSecond: Infinity,
 } as const;
 
 // Milliseconds may be fractional: timers take them so.
@@ -267,6 +352,45 @@ export function resolveServeOptions(
     DEFAULTS.sendTimeoutMs,
     { ...MS, min: 1, infinite: true },
   );
+  // 0 would close at once, which no server wants: `Infinity` turns off.
+  const TIMEOUT = { ...MS, min: 1, infinite: true } as const;
+  const heartbeatMs = numberOption(
+    "heartbeatMs",
+    given.heartbeatMs,
+    DEFAULTS.heartbeatMs,
+    TIMEOUT,
+  );
+  const heartbeatTimeoutMs = numberOption(
+    "heartbeatTimeoutMs",
+    given.heartbeatTimeoutMs,
+    DEFAULTS.heartbeatTimeoutMs,
+    TIMEOUT,
+  );
+  const frameStallMs = numberOption(
+    "frameStallMs",
+    given.frameStallMs,
+    DEFAULTS.frameStallMs,
+    TIMEOUT,
+  );
+  const firstFrameTimeoutMs = numberOption(
+    "firstFrameTimeoutMs",
+    given.firstFrameTimeoutMs,
+    DEFAULTS.firstFrameTimeoutMs,
+    TIMEOUT,
+  );
+  const maxConnectionsPerHost = numberOption(
+    "maxConnectionsPerHost",
+    given.maxConnectionsPerHost,
+    DEFAULTS.maxConnectionsPerHost,
+    { min: 1, infinite: true },
+  );
+  // Fractions allowed: 0.5 is one connection every two seconds.
+  const maxConnectionsPerHostPerSecond = numberOption(
+    "maxConnectionsPerHostPerSecond",
+    given.maxConnectionsPerHostPerSecond,
+    DEFAULTS.maxConnectionsPerHostPerSecond,
+    { fractional: true, min: 0.001, infinite: true },
+  );
   const shutdownTimeoutMs = numberOption(
     "shutdownTimeoutMs",
     given.shutdownTimeoutMs,
@@ -315,6 +439,12 @@ export function resolveServeOptions(
     maxQueuedBytes,
     idleTimeoutMs,
     sendTimeoutMs,
+    heartbeatMs,
+    heartbeatTimeoutMs,
+    frameStallMs,
+    firstFrameTimeoutMs,
+    maxConnectionsPerHost,
+    maxConnectionsPerHostPerSecond,
     shutdownTimeoutMs,
     lingerMs,
     maxLingeringRefusals,

@@ -4,10 +4,12 @@
  *
  * {@linkcode serve} checks its options ({@linkcode resolveServeOptions}),
  * opens the listener and returns a {@linkcode Server}, which owns four
- * things, in this order below: the accept loop, the registry of served
- * connections, one sweep for idle and stalled clients, and the shutdown.
- * What happens on one connection lives in `_served_connection.ts`, turning
- * clients away in `_refusal.ts`, and opening listeners in `_listeners.ts`.
+ * things, in this order below: the accept loop (with eviction and the
+ * per-host limits), the registry of served connections, one sweep for every
+ * timeout, and the shutdown. What happens on one connection lives in
+ * `_served_connection.ts`, its clocks in `_liveness.ts`, turning clients
+ * away in `_refusal.ts`, the per-host tables in `_host_limits.ts`, and
+ * opening listeners in `_listeners.ts`.
  *
  * @module
  */
@@ -20,6 +22,8 @@ import {
   openListener,
   setNoDelay,
 } from "./_listeners.ts";
+import { hostKey, HostLimits } from "./_host_limits.ts";
+import { type LivenessLimits, sweepPeriodMs } from "./_liveness.ts";
 import { SniffingConn } from "./_protocol_sniff.ts";
 import { Refusals } from "./_refusal.ts";
 import {
@@ -48,7 +52,7 @@ import type {
 
 // A failing accept (out of file descriptors) would otherwise spin.
 const ACCEPT_RETRY_DELAY_MS = 100;
-// The sweep runs every quarter of the shortest timeout, within these bounds.
+// The sweep runs every eighth of the shortest timeout, within these bounds.
 const SWEEP_MIN_MS = 5;
 const SWEEP_MAX_MS = 1000;
 
@@ -66,6 +70,13 @@ export class Server implements AsyncDisposable {
   #connOptions: FramedConnOptions;
   #context: ServedConnectionContext;
   #connections = new Map<number, ServedConnection>();
+  // Connections that have not completed a frame yet, oldest first: the ones
+  // a newcomer may evict when the server is full.
+  #unproven = new Set<ServedConnection>();
+  // Evicted connections still saying goodbye: they no longer take a slot.
+  #evicted = new Set<number>();
+  #hosts: HostLimits;
+  #hostOf = new Map<number, string | undefined>();
   #nextId = 1;
   #refusals: Refusals;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -97,12 +108,13 @@ export class Server implements AsyncDisposable {
       : new Set(handler.frameTypes);
     this.#connOptions = {
       ...options.conn,
-      // The server answers Ping, records ClientType and logs Error frames
-      // itself; anything else the handler does not list is refused from
-      // its header, before the payload is read.
+      // The server answers Ping, takes the Pongs to its heartbeat, records
+      // ClientType and logs Error frames itself; anything else the handler
+      // does not list is refused from its header, before the payload is read.
       acceptTypes: frameTypes === undefined ? undefined : [
         ...frameTypes,
         FrameType.Ping,
+        FrameType.Pong,
         FrameType.ClientType,
         FrameType.Error,
       ],
@@ -116,8 +128,12 @@ export class Server implements AsyncDisposable {
       lingerMs: options.lingerMs,
       log: this.#log,
       isShuttingDown: () => this.#shuttingDown,
-      onClosed: (conn) => this.#connections.delete(conn.id),
+      onClosed: (conn) => this.#closed(conn),
+      limits: this.#limits(options),
+      headerLength: options.conn.receiveCodec.headerLength,
+      onFirstFrame: (conn) => this.#unproven.delete(conn),
     };
+    this.#hosts = new HostLimits(options);
     this.#refusals = new Refusals({
       transport: this.transport,
       maxConnections: options.maxConnections,
@@ -127,15 +143,16 @@ export class Server implements AsyncDisposable {
       sendOptions: options.send,
       log: this.#log,
     });
-    // One sweep per server checks both timeouts; no timer per connection.
-    const shortestMs = Math.min(
-      options.idleTimeoutMs ?? Infinity,
-      options.sendTimeoutMs,
+    // One sweep per server checks every timeout; no timer per connection.
+    const periodMs = sweepPeriodMs(
+      this.#context.limits,
+      SWEEP_MIN_MS,
+      SWEEP_MAX_MS,
     );
-    if (shortestMs !== Infinity) {
+    if (periodMs !== undefined || this.#hosts.enabled) {
       this.#sweepTimer = setInterval(
         () => this.#sweep(),
-        Math.max(SWEEP_MIN_MS, Math.min(SWEEP_MAX_MS, shortestMs / 4)),
+        periodMs ?? SWEEP_MAX_MS,
       );
     }
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
@@ -197,7 +214,17 @@ export class Server implements AsyncDisposable {
 
   #serveConn(conn: Deno.Conn): void {
     const remoteAddress = formatRemoteAddr(conn.remoteAddr);
-    if (this.#connections.size >= this.#options.maxConnections) {
+    const host = hostKey(conn.remoteAddr);
+    const refusal = this.#hosts.admit(host, performance.now());
+    if (refusal !== undefined) {
+      this.#refusals.refuse(conn, remoteAddress, refusal.code, refusal.message);
+      return;
+    }
+    if (
+      this.#connections.size - this.#evicted.size >=
+        this.#options.maxConnections && !this.#evictOne()
+    ) {
+      this.#hosts.release(host);
       this.#refusals.refuse(conn, remoteAddress);
       return;
     }
@@ -206,6 +233,7 @@ export class Server implements AsyncDisposable {
     try {
       framed = new FramedConn(new SniffingConn(conn), this.#connOptions);
     } catch (error) {
+      this.#hosts.release(host);
       conn.close();
       throw error;
     }
@@ -217,6 +245,10 @@ export class Server implements AsyncDisposable {
       this.#context,
     );
     this.#connections.set(served.id, served);
+    this.#unproven.add(served);
+    if (host !== undefined && this.#hosts.enabled) {
+      this.#hostOf.set(served.id, host);
+    }
     this.#log({
       level: "info",
       event: "connection_open",
@@ -225,6 +257,61 @@ export class Server implements AsyncDisposable {
       remoteAddress,
     });
     served.run();
+  }
+
+  /**
+   * Makes room for a newcomer: closes the oldest connection that has never
+   * completed a frame (a half-sent header holds a slot for free). Evicted
+   * connections leave the count at once; their goodbye lingers like a
+   * refusal, and beyond `maxLingeringRefusals` of them they are cut at once.
+   *
+   * @returns Whether one was evicted.
+   */
+  #evictOne(): boolean {
+    for (const victim of this.#unproven) {
+      this.#unproven.delete(victim);
+      if (victim.closed) continue;
+      const ageMs = Date.now() - victim.connectedAt.getTime();
+      const message =
+        `Closing: the server is full and this connection sent no complete frame in ${ageMs} ms`;
+      this.#log({
+        level: "warn",
+        event: "evicted",
+        code: ErrorCode.Evicted,
+        message,
+        connectionId: victim.id,
+        remoteAddress: victim.remoteAddress,
+      });
+      this.#evicted.add(victim.id);
+      if (this.#evicted.size <= this.#options.maxLingeringRefusals) {
+        victim.terminate(ErrorCode.Evicted, ErrorCode.Evicted, message);
+      } else {
+        victim.abort(ErrorCode.Evicted);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  #closed(conn: ServedConnection): void {
+    this.#connections.delete(conn.id);
+    this.#unproven.delete(conn);
+    this.#evicted.delete(conn.id);
+    if (this.#hostOf.size > 0) {
+      this.#hosts.release(this.#hostOf.get(conn.id));
+      this.#hostOf.delete(conn.id);
+    }
+  }
+
+  #limits(options: ResolvedServeOptions): LivenessLimits {
+    return {
+      idleTimeoutMs: options.idleTimeoutMs,
+      sendTimeoutMs: options.sendTimeoutMs,
+      heartbeatMs: options.heartbeatMs,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      frameStallMs: options.frameStallMs,
+      firstFrameTimeoutMs: options.firstFrameTimeoutMs,
+    };
   }
 
   // --- The registry ------------------------------------------------------
@@ -250,17 +337,12 @@ export class Server implements AsyncDisposable {
     return this.#connections.get(id);
   }
 
-  // --- The sweep: idle and stalled clients -------------------------------
+  // --- The sweep: every timeout, every client ----------------------------
 
   #sweep(): void {
     const now = performance.now();
-    const { idleTimeoutMs, sendTimeoutMs } = this.#options;
-    for (const conn of this.#connections.values()) {
-      if (sendTimeoutMs !== Infinity) {
-        conn.checkSendProgress(now, sendTimeoutMs);
-      }
-      if (idleTimeoutMs !== undefined) conn.checkIdle(now, idleTimeoutMs);
-    }
+    for (const conn of this.#connections.values()) conn.checkLiveness(now);
+    this.#hosts.prune(now);
   }
 
   // --- Shutdown ----------------------------------------------------------
@@ -349,6 +431,15 @@ export class Server implements AsyncDisposable {
  *   time, also before any ClientType frame;
  * - records ClientType (3) frames in the registry
  *   ({@linkcode Server.prototype.connections});
+ * - sends a Ping (2) of its own to a client silent for `heartbeatMs` and
+ *   takes the Pong (4) that answers it (Pongs never reach the handler);
+ *   closes a client that does not answer, that stops in the middle of a
+ *   frame, or that completes no frame soon after connecting (see
+ *   {@linkcode ServeOptions}; one sweep per server drives every timeout);
+ * - when `maxConnections` clients are connected, evicts the oldest one
+ *   that has never completed a frame to make room for a newcomer
+ *   (`EVICTED`), and refuses the newcomer (`SERVER_FULL`) only when every
+ *   client has completed one;
  * - hands every other frame to the handler, one at a time and in arrival
  *   order, and writes the replies in that order (**pipelining rule**: the
  *   n-th reply answers the n-th request). All frames one read brings are
