@@ -60,6 +60,22 @@ Options:
                                 SERVER_FULL refusals kept open for the client
                                 to read them; more are closed at once (default 64)
       --shutdown-timeout-ms MS  grace for in-flight requests on stop (default 10000)
+      --heartbeat-ms MS         Ping a client silent this long (default 30000)
+      --heartbeat-timeout-ms MS close a client that answers no Ping within
+                                this long (HEARTBEAT_TIMEOUT; default 15000)
+      --frame-stall-ms MS       close a client silent this long inside a frame
+                                (FRAME_STALLED; default 20000)
+      --first-frame-timeout-ms MS
+                                close a client with no complete frame this long
+                                after connecting (FIRST_FRAME_TIMEOUT; default 10000)
+      --max-connections-per-host N
+                                most clients from one address (IPv6: one /64);
+                                HOST_LIMIT beyond (default: off, since clients
+                                behind a NAT or load balancer share one address)
+      --max-connections-per-host-per-second N
+                                most new connections per second from one
+                                address; CONNECTION_RATE_LIMITED beyond (default: off)
+                                The six flags above take "off" to turn them off.
       --files DIR               serve the files under DIR for download (get)
       --uploads DIR             accept uploads (put) into DIR
       --db PATH                 chat database, created if missing (default
@@ -159,6 +175,12 @@ export async function main(
         "send-timeout-ms": { type: "string" },
         "max-lingering-refusals": { type: "string" },
         "shutdown-timeout-ms": { type: "string" },
+        "heartbeat-ms": { type: "string" },
+        "heartbeat-timeout-ms": { type: "string" },
+        "frame-stall-ms": { type: "string" },
+        "first-frame-timeout-ms": { type: "string" },
+        "max-connections-per-host": { type: "string" },
+        "max-connections-per-host-per-second": { type: "string" },
         files: { type: "string" },
         uploads: { type: "string" },
         db: { type: "string" },
@@ -263,6 +285,24 @@ export async function main(
         "--shutdown-timeout-ms",
         values["shutdown-timeout-ms"],
       ),
+      heartbeatMs: limitFlag("--heartbeat-ms", values["heartbeat-ms"]),
+      heartbeatTimeoutMs: limitFlag(
+        "--heartbeat-timeout-ms",
+        values["heartbeat-timeout-ms"],
+      ),
+      frameStallMs: limitFlag("--frame-stall-ms", values["frame-stall-ms"]),
+      firstFrameTimeoutMs: limitFlag(
+        "--first-frame-timeout-ms",
+        values["first-frame-timeout-ms"],
+      ),
+      maxConnectionsPerHost: limitFlag(
+        "--max-connections-per-host",
+        values["max-connections-per-host"],
+      ),
+      maxConnectionsPerHostPerSecond: limitFlag(
+        "--max-connections-per-host-per-second",
+        values["max-connections-per-host-per-second"],
+      ),
     };
   } catch (error) {
     console.error(`server: ${(error as Error).message}`);
@@ -360,6 +400,15 @@ export async function main(
     // the database lock.
     await chat.close();
   }
+}
+
+/**
+ * A timeout or limit flag: a whole number of at least 1, or `off`
+ * (`Infinity` for the library, which refuses 0).
+ */
+function limitFlag(flag: string, text: string | undefined): number | undefined {
+  if (text?.trim().toLowerCase() === "off") return Infinity;
+  return positiveFlag(flag, text);
 }
 
 function readFile(flag: string, path: string): string {

@@ -96,6 +96,13 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--shutdown-timeout-ms",
       "--send-timeout-ms",
       "--max-lingering-refusals",
+      // Liveness and per-host limits.
+      "--heartbeat-ms",
+      "--heartbeat-timeout-ms",
+      "--frame-stall-ms",
+      "--first-frame-timeout-ms",
+      "--max-connections-per-host",
+      "--max-connections-per-host-per-second",
       "--files",
       "--uploads",
       "--db",
@@ -123,6 +130,7 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
 // Expected failures: exit 1 and exactly one line on stderr.
 const FAILURES: [args: string[], pattern: RegExp][] = [
   [["--port", "abc"], /invalid --port "abc"/],
+  [["--heartbeat-ms", "0"], /invalid --heartbeat-ms "0": expected at least 1/],
   [["--tls-cert", "cert.pem"], /--tls-cert and --tls-key go together/],
   [["--bogus"], /Unknown option '--bogus'/],
   [[

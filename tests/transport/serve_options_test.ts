@@ -20,6 +20,13 @@ Deno.test("resolveServeOptions fills in every default", () => {
   assert.equal(options.maxLingeringRefusals, 64);
   assert.equal(options.signal, undefined);
   assert.equal(options.noDelay, true);
+  // Liveness and per-host limits: on by default, per-host ones off.
+  assert.equal(options.heartbeatMs, 30_000);
+  assert.equal(options.heartbeatTimeoutMs, 15_000);
+  assert.equal(options.frameStallMs, 20_000);
+  assert.equal(options.firstFrameTimeoutMs, 10_000);
+  assert.equal(options.maxConnectionsPerHost, Infinity);
+  assert.equal(options.maxConnectionsPerHostPerSecond, Infinity);
   assert.equal(typeof options.logger, "function");
   assert.equal(options.send.maxFrameLength, 1024 * 1024);
   assert.equal(options.send.headerLength, 5);
@@ -37,7 +44,19 @@ Deno.test("resolveServeOptions keeps given values and derives the send limit", (
     maxLingeringRefusals: 0,
     signal,
     noDelay: false,
+    heartbeatMs: Infinity,
+    heartbeatTimeoutMs: 2.5,
+    frameStallMs: 1,
+    firstFrameTimeoutMs: Infinity,
+    maxConnectionsPerHost: 8,
+    maxConnectionsPerHostPerSecond: 0.5,
   });
+  assert.equal(options.heartbeatMs, Infinity);
+  assert.equal(options.heartbeatTimeoutMs, 2.5);
+  assert.equal(options.frameStallMs, 1);
+  assert.equal(options.firstFrameTimeoutMs, Infinity);
+  assert.equal(options.maxConnectionsPerHost, 8);
+  assert.equal(options.maxConnectionsPerHostPerSecond, 0.5);
   assert.equal(options.maxFrameLength, 1000);
   assert.equal(options.maxSendFrameLength, 1000);
   assert.equal(options.maxQueuedBytes, 2000);
@@ -172,6 +191,42 @@ const BAD: [ServeOptions, ErrorConstructor, string][] = [
     { sendTimeoutMs: Number.NaN },
     RangeError,
     "Cannot use sendTimeoutMs NaN: expected a number of at least 1 or Infinity",
+  ],
+  // Liveness and per-host limits: Infinity turns each off, 0 is refused.
+  [
+    { heartbeatMs: 0 },
+    RangeError,
+    "Cannot use heartbeatMs 0: expected a number of at least 1 or Infinity",
+  ],
+  [
+    { heartbeatTimeoutMs: "15s" as unknown as number },
+    TypeError,
+    'Cannot use heartbeatTimeoutMs "15s": expected a number',
+  ],
+  [
+    { frameStallMs: Number.NaN },
+    RangeError,
+    "Cannot use frameStallMs NaN: expected a number of at least 1 or Infinity",
+  ],
+  [
+    { firstFrameTimeoutMs: -5 },
+    RangeError,
+    "Cannot use firstFrameTimeoutMs -5: expected a number of at least 1 or Infinity",
+  ],
+  [
+    { maxConnectionsPerHost: 0 },
+    RangeError,
+    "Cannot use maxConnectionsPerHost 0: expected an integer of at least 1 or Infinity",
+  ],
+  [
+    { maxConnectionsPerHost: 2.5 },
+    RangeError,
+    "Cannot use maxConnectionsPerHost 2.5: expected an integer of at least 1 or Infinity",
+  ],
+  [
+    { maxConnectionsPerHostPerSecond: 0 },
+    RangeError,
+    "Cannot use maxConnectionsPerHostPerSecond 0: expected a number of at least 0.001 or Infinity",
   ],
   [
     { shutdownTimeoutMs: -1 },
