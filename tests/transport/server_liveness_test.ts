@@ -218,6 +218,8 @@ Deno.test("serve, when full, evicts the oldest connection that never completed a
     port: 0,
     logger: log.logger,
     maxConnections: 3,
+    // The evicted clients here never hang up: do not wait a second for them.
+    lingerMs: 100,
   });
   const port = server.port!;
   const proven = await connect({ port });
