@@ -188,7 +188,10 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    * could otherwise exhaust them. Beyond this many, a refused client gets a
    * best-effort write of the Error frame and is closed at once (on TLS,
    * closed without it: the handshake could stall), so it may see a reset
-   * instead. `0` never lingers.
+   * instead. `0` never lingers. `HOST_LIMIT` and `CONNECTION_RATE_LIMITED`
+   * refusals count toward it too; `EVICTED` connections saying goodbye have
+   * a bound of the same size of their own (beyond it, an evicted connection
+   * is cut without its Error frame).
    *
    * @default {64}
    */
