@@ -9,6 +9,7 @@ import {
   type LivenessVerdict,
   sweepPeriodMs,
 } from "../../transport/_liveness.ts";
+import { seededRandom } from "./_server_utils.ts";
 
 const OFF: LivenessLimits = {
   idleTimeoutMs: undefined,
@@ -181,4 +182,46 @@ Deno.test("sweepPeriodMs is an eighth of the shortest timeout, bounded, and unde
     sweepPeriodMs({ ...OFF, heartbeatTimeoutMs: 80 }, 5, 1000),
     undefined,
   );
+});
+
+Deno.test("Liveness closes at most 25% late and never early when swept every sweepPeriodMs", () => {
+  const random = seededRandom(9);
+  for (let trial = 0; trial < 200; trial++) {
+    // A stall timeout and another, shorter or longer, that sets the period.
+    const frameStallMs = 40 + Math.floor(random() * 5000);
+    const limits: LivenessLimits = {
+      ...OFF,
+      frameStallMs,
+      heartbeatMs: 40 + Math.floor(random() * 5000),
+    };
+    const period = sweepPeriodMs(limits, 5, 1000)!;
+    const openedAt = random() * period;
+    const lastByteAt = openedAt + random() * 3 * period;
+    const liveness = new Liveness(openedAt);
+    let closedAt: number | undefined;
+    // Sweeps on their own grid; the peer's last byte lands between two.
+    for (let now = period; closedAt === undefined; now += period) {
+      const sample = {
+        ...QUIET,
+        insideFrame: true,
+        bytesIn: now >= lastByteAt ? 2 : 1,
+        appBytesIn: now >= lastByteAt ? 2 : 1,
+      };
+      // Answer heartbeat Pings never: only the stall may close here.
+      const verdict = liveness.check(now, sample, {
+        ...limits,
+        heartbeatMs: Infinity,
+      });
+      if (verdict?.action === "close") {
+        assert.equal(verdict.code, "FRAME_STALLED");
+        closedAt = now;
+      }
+    }
+    const silence = closedAt - lastByteAt;
+    assert.ok(silence >= frameStallMs, `early: ${silence} < ${frameStallMs}`);
+    assert.ok(
+      silence <= frameStallMs * 1.25,
+      `late: ${silence} > 1.25 × ${frameStallMs} (period ${period})`,
+    );
+  }
 });
