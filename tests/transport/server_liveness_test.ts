@@ -402,3 +402,27 @@ Deno.test("serve keeps serving a legitimate client while one host holds every sl
     await Promise.all(attackers);
   }
 });
+
+Deno.test("serve cuts an evicted connection without its Error frame beyond maxLingeringRefusals", async () => {
+  const log = new LogCollector();
+  await using server = serve({
+    port: 0,
+    logger: log.logger,
+    maxConnections: 1,
+    maxLingeringRefusals: 0,
+  });
+  const port = server.port!;
+  const squatter = await Deno.connect({ hostname: HOST, port });
+  try {
+    await writeRaw(squatter, HALF_HEADER);
+    await until(() => server.connectionCount === 1, 2000, "squatter served");
+    using newcomer = await connect({ port });
+    assert.equal((await newcomer.request(ping())).type, FrameType.Pong);
+    const { frames } = await within(2000, readToEnd(squatter), "cut");
+    assert.deepEqual(frames, []);
+    assert.equal(log.find("evicted")?.code, "EVICTED");
+    await until(() => server.connectionCount === 1, 2000, "squatter gone");
+  } finally {
+    squatter.close();
+  }
+});
