@@ -298,8 +298,26 @@ Deno.test("ChatServer answers bad input with an Error frame carrying the command
       [
         "not UTF-8",
         new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
-        "INVALID_JSON",
+        "INVALID_TEXT",
         undefined,
+      ],
+      [
+        "not UTF-8 in the text",
+        new Uint8Array([
+          ...new TextEncoder().encode(
+            '{"op":"send","id":"19","chat":"@bob","text":"a',
+          ),
+          0xff,
+          ...new TextEncoder().encode('"}'),
+        ]),
+        "INVALID_TEXT",
+        "19",
+      ],
+      [
+        "lone surrogate in the text",
+        '{"op":"send","id":"20","chat":"@bob","text":"a\\ud800"}',
+        "INVALID_TEXT",
+        "20",
       ],
       ["not an object", '["send"]', "INVALID_JSON", undefined],
       ["missing op", '{"id":"5"}', "MISSING_FIELD", "5"],
@@ -927,4 +945,31 @@ Deno.test("ChatServer nodes sharing a store and a bus act as one chat: delivery,
     await store.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ChatServer refuses text that cannot round-trip instead of storing it altered", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    for (const text of ["\ud800", "a\udc00b", "\udc00\ud800"]) {
+      await assert.rejects(alice.send("@bob", text), {
+        name: "ChatError",
+        code: "INVALID_TEXT",
+      });
+    }
+    // A pair is one character: stored and read back exactly.
+    const text = "\u{1f600} caf\u00e9 \u202e";
+    assert.equal((await alice.send("@bob", text)).seq, 1);
+    const { messages } = await bob.history("@alice");
+    assert.deepEqual(messages.map((message) => message.text), [text]);
+    // A password with a lone surrogate would hash like one with U+FFFD.
+    await assert.rejects(
+      ChatClient.connect({
+        port: harness.port,
+        user: "carol",
+        password: "password\ud800",
+      }),
+      { code: "INVALID_TEXT" },
+    );
+  });
 });
