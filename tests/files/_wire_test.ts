@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
 import { encodeFrame } from "../../mod.ts";
-import { FilesFrameType, TransferError } from "../../files/mod.ts";
+import { FilesFrameType } from "../../files/mod.ts";
 import {
   encodeAck,
   encodeDone,
