@@ -12,7 +12,18 @@
 // Both tables are bounded: a key whose bucket has refilled and that has
 // nothing to report is dropped by the sweep, and beyond `maxKeys` the least
 // recently used key is reported (if it has a count) and forgotten.
-import type { LogEvent, Logger } from "./log.ts";
+
+// The shape of log.ts's LogEvent, repeated so that this file imports
+// nothing from log.ts (which imports it): no cycle, even a type-only one.
+interface LogEvent {
+  readonly level: "info" | "warn" | "error";
+  readonly event: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly connectionId?: number;
+  readonly remoteAddress?: string;
+}
+type Logger = (event: LogEvent) => void;
 
 /** The limits of {@linkcode LogLimiter}. */
 export interface LogLimits {
