@@ -10,6 +10,8 @@ import { ChatServer } from "../chat/mod.ts";
 export interface ChatPeerStart {
   path: string;
   synchronous: "FULL" | "NORMAL";
+  /** The server's option; unset is its default. */
+  messageRateLimit?: number;
 }
 
 declare const self: Worker & { close(): void };
@@ -22,6 +24,7 @@ self.onmessage = (event: MessageEvent<ChatPeerStart>) => {
     passwordIterations: 1000,
     // The room scenario logs 100 members in at once: queue them all.
     maxQueuedHashes: 1000,
+    messageRateLimit: event.data.messageRateLimit,
     logger: null,
   });
   const server = serve(

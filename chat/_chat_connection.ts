@@ -179,13 +179,18 @@ export class ChatConnection<E = never> {
     if (frame.type === FrameType.Error) {
       const { code, message } = parseErrorFrame(frame);
       let id: string | undefined;
+      let retryAfterMs: number | undefined;
       try {
         const raw = JSON.parse(decoder.decode(frame.payload));
         if (typeof raw?.id === "string") id = raw.id;
+        // RATE_LIMITED says when to try again.
+        if (Number.isSafeInteger(raw?.retryAfterMs) && raw.retryAfterMs >= 0) {
+          retryAfterMs = raw.retryAfterMs;
+        }
       } catch {
         // No id to read.
       }
-      const error = new ChatError(code, message, id);
+      const error = new ChatError(code, message, id, retryAfterMs);
       const pending = id === undefined ? undefined : this.#pending.get(id);
       if (pending !== undefined) {
         this.#pending.delete(id!);

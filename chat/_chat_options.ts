@@ -27,6 +27,8 @@ export const CHAT_DEFAULTS = {
   maxAccounts: 10_000,
   maxRoomsPerUser: 20,
   maxRoomMembers: 1000,
+  messageRateLimit: 50,
+  messageBurst: 1000,
 } as const;
 
 /** Messages an `admin_watch` (or a local watch) starts with. */
@@ -55,6 +57,9 @@ export interface ResolvedChatOptions {
   readonly maxAccounts: number;
   readonly maxRoomsPerUser: number;
   readonly maxRoomMembers: number;
+  /** Messages per second per user; 0 is no limit. */
+  readonly messageRateLimit: number;
+  readonly messageBurst: number;
   readonly clock: () => number;
   readonly log: Logger;
 }
@@ -96,6 +101,13 @@ export function resolveChatServerOptions(
     maxAccounts: positive("maxAccounts"),
     maxRoomsPerUser: positive("maxRoomsPerUser"),
     maxRoomMembers: positive("maxRoomMembers"),
+    messageRateLimit: numberOption(
+      "messageRateLimit",
+      options.messageRateLimit,
+      d.messageRateLimit,
+      { fractional: true },
+    ),
+    messageBurst: positive("messageBurst"),
     clock: functionOption("clock", options.clock, Date.now),
     log: resolveLogger(options.logger),
   };

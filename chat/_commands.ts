@@ -12,9 +12,12 @@ import {
 import { ADMIN_COMMANDS } from "./_admin.ts";
 import type { ChatContext, CommandHandler, CommandTable } from "./_context.ts";
 import { historyReply, ok, toMessage } from "./_replies.ts";
-import { logInternal, type Session } from "./_session.ts";
+import { logInternal, pauseSession, type Session } from "./_session.ts";
 import type { ChatCommand, ChatCommandOp } from "./_wire.ts";
-import { encodeChatFrame } from "./_wire.ts";
+import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
+
+/** Longest pause of a connection's reading after a RATE_LIMITED, in ms. */
+export const MAX_RATE_PAUSE_MS = 1000;
 
 type UserOp = Exclude<ChatCommandOp, `admin_${string}`>;
 
@@ -22,6 +25,20 @@ type UserOp = Exclude<ChatCommandOp, `admin_${string}`>;
 export const USER_COMMANDS: CommandTable<UserOp> = {
   send: async (context, session, command) => {
     const user = session.user!;
+    // Before any store access: a refused send costs nothing but its parse,
+    // and the connection is not read again until the retry time (at most
+    // MAX_RATE_PAUSE_MS), so ignoring the answer does not help a flooder.
+    const retryAfterMs = context.messageRate.take(user);
+    if (retryAfterMs > 0) {
+      session.conn.send(chatErrorFrame(
+        ChatErrorCode.RateLimited,
+        `Cannot send: more than ${context.options.messageRateLimit} messages per second, retry in ${retryAfterMs} ms`,
+        command.id,
+        retryAfterMs,
+      )).catch(() => {});
+      await pauseSession(session, Math.min(retryAfterMs, MAX_RATE_PAUSE_MS));
+      return undefined;
+    }
     const chat = await resolveUserChat(
       context.store,
       user,

@@ -5,6 +5,7 @@ import type { ChatBus } from "./chat_bus.ts";
 import type { ChatStore } from "./chat_store.ts";
 import type { ResolvedChatOptions } from "./_chat_options.ts";
 import type { ChatDelivery } from "./_delivery.ts";
+import type { MessageRateLimiter } from "./_message_rate.ts";
 import type { Session } from "./_session.ts";
 import type { ChatCommand, ChatCommandOp } from "./_wire.ts";
 
@@ -14,6 +15,7 @@ export interface ChatContext {
   readonly bus: ChatBus;
   readonly delivery: ChatDelivery;
   readonly options: ResolvedChatOptions;
+  readonly messageRate: MessageRateLimiter;
 }
 
 /** The command of one op, its `op` narrowed. */

@@ -95,6 +95,7 @@ export class ChatDelivery {
     }
     for (const chatId of session.watching.keys()) this.unwatch(session, chatId);
     for (const wake of session.windowWaiters.splice(0)) wake();
+    session.endPause?.();
     if (user !== undefined && sessionId !== undefined) {
       void this.#publish({
         type: "presence",

@@ -37,6 +37,8 @@ export interface Session {
   /** Sends whose ack has not been written yet. */
   inflight: number;
   readonly windowWaiters: (() => void)[];
+  /** Ends the pause after a RATE_LIMITED early (the connection closed). */
+  endPause: (() => void) | undefined;
 }
 
 /** A fresh, anonymous session. */
@@ -52,7 +54,25 @@ export function createSession(conn: ServerConnection): Session {
     watching: new Map(),
     inflight: 0,
     windowWaiters: [],
+    endPause: undefined,
   };
+}
+
+/**
+ * Resolves after `ms`, or at once when the session closes: the connection's
+ * next frame is not read meanwhile, so a client that ignores RATE_LIMITED
+ * is slowed down by TCP instead of costing the server a refusal per frame.
+ */
+export function pauseSession(session: Session, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const end = () => {
+      clearTimeout(timer);
+      session.endPause = undefined;
+      resolve();
+    };
+    const timer = setTimeout(end, ms);
+    session.endPause = end;
+  });
 }
 
 /** Logs an event about a session (or the server, without one). */

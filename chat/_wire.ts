@@ -110,6 +110,8 @@ const DEFAULT_HISTORY_LIMIT = 20;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+// Only to find the id of a payload refused for its invalid UTF-8.
+const lenientDecoder = new TextDecoder();
 
 /**
  * Parses a chat address.
@@ -214,29 +216,65 @@ export function chatErrorFrame(
   code: string,
   message: string,
   id?: string,
+  retryAfterMs?: number,
 ): Frame {
+  const body: Record<string, unknown> = { code, message };
+  if (id !== undefined) body.id = id;
+  if (retryAfterMs !== undefined) body.retryAfterMs = retryAfterMs;
   return {
     type: FrameType.Error,
-    payload: encoder.encode(
-      JSON.stringify(
-        id === undefined ? { code, message } : { code, message, id },
-      ),
-    ),
+    payload: encoder.encode(JSON.stringify(body)),
   };
 }
 
 /**
- * Decodes a payload as a JSON object.
+ * Decodes what a client sent as a JSON object, refusing text that would
+ * not come back as sent: invalid UTF-8 (which a lenient decoder would turn
+ * into U+FFFD) and lone surrogates in strings (`"\ud800"`, which SQLite,
+ * `TextEncoder` and every terminal turn into U+FFFD).
  *
- * @param payload UTF-8 JSON bytes.
- * @returns The object.
- * @throws {ChatError} `INVALID_JSON` if it is not UTF-8 JSON or not an
- * object.
+ * @throws {ChatError} `INVALID_TEXT` (with the command's id when one can be
+ * read), or `INVALID_JSON`.
  */
-export function decodeJsonObject(payload: Uint8Array): Record<string, unknown> {
+function decodeClientJson(payload: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = decoder.decode(payload);
+  } catch {
+    let id: string | undefined;
+    try {
+      id = safeId(JSON.parse(lenientDecoder.decode(payload)) ?? {});
+    } catch {
+      // No id to answer with.
+    }
+    throw new ChatError(
+      ChatErrorCode.InvalidText,
+      "Cannot handle message: the payload is not valid UTF-8",
+      id,
+    );
+  }
+  const value = parseJsonObject(text);
+  for (const [key, field] of Object.entries(value)) {
+    if (
+      !key.isWellFormed() ||
+      (typeof field === "string" && !field.isWellFormed())
+    ) {
+      throw new ChatError(
+        ChatErrorCode.InvalidText,
+        `Cannot handle message: field ${
+          JSON.stringify(key)
+        } holds a lone surrogate, text that is not valid Unicode`,
+        safeId(value),
+      );
+    }
+  }
+  return value;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(payload));
+    value = JSON.parse(text);
   } catch (error) {
     throw new ChatError(
       ChatErrorCode.InvalidJson,
@@ -253,6 +291,27 @@ export function decodeJsonObject(payload: Uint8Array): Record<string, unknown> {
 }
 
 /**
+ * Decodes a payload as a JSON object.
+ *
+ * @param payload UTF-8 JSON bytes.
+ * @returns The object.
+ * @throws {ChatError} `INVALID_JSON` if it is not UTF-8 JSON or not an
+ * object.
+ */
+export function decodeJsonObject(payload: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = decoder.decode(payload);
+  } catch (error) {
+    throw new ChatError(
+      ChatErrorCode.InvalidJson,
+      `Cannot parse message: ${(error as Error).message}`,
+    );
+  }
+  return parseJsonObject(text);
+}
+
+/**
  * Reads a ClientType payload as a chat login. Payloads that are not a JSON
  * object whose `type` is `"chat"` or `"chat-admin"` are not logins (other
  * protocols may use ClientType frames) and give `undefined`.
@@ -260,13 +319,22 @@ export function decodeJsonObject(payload: Uint8Array): Record<string, unknown> {
  * @param payload The ClientType frame's payload.
  * @returns The login, or `undefined` if the frame is not a chat login.
  * @throws {ChatError} `MISSING_FIELD`, `INVALID_FIELD` or `INVALID_NAME` for
- * a chat login with bad fields (carrying its `id` when it had one).
+ * a chat login with bad fields, `INVALID_TEXT` for one that is not valid
+ * UTF-8 or holds a lone surrogate (carrying its `id` when it had one).
  */
 export function parseChatLogin(payload: Uint8Array): ChatLogin | undefined {
   let value: Record<string, unknown>;
   try {
-    value = decodeJsonObject(payload);
-  } catch {
+    value = decodeClientJson(payload);
+  } catch (error) {
+    // Refused only if it is a chat login after all; other protocols may
+    // send what they like in their ClientType frames.
+    if (
+      error instanceof ChatError && error.code === ChatErrorCode.InvalidText &&
+      isChatLoginType(payload)
+    ) {
+      throw error;
+    }
     return undefined;
   }
   if (value.type !== "chat" && value.type !== "chat-admin") return undefined;
@@ -291,21 +359,31 @@ export function parseChatLogin(payload: Uint8Array): ChatLogin | undefined {
   }
 }
 
+function isChatLoginType(payload: Uint8Array): boolean {
+  try {
+    const type = JSON.parse(lenientDecoder.decode(payload))?.type;
+    return type === "chat" || type === "chat-admin";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Validates a Chat (0) payload from a client as a command.
  *
  * @param payload The frame's payload.
  * @param maxMessageBytes Most UTF-8 bytes of a `send` text.
  * @returns The command.
- * @throws {ChatError} `INVALID_JSON`, `MISSING_FIELD`, `INVALID_FIELD`,
- * `UNKNOWN_OP`, `INVALID_NAME` or `MESSAGE_TOO_LONG`, carrying the
+ * @throws {ChatError} `INVALID_TEXT`, `INVALID_JSON`, `MISSING_FIELD`,
+ * `INVALID_FIELD`, `UNKNOWN_OP`, `INVALID_NAME` or `MESSAGE_TOO_LONG`,
+ * carrying the
  * command's `id` when it had a valid one.
  */
 export function parseChatCommand(
   payload: Uint8Array,
   maxMessageBytes: number,
 ): ChatCommand {
-  const value = decodeJsonObject(payload);
+  const value = decodeClientJson(payload);
   const op = value.op;
   if (op === undefined) {
     throw new ChatError(

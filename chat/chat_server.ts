@@ -33,6 +33,7 @@ import {
 import { dispatch } from "./_commands.ts";
 import type { ChatContext } from "./_context.ts";
 import { ChatDelivery } from "./_delivery.ts";
+import { MessageRateLimiter } from "./_message_rate.ts";
 import { createSession, logInternal } from "./_session.ts";
 import {
   type ChatCommand,
@@ -161,6 +162,11 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
       bus: this.bus,
       delivery: this.#delivery,
       options: this.#options,
+      messageRate: new MessageRateLimiter({
+        perSecond: this.#options.messageRateLimit,
+        burst: this.#options.messageBurst,
+        clock: this.#options.clock,
+      }),
     };
     this.#auth = new ChatAuth(this.store, this.#delivery, this.#options);
     const delivery = this.#delivery;
@@ -323,7 +329,12 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
 
   #errorReply(error: unknown, id: string | undefined): Frame {
     if (error instanceof ChatError) {
-      return chatErrorFrame(error.code, error.message, error.id ?? id);
+      return chatErrorFrame(
+        error.code,
+        error.message,
+        error.id ?? id,
+        error.retryAfterMs,
+      );
     }
     logInternal(this.#options.log, error, undefined);
     return chatErrorFrame(

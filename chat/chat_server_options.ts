@@ -129,7 +129,25 @@ export interface ChatServerOptions extends SqliteChatStoreOptions {
    */
   maxRoomMembers?: number;
   /**
-   * Milliseconds now, for the login throttle. Tests pass a fake clock.
+   * Messages (`send`) one user may send per second, sustained, counted per
+   * user name across connections; a `send` beyond it gets `RATE_LIMITED`
+   * with a `retryAfterMs` and is not stored. 0 turns the limit off. The
+   * default is far above what a person types, and keeps one flooding user
+   * from slowing everyone else's acknowledgements down.
+   *
+   * @default {50}
+   */
+  messageRateLimit?: number;
+  /**
+   * Messages one user may send at once, at full speed, before
+   * `messageRateLimit` applies (the size of the token bucket).
+   *
+   * @default {1000}
+   */
+  messageBurst?: number;
+  /**
+   * Milliseconds now, for the login throttle and the message rate limit.
+   * Tests pass a fake clock.
    *
    * @default {Date.now}
    */

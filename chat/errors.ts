@@ -65,6 +65,17 @@ export const ChatErrorCode = {
   RoomLimit: "ROOM_LIMIT",
   /** A join was refused: the room has `maxRoomMembers` members. */
   RoomFull: "ROOM_FULL",
+  /**
+   * The payload is not valid UTF-8, or a string in it holds a lone
+   * surrogate (such as the JSON escape `"\ud800"`): text that could not be
+   * stored or shown as sent is refused, never altered.
+   */
+  InvalidText: "INVALID_TEXT",
+  /**
+   * The user sends messages faster than the server's `messageRateLimit`;
+   * the Error frame's `retryAfterMs` says when the next one is accepted.
+   */
+  RateLimited: "RATE_LIMITED",
 } as const;
 
 /** One of the {@linkcode ChatErrorCode} values, or a code from the transport. */
@@ -93,6 +104,11 @@ export class ChatError extends Error {
   readonly code: ChatErrorCodeValue;
   /** The id of the command it answers, when there was one. */
   readonly id: string | undefined;
+  /**
+   * For `RATE_LIMITED`: milliseconds after which the server accepts the
+   * next message; `undefined` for other codes.
+   */
+  readonly retryAfterMs: number | undefined;
 
   /**
    * Constructs a new instance.
@@ -100,11 +116,18 @@ export class ChatError extends Error {
    * @param code Stable code.
    * @param message What failed, for people.
    * @param id The id of the command it answers.
+   * @param retryAfterMs For `RATE_LIMITED`: when to try again, in ms.
    */
-  constructor(code: ChatErrorCodeValue, message: string, id?: string) {
+  constructor(
+    code: ChatErrorCodeValue,
+    message: string,
+    id?: string,
+    retryAfterMs?: number,
+  ) {
     super(message);
     this.name = "ChatError";
     this.code = code;
     this.id = id;
+    this.retryAfterMs = retryAfterMs;
   }
 }

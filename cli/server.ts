@@ -92,6 +92,9 @@ Options:
       --max-rooms-per-user N    most rooms one account may create (default 20)
       --max-room-members N      most members of a room (default 1000)
       --max-concurrent-hashes N password hashes at once (default 4)
+      --message-rate-limit N    chat messages per second per user, after the
+                                burst; more get RATE_LIMITED (default 50, 0: off)
+      --message-burst N         chat messages a user may send at once (default 1000)
   -q, --quiet                   log warnings and errors only
   -h, --help                    show this help
   -V, --version                 show the version
@@ -193,6 +196,8 @@ export async function main(
         "max-rooms-per-user": { type: "string" },
         "max-room-members": { type: "string" },
         "max-concurrent-hashes": { type: "string" },
+        "message-rate-limit": { type: "string" },
+        "message-burst": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
         ...HELP_VERSION_FLAGS,
       },
@@ -237,6 +242,11 @@ export async function main(
         "--max-concurrent-hashes",
         values["max-concurrent-hashes"],
       ),
+      messageRateLimit: optionalWholeNumberFlag(
+        "--message-rate-limit",
+        values["message-rate-limit"],
+      ),
+      messageBurst: positiveFlag("--message-burst", values["message-burst"]),
     };
     const certFile = values["tls-cert"];
     const keyFile = values["tls-key"];

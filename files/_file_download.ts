@@ -6,7 +6,12 @@
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import type { BlobReader } from "./outgoing_blob.ts";
 import { errorText } from "./_error_text.ts";
-import { mapFsError, resolveInside, splitRequestPath } from "./_safe_path.ts";
+import {
+  mapFsError,
+  resolveInside,
+  shownPath,
+  splitRequestPath,
+} from "./_safe_path.ts";
 import type { GetRequest } from "./_wire.ts";
 
 /** A file opened for a download; the caller closes it. */
@@ -35,7 +40,7 @@ export async function openDownload(
   if (info === undefined || !info.isFile) {
     throw new TransferError(
       TransferErrorCode.NotRegularFile,
-      `Cannot get ${JSON.stringify(request.path)}: not a regular file`,
+      `Cannot get ${shownPath(request.path)}: not a regular file`,
       { transferId: request.id },
     );
   }
@@ -52,7 +57,7 @@ export async function openDownload(
     if (!stat.isFile) {
       throw new TransferError(
         TransferErrorCode.NotRegularFile,
-        `Cannot get ${JSON.stringify(request.path)}: not a regular file`,
+        `Cannot get ${shownPath(request.path)}: not a regular file`,
       );
     }
     const offset = request.offset ?? 0;
@@ -60,7 +65,7 @@ export async function openDownload(
       throw new TransferError(
         TransferErrorCode.OffsetOutOfRange,
         `Cannot resume ${
-          JSON.stringify(request.path)
+          shownPath(request.path)
         } at byte ${offset}: the file has ${stat.size} bytes`,
       );
     }

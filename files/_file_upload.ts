@@ -7,7 +7,12 @@
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import type { BlobReceiveResult, IncomingBlob } from "./incoming_blob.ts";
 import { errorText } from "./_error_text.ts";
-import { mapFsError, resolveInside, splitRequestPath } from "./_safe_path.ts";
+import {
+  mapFsError,
+  resolveInside,
+  shownPath,
+  splitRequestPath,
+} from "./_safe_path.ts";
 import type { PutRequest } from "./_wire.ts";
 import { writeStream } from "./_write_stream.ts";
 
@@ -27,7 +32,7 @@ export async function checkUpload(
     throw new TransferError(
       TransferErrorCode.FileTooLarge,
       `Cannot put ${
-        JSON.stringify(request.path)
+        shownPath(request.path)
       }: ${request.size} bytes is above the limit of ${maxUploadBytes}`,
     );
   }
@@ -35,7 +40,7 @@ export async function checkUpload(
   if (segments.length === 0) {
     throw new TransferError(
       TransferErrorCode.PathForbidden,
-      `Cannot put ${JSON.stringify(request.path)}: it names no file`,
+      `Cannot put ${shownPath(request.path)}: it names no file`,
     );
   }
   const target = await resolveInside(uploadRoot, request.path, segments, true);
@@ -44,7 +49,7 @@ export async function checkUpload(
       throw new TransferError(
         TransferErrorCode.NotRegularFile,
         `Cannot put ${
-          JSON.stringify(request.path)
+          shownPath(request.path)
         }: a directory or special file is there`,
       );
     }
@@ -52,7 +57,7 @@ export async function checkUpload(
       throw new TransferError(
         TransferErrorCode.FileExists,
         `Cannot put ${
-          JSON.stringify(request.path)
+          shownPath(request.path)
         }: the file exists (overwrite not set)`,
       );
     }
@@ -97,7 +102,7 @@ export async function receiveUpload(
       throw new TransferError(
         TransferErrorCode.SizeMismatch,
         `Cannot put ${
-          JSON.stringify(request.path)
+          shownPath(request.path)
         }: FilePut said ${request.size} bytes, BlobStart ${
           blob.size ?? "unknown"
         }`,
@@ -106,7 +111,7 @@ export async function receiveUpload(
     await writeStream(blob.stream, file, (error) =>
       new TransferError(
         TransferErrorCode.WriteFailed,
-        `Cannot write ${JSON.stringify(request.path)}: ${errorText(error)}`,
+        `Cannot write ${shownPath(request.path)}: ${errorText(error)}`,
         { cause: error },
       ));
     const result = await blob.done;
@@ -149,15 +154,13 @@ async function place(
       throw new TransferError(
         TransferErrorCode.FileExists,
         `Cannot put ${
-          JSON.stringify(request.path)
+          shownPath(request.path)
         }: the file appeared meanwhile (overwrite not set)`,
       );
     }
     throw new TransferError(
       TransferErrorCode.WriteFailed,
-      `Cannot put ${JSON.stringify(request.path)} in place: ${
-        errorText(error)
-      }`,
+      `Cannot put ${shownPath(request.path)} in place: ${errorText(error)}`,
       { cause: error },
     );
   }

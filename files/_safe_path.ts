@@ -14,6 +14,7 @@
 // What is left is a race with a local user who can write into the root
 // and swaps a directory for a symlink between the walk and the open;
 // clients of the protocol cannot create symlinks, so they cannot race.
+import { peerText } from "../transport/log.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 
 /** Longest request path accepted, in UTF-16 code units. */
@@ -21,10 +22,37 @@ export const MAX_PATH_CHARS = 4096;
 // Symlinks followed in one walk before it counts as a loop (Linux's limit).
 const MAX_LINKS = 40;
 
+/** Characters of a client's path shown in messages and log lines. */
+const SHOWN_PATH_CHARS = 200;
+
+/**
+ * A client's path as messages and log lines show it: quoted as JSON (so a
+ * NUL, a newline or a lone surrogate stays visible), cut at 200 characters
+ * with a marker, and with the controls JSON leaves alone (C1, bidirectional
+ * overrides) escaped too.
+ */
+export function shownPath(path: unknown): string {
+  const text = String(path);
+  if (text.length <= SHOWN_PATH_CHARS) return peerText(JSON.stringify(text));
+  return `${peerText(JSON.stringify(text.slice(0, SHOWN_PATH_CHARS)))}…(+${
+    text.length - SHOWN_PATH_CHARS
+  } chars)`;
+}
+
 /** The segments of a request path, checked lexically. */
 export function splitRequestPath(path: string): string[] {
   if (typeof path !== "string" || path.length === 0) {
     throw forbidden(path, "it is empty");
+  }
+  // Deno would open the file named with U+FFFD in its place: another file
+  // than the one asked for.
+  if (!path.isWellFormed()) {
+    throw new TransferError(
+      TransferErrorCode.InvalidText,
+      `Cannot serve ${
+        shownPath(path)
+      }: it holds a lone surrogate, text that is not valid Unicode`,
+    );
   }
   if (path.length > MAX_PATH_CHARS) {
     throw forbidden(path, `it is longer than ${MAX_PATH_CHARS} characters`);
@@ -136,7 +164,7 @@ export function mapFsError(error: unknown, request: string): TransferError {
   if (error instanceof Deno.errors.PermissionDenied) {
     return new TransferError(
       TransferErrorCode.PermissionDenied,
-      `Cannot open ${JSON.stringify(request)}: permission denied`,
+      `Cannot open ${shownPath(request)}: permission denied`,
       { cause: error },
     );
   }
@@ -148,7 +176,7 @@ export function mapFsError(error: unknown, request: string): TransferError {
   }
   return new TransferError(
     TransferErrorCode.ReadFailed,
-    `Cannot open ${JSON.stringify(request)}: ${
+    `Cannot open ${shownPath(request)}: ${
       error instanceof Error ? error.message : String(error)
     }`,
     { cause: error },
@@ -174,14 +202,13 @@ async function readLink(path: string, request: string): Promise<string> {
 function forbidden(request: string, why: string): TransferError {
   return new TransferError(
     TransferErrorCode.PathForbidden,
-    // The request is quoted as JSON so that a NUL or a newline stays visible.
-    `Cannot serve ${JSON.stringify(String(request).slice(0, 200))}: ${why}`,
+    `Cannot serve ${shownPath(request)}: ${why}`,
   );
 }
 
 function notFound(request: string, why: string): TransferError {
   return new TransferError(
     TransferErrorCode.FileNotFound,
-    `Cannot open ${JSON.stringify(request)}: ${why}`,
+    `Cannot open ${shownPath(request)}: ${why}`,
   );
 }

@@ -338,9 +338,21 @@ function parseJson(
   name: string,
   code: string,
 ): Record<string, unknown> {
+  let text: string;
+  try {
+    text = decoder.decode(payload);
+  } catch {
+    // A request's names must arrive as sent: invalid UTF-8 has its own code.
+    throw new TransferError(
+      code === TransferErrorCode.BadRequest
+        ? TransferErrorCode.InvalidText
+        : code,
+      `Cannot parse ${name}: the payload is not valid UTF-8`,
+    );
+  }
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(payload));
+    value = JSON.parse(text);
   } catch {
     throw new TransferError(
       code,

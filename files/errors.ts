@@ -78,6 +78,12 @@ export const TransferErrorCode = {
   UploadsDisabled: "UPLOADS_DISABLED",
   /** A FileGet or FilePut payload is not the expected JSON. */
   BadRequest: "BAD_REQUEST",
+  /**
+   * A FileGet or FilePut payload is not valid UTF-8, or its path holds a
+   * lone surrogate (such as the JSON escape `"\ud800"`): the server would
+   * open another file than the one named, so it refuses.
+   */
+  InvalidText: "INVALID_TEXT",
 } as const;
 
 /** One of the {@linkcode TransferErrorCode} values, or a peer's own code. */

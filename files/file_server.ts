@@ -13,14 +13,14 @@ import type {
   ServerProtocol,
 } from "../transport/frame_router.ts";
 import { ProtocolError } from "../transport/protocol_errors.ts";
-import type { LogEvent, Logger } from "../transport/log.ts";
+import { type LogEvent, type Logger, peerText } from "../transport/log.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import { BlobChannel } from "./blob_channel.ts";
 import { TransferError, TransferErrorCode } from "./errors.ts";
 import { FilesFrameType } from "./frame_types.ts";
 import { errorText } from "./_error_text.ts";
 import { openDownload, sizedReader } from "./_file_download.ts";
-import { mapFsError } from "./_safe_path.ts";
+import { mapFsError, shownPath } from "./_safe_path.ts";
 import {
   type ChunkSizes,
   chunkSizes,
@@ -370,7 +370,7 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
           this.#emit(
             "info",
             "file_sent",
-            `Sent ${JSON.stringify(request.path)}: ${
+            `Sent ${shownPath(request.path)}: ${
               result.size - offset
             } bytes from byte ${offset}, sha256 ${result.sha256}`,
             undefined,
@@ -420,7 +420,7 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
           "info",
           "file_received",
           `Received ${
-            JSON.stringify(request.path)
+            shownPath(request.path)
           }: ${result.size} bytes, sha256 ${result.sha256}`,
           undefined,
           conn,
@@ -465,7 +465,8 @@ export class FileServer implements ServerProtocol, AsyncDisposable {
     this.#emit(
       code === TransferErrorCode.ConnectionLost ? "info" : "warn",
       "file_transfer_failed",
-      `Transfer of ${JSON.stringify(path)} failed: ${errorText(error)}`,
+      // The message may be the peer's own (a BlobAbort's).
+      `Transfer of ${shownPath(path)} failed: ${peerText(errorText(error))}`,
       code,
       conn,
     );

@@ -25,7 +25,7 @@ import {
   parseErrorFrame,
   ProtocolError,
 } from "./protocol_errors.ts";
-import type { LogEvent } from "./log.ts";
+import { type LogEvent, peerText } from "./log.ts";
 import type {
   ConnectionInfo,
   ServerConnection,
@@ -336,11 +336,14 @@ export class ServedConnection implements ServerConnection {
       }
       if (type === FrameType.Error) {
         const { code, message } = parseErrorFrame(frame);
+        // Both are the peer's: escaped and cut, so that its Error frames
+        // cannot forge log lines or fill the disk (see peerText).
+        const shownCode = peerText(code);
         this.#log(
           "warn",
           "peer_error",
-          `Peer reported ${code}: ${message}`,
-          code,
+          `Peer reported ${shownCode}: ${peerText(message)}`,
+          shownCode,
         );
         continue;
       }

@@ -218,3 +218,99 @@ Deno.test("encodeChatFrame produces the bytes of docs/PROTOCOL.md section 15.1",
     "00 00 00 00 15 7b 22 6f 70 22 3a 22 77 68 6f 22 2c 22 69 64 22 3a 22 37 22 7d",
   );
 });
+
+Deno.test("parseChatCommand refuses text that would not round-trip with INVALID_TEXT and the command's id", () => {
+  const invalidText = (id: string | undefined) => (error: unknown) =>
+    error instanceof ChatError && error.code === "INVALID_TEXT" &&
+    error.id === id;
+  // A lone surrogate, as the JSON escape a client would send.
+  const cases: [string, string, string | undefined][] = [
+    ["text", '{"op":"send","id":"1","chat":"@bob","text":"a\\ud800b"}', "1"],
+    ["low half", '{"op":"send","id":"2","chat":"@bob","text":"\\udc00"}', "2"],
+    [
+      "reversed pair",
+      '{"op":"send","id":"3","chat":"@bob","text":"\\udc00\\ud800"}',
+      "3",
+    ],
+    ["room name", '{"op":"join","id":"4","chat":"#r\\ud800"}', "4"],
+    [
+      "key",
+      '{"op":"send","id":"5","chat":"@bob","text":"hi","\\ud800":1}',
+      "5",
+    ],
+    [
+      "id",
+      '{"op":"send","id":"6\\ud800","chat":"@bob","text":"hi"}',
+      "6\ud800",
+    ],
+  ];
+  for (const [what, json, id] of cases) {
+    assert.throws(
+      () => parseChatCommand(bytes(json), 4096),
+      invalidText(id),
+      what,
+    );
+  }
+  // Invalid UTF-8: refused, not decoded to U+FFFD; the id is still found.
+  const broken = new Uint8Array([
+    ...bytes('{"op":"send","id":"7","chat":"@bob","text":"'),
+    0xff,
+    0xc3, // a lead byte without its continuation
+    ...bytes('"}'),
+  ]);
+  assert.throws(() => parseChatCommand(broken, 4096), invalidText("7"));
+  assert.throws(
+    () => parseChatCommand(new Uint8Array([0x7b, 0xff, 0x7d]), 4096),
+    invalidText(undefined),
+  );
+  // A well-formed pair is one character and passes as sent.
+  const emoji = parseChatCommand(
+    bytes(
+      '{"op":"send","id":"8","chat":"@bob","text":"\\ud83d\\ude00 \u00e9"}',
+    ),
+    4096,
+  );
+  assert.equal(emoji.op === "send" && emoji.text, "\u{1f600} \u00e9");
+});
+
+Deno.test("parseChatLogin refuses a chat login with a lone surrogate or invalid UTF-8, and ignores other protocols' frames", () => {
+  const invalidText = { code: "INVALID_TEXT", id: "login" };
+  assert.throws(
+    () =>
+      parseChatLogin(
+        bytes(
+          '{"type":"chat","user":"bob","password":"pass\\ud800word","id":"login"}',
+        ),
+      ),
+    invalidText,
+  );
+  assert.throws(
+    () =>
+      parseChatLogin(
+        bytes('{"type":"chat-admin","token":"\\udfff","id":"login"}'),
+      ),
+    invalidText,
+  );
+  assert.throws(
+    () =>
+      parseChatLogin(
+        new Uint8Array([
+          ...bytes('{"type":"chat","user":"bob","password":"pass'),
+          0xfe,
+          ...bytes('word","id":"login"}'),
+        ]),
+      ),
+    invalidText,
+  );
+  // Not a chat login: another protocol's business, even when broken.
+  assert.equal(
+    parseChatLogin(
+      new Uint8Array([...bytes('{"type":"files","x":"'), 0xff, ...bytes('"}')]),
+    ),
+    undefined,
+  );
+  assert.equal(
+    parseChatLogin(bytes('{"type":"files","x":"\\ud800"}')),
+    undefined,
+  );
+});

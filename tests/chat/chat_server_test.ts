@@ -298,8 +298,26 @@ Deno.test("ChatServer answers bad input with an Error frame carrying the command
       [
         "not UTF-8",
         new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
-        "INVALID_JSON",
+        "INVALID_TEXT",
         undefined,
+      ],
+      [
+        "not UTF-8 in the text",
+        new Uint8Array([
+          ...new TextEncoder().encode(
+            '{"op":"send","id":"19","chat":"@bob","text":"a',
+          ),
+          0xff,
+          ...new TextEncoder().encode('"}'),
+        ]),
+        "INVALID_TEXT",
+        "19",
+      ],
+      [
+        "lone surrogate in the text",
+        '{"op":"send","id":"20","chat":"@bob","text":"a\\ud800"}',
+        "INVALID_TEXT",
+        "20",
       ],
       ["not an object", '["send"]', "INVALID_JSON", undefined],
       ["missing op", '{"id":"5"}', "MISSING_FIELD", "5"],
@@ -927,4 +945,114 @@ Deno.test("ChatServer nodes sharing a store and a bus act as one chat: delivery,
     await store.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ChatServer refuses text that cannot round-trip instead of storing it altered", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    for (const text of ["\ud800", "a\udc00b", "\udc00\ud800"]) {
+      await assert.rejects(alice.send("@bob", text), {
+        name: "ChatError",
+        code: "INVALID_TEXT",
+      });
+    }
+    // A pair is one character: stored and read back exactly.
+    const text = "\u{1f600} caf\u00e9 \u202e";
+    assert.equal((await alice.send("@bob", text)).seq, 1);
+    const { messages } = await bob.history("@alice");
+    assert.deepEqual(messages.map((message) => message.text), [text]);
+    // A password with a lone surrogate would hash like one with U+FFFD.
+    await assert.rejects(
+      ChatClient.connect({
+        port: harness.port,
+        user: "carol",
+        password: "password\ud800",
+      }),
+      { code: "INVALID_TEXT" },
+    );
+  });
+});
+
+Deno.test("ChatServer refuses a user's sends beyond messageRateLimit with RATE_LIMITED and a retry-after, storing none of them", async () => {
+  let now = 1_000_000;
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    for (let i = 1; i <= 3; i++) {
+      assert.equal((await alice.send("@bob", `m${i}`)).seq, i);
+    }
+    const error = await alice.send("@bob", "m4").then(
+      () => assert.fail("the fourth send was accepted"),
+      (error) => error,
+    );
+    assert.equal(error.code, "RATE_LIMITED");
+    assert.equal(error.retryAfterMs, 500);
+    assert.match(error.message, /retry in 500 ms/);
+    // Another user has a bucket of their own.
+    assert.equal((await bob.send("@alice", "hi")).seq, 4);
+    // Reconnecting refills nothing: the bucket is the user's.
+    await alice.close();
+    await using again = await harness.login("alice");
+    await assert.rejects(again.send("@bob", "m4"), { code: "RATE_LIMITED" });
+    now += 500;
+    assert.equal((await again.send("@bob", "m4")).seq, 5);
+    const { messages } = await bob.history("@alice");
+    assert.deepEqual(messages.map((message) => message.text), [
+      "m1",
+      "m2",
+      "m3",
+      "hi",
+      "m4",
+    ]);
+  }, { messageRateLimit: 2, messageBurst: 3, clock: () => now });
+});
+
+Deno.test("ChatServer's RATE_LIMITED Error frame carries the command id and retryAfterMs; messageRateLimit 0 is no limit", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    using raw = await rawConnection(harness);
+    await exchange(
+      raw,
+      FrameType.ClientType,
+      JSON.stringify({ type: "chat", user: "alice", password: PASSWORD }),
+    );
+    const send = (id: string) =>
+      exchange(
+        raw,
+        FrameType.Chat,
+        JSON.stringify({ op: "send", id, chat: "@bob", text: "x" }),
+      ).then(decode);
+    assert.equal((await send("1")).op, "ack");
+    const refused = await send("2");
+    assert.equal(refused.error, "RATE_LIMITED");
+    assert.equal(refused.id, "2");
+    assert.ok(
+      typeof refused.retryAfterMs === "number" && refused.retryAfterMs > 0 &&
+        refused.retryAfterMs <= 100_000,
+    );
+  }, { messageRateLimit: 0.01, messageBurst: 1 });
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await register(harness, "bob");
+    const acks = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => alice.send("@bob", `m${i}`)),
+    );
+    assert.equal(acks.at(-1)!.seq, 300);
+  }, { messageRateLimit: 0, messageBurst: 1 });
+});
+
+Deno.test("ChatServer checks messageRateLimit and messageBurst", () => {
+  assert.throws(
+    () => new ChatServer({ path: ":memory:", messageRateLimit: -1 }),
+    RangeError,
+  );
+  assert.throws(
+    () => new ChatServer({ path: ":memory:", messageBurst: 0 }),
+    RangeError,
+  );
+  assert.throws(
+    () => new ChatServer({ path: ":memory:", messageBurst: "5" as never }),
+    TypeError,
+  );
 });

@@ -107,3 +107,18 @@ Deno.test("mapFsError maps OS errors to the protocol's codes", () => {
   const passed = new TransferError("FILE_EXISTS", "x");
   assert.equal(mapFsError(passed, "x"), passed);
 });
+
+Deno.test("splitRequestPath refuses a lone surrogate with INVALID_TEXT and shows it escaped", () => {
+  for (const path of ["a\ud800", "\udc00/b", "dir/\udfff\ud800.txt"]) {
+    assert.throws(
+      () => splitRequestPath(path),
+      (error: unknown) =>
+        error instanceof TransferError && error.code === "INVALID_TEXT" &&
+        error.message.includes("\\u") && error.message.isWellFormed(),
+    );
+  }
+  assert.deepEqual(splitRequestPath("\u{1f600}/caf\u00e9"), [
+    "\u{1f600}",
+    "caf\u00e9",
+  ]);
+});

@@ -4,6 +4,7 @@ import {
   connect,
   FrameRouter,
   FrameType,
+  type LogEvent,
   parseErrorFrame,
   serve,
 } from "../../mod.ts";
@@ -706,5 +707,58 @@ Deno.test("a chunkBytes that cannot fit the server's frame limit makes serve() t
         ),
       { name: "RangeError", message: /leaves no room for a chunk/ },
     );
+  });
+});
+
+Deno.test("paths that are not valid Unicode are refused with INVALID_TEXT, never opened as another name", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    const uploads = `${base}/uploads`;
+    // The file a lenient decoder would open instead: "\ud800" → U+FFFD.
+    await Deno.writeTextFile(`${root}/a\ufffd.txt`, "not this one");
+    await using files = startFiles({ root, uploadDir: uploads });
+    await using client = await FileClient.connect({ port: files.port });
+    await assert.rejects(client.get("a\ud800.txt"), {
+      code: "INVALID_TEXT",
+      remote: true,
+    });
+    await assert.rejects(
+      client.put("b\udc00.txt", new Uint8Array([1, 2, 3])),
+      { code: "INVALID_TEXT", remote: true },
+    );
+    assert.deepEqual(await listDir(uploads), []);
+    // Invalid UTF-8 in the request itself.
+    using raw = await connect({ hostname: "127.0.0.1", port: files.port });
+    await assert.rejects(
+      raw.request({
+        type: FilesFrameType.FileGet,
+        payload: new Uint8Array([
+          ...new TextEncoder().encode('{"id":1,"path":"a'),
+          0xff,
+          ...new TextEncoder().encode('.txt"}'),
+        ]),
+      }),
+      { remoteCode: "INVALID_TEXT" },
+    );
+    // The connection is still served.
+    const blob = await client.get("a\ufffd.txt");
+    assert.equal(new TextDecoder().decode(await blob.bytes()), "not this one");
+  });
+});
+
+Deno.test("FileServer logs a client's path escaped and cut, never raw", async () => {
+  await withTempDir(async (base) => {
+    const { root } = await layout(base);
+    const log: LogEvent[] = [];
+    await using files = startFiles({ root }, {
+      logger: (event) => void log.push(event),
+    });
+    await using client = await FileClient.connect({ port: files.port });
+    const path = `x\n\u0085error forged\x1b[2J/${"y/".repeat(1500)}`;
+    await assert.rejects(client.get(path), { code: "FILE_NOT_FOUND" });
+    const refused = log.find((event) => event.event === "frame_refused")!;
+    assert.ok(refused.message.includes('"x\\n\\x85error forged\\u001b[2J'));
+    assert.ok(refused.message.includes("…(+2820 chars)"), refused.message);
+    assert.ok(refused.message.length < 400);
   });
 });
