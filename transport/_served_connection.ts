@@ -359,7 +359,7 @@ export class ServedConnection implements ServerConnection {
         }
       } catch (error) {
         if (error instanceof ProtocolError) {
-          this.#log("warn", "frame_refused", error.message, error.code);
+          this.#log("warn", "frame_refused", errorText(error), error.code);
           if (error.close) {
             this.terminate(error.code, error.code, error.message);
             return;
@@ -556,8 +556,9 @@ function isFrameList(
   return Array.isArray(value);
 }
 
+/** A handler's error for the log: its message may quote what a peer sent. */
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return peerText(error instanceof Error ? error.message : String(error), 2000);
 }
 
 /**

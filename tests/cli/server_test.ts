@@ -110,6 +110,8 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--admin",
       "--admin-token",
       "--max-message-bytes",
+      "--message-rate-limit",
+      "--message-burst",
       "--password-iterations",
       "--max-accounts",
       "--max-rooms-per-user",
