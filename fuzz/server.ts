@@ -196,7 +196,8 @@ export async function fuzzServer(
     }
     tally.notes.push(
       `${connections} connections, ${frames} frames received, ${resets} resets, ` +
-        `slowest watchdog check ${Math.round(watchdog.slowestMs)} ms`,
+        `slowest watchdog check ${Math.round(watchdog.slowestMs)} ms, ` +
+        `RSS ${Math.round(Deno.memoryUsage().rss / 2 ** 20)} MiB`,
       `log: ${[...logged].map(([key, count]) => `${key}=${count}`).join(" ")}`,
     );
     if (fatal !== undefined) {
