@@ -244,6 +244,8 @@ function decodeClientJson(payload: Uint8Array): Record<string, unknown> {
     let id: string | undefined;
     try {
       id = safeId(JSON.parse(lenientDecoder.decode(payload)) ?? {});
+      // An id whose own bytes were broken would come back altered: none.
+      if (id?.includes("\uFFFD")) id = undefined;
     } catch {
       // No id to answer with.
     }

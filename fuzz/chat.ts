@@ -9,9 +9,11 @@
  * Invariants:
  * - the only exception is `ChatError`, its code documented in section 15.6
  *   and one of `ChatErrorCode`, and its `id` (when set) the input's own id;
- * - a payload that is not a UTF-8 JSON object is `INVALID_JSON` for a
- *   command and "not a chat login" (`undefined`) for a login, and one that is
- *   never gets `INVALID_JSON`;
+ * - a payload that is not valid UTF-8 is `INVALID_TEXT` for a command, one
+ *   that is not a JSON object `INVALID_JSON`, and an object never gets
+ *   `INVALID_JSON` (nor `INVALID_TEXT` unless a top-level key or string
+ *   holds a lone surrogate); a login that is not a JSON object is "not a
+ *   chat login" (`undefined`);
  * - an accepted command or login carries the input's values unchanged and
  *   within the documented ranges (id 1 to 64 characters, non-empty text of
  *   at most `maxMessageBytes` UTF-8 bytes, names per `NAME_PATTERN`, …).
@@ -42,11 +44,10 @@ import {
 } from "./_run.ts";
 
 /**
- * Whether accepted text must be well-formed (no lone surrogate). Issue 9
- * item 4 makes the server refuse such text; until that lands an accepted
- * lone surrogate is counted as a note, not a failure.
+ * Whether accepted text must be well-formed (no lone surrogate): the parser
+ * refuses such text with INVALID_TEXT, so an accepted one is a failure.
  */
-export const TEXT_INTEGRITY_ENFORCED = false;
+export const TEXT_INTEGRITY_ENFORCED = true;
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -241,6 +242,39 @@ function referenceObject(
   }
 }
 
+const lenientDecoder = new TextDecoder();
+
+function lenientObject(
+  payload: Uint8Array,
+): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(lenientDecoder.decode(payload));
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return undefined;
+    }
+    return typeof value.id === "string" && value.id.includes("\uFFFD")
+      ? { ...value, id: undefined }
+      : value;
+  } catch {
+    return undefined;
+  }
+}
+
+function isUtf8(payload: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(payload);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function topLevelWellFormed(object: Record<string, unknown>): boolean {
+  return Object.entries(object).every(([key, value]) =>
+    key.isWellFormed() && (typeof value !== "string" || value.isWellFormed())
+  );
+}
+
 const CHAT_CODES = new Set<string>(Object.values(ChatErrorCode));
 
 function checkChatError(
@@ -285,9 +319,27 @@ function checkCommand(
   try {
     command = parseChatCommand(payload, maxMessageBytes);
   } catch (error) {
-    const refusal = checkChatError(error, object, "parseChatCommand", tally);
+    // The id of a payload that is not UTF-8 is read leniently, and echoed
+    // only when its own bytes were intact.
+    const refusal = checkChatError(
+      error,
+      object ?? lenientObject(payload),
+      "parseChatCommand",
+      tally,
+    );
+    // Invalid UTF-8 is INVALID_TEXT, other non-objects INVALID_JSON; an
+    // object gets INVALID_TEXT only for a lone surrogate at its top level.
+    const expected = !isUtf8(payload)
+      ? ChatErrorCode.InvalidText
+      : object === undefined
+      ? ChatErrorCode.InvalidJson
+      : undefined;
     check(
-      (refusal.code === ChatErrorCode.InvalidJson) === (object === undefined),
+      expected !== undefined
+        ? refusal.code === expected
+        : refusal.code !== ChatErrorCode.InvalidJson &&
+          (refusal.code !== ChatErrorCode.InvalidText ||
+            !topLevelWellFormed(object!)),
       `parseChatCommand: ${refusal.code} for ${
         object ? "a JSON object" : "a non-object"
       }`,
@@ -361,8 +413,16 @@ function checkLogin(payload: Uint8Array, tally: Tally): void {
   try {
     login = parseChatLogin(payload);
   } catch (error) {
-    checkChatError(error, object, "parseChatLogin", tally);
-    check(isLogin, "parseChatLogin refused what is not a chat login");
+    // Invalid UTF-8 in what still reads as a chat login is INVALID_TEXT.
+    const lenient = object ?? lenientObject(payload);
+    const refusal = checkChatError(error, lenient, "parseChatLogin", tally);
+    const looksLikeLogin = lenient !== undefined &&
+      (lenient.type === "chat" || lenient.type === "chat-admin");
+    check(
+      isLogin ||
+        (looksLikeLogin && refusal.code === ChatErrorCode.InvalidText),
+      "parseChatLogin refused what is not a chat login",
+    );
     return;
   }
   if (login === undefined) {

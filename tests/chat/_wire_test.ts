@@ -259,6 +259,16 @@ Deno.test("parseChatCommand refuses text that would not round-trip with INVALID_
     ...bytes('"}'),
   ]);
   assert.throws(() => parseChatCommand(broken, 4096), invalidText("7"));
+  // Broken bytes inside the id itself: no id rather than an altered one.
+  const brokenId = new Uint8Array([
+    ...bytes('{"op":"send","id":"7'),
+    0xff,
+    ...bytes('","chat":"@bob","text":"hi"}'),
+  ]);
+  assert.throws(
+    () => parseChatCommand(brokenId, 4096),
+    invalidText(undefined),
+  );
   assert.throws(
     () => parseChatCommand(new Uint8Array([0x7b, 0xff, 0x7d]), 4096),
     invalidText(undefined),

@@ -80,18 +80,18 @@ Deno.test("fuzz slice: a live server answers fuzz connections with documented co
   ]);
 });
 
-// Found by the chat target (its "lone surrogate accepted" note): a send
-// whose text holds a lone surrogate is accepted, and the server then stores
-// U+FFFD, so the recipient reads other text than was acknowledged. Issue 9
-// item 4 refuses such text; once it lands, drop `ignore` here and set
-// TEXT_INTEGRITY_ENFORCED in fuzz/chat.ts so the fuzzer enforces it too.
+// Found by the chat target: a send whose text held a lone surrogate was
+// accepted and stored as U+FFFD, so the recipient read other text than was
+// acknowledged. It is refused with INVALID_TEXT now.
 Deno.test({
   name: "parseChatCommand refuses a send whose text holds a lone surrogate",
-  ignore: true,
   fn() {
     const payload = new TextEncoder().encode(
       '{"op":"send","id":"1","chat":"@bob","text":"a\\ud800b"}',
     );
-    assert.throws(() => parseChatCommand(payload, 4096), ChatError);
+    assert.throws(
+      () => parseChatCommand(payload, 4096),
+      (error) => error instanceof ChatError && error.code === "INVALID_TEXT",
+    );
   },
 });
