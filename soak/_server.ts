@@ -11,6 +11,8 @@ export interface SoakServer {
   readonly port: number;
   /** The file holding the server's stderr. */
   readonly logPath: string;
+  /** The file holding the server's stdout after its "listening" line. */
+  readonly stdoutPath: string;
   /** Directory served by `--files` (the soak puts download files here). */
   readonly filesDir: string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves to the exit code. */
@@ -23,6 +25,8 @@ export interface SoakServerOptions {
   dir: string;
   /** Extra flags for cli/server.ts (after the soak's own). */
   extraArgs: readonly string[];
+  /** Extra flags for `deno run` (such as `--v8-flags=--trace-gc`). */
+  denoArgs: readonly string[];
   /** Contents of the download files, by name, written before the start. */
   files: ReadonlyMap<string, Uint8Array>;
 }
@@ -51,6 +55,7 @@ export async function startSoakServer(
     args: [
       "run",
       "-A",
+      ...options.denoArgs,
       new URL("cli/server.ts", root).pathname,
       "--host",
       "127.0.0.1",
@@ -71,16 +76,24 @@ export async function startSoakServer(
   // pipeTo closes the file when the server's stderr ends.
   const logged = child.stderr.pipeTo(log.writable).catch(() => {});
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  // Set once "listening" was read: then the rest of stdout is drained so
-  // the server never blocks on it.
+  // Set once "listening" was read: then the rest of stdout (V8 traces, if
+  // asked for with --deno-arg) goes to server.stdout, so the server never
+  // blocks on it.
   let draining: Promise<void> = Promise.resolve();
+  const stdoutPath = `${options.dir}/server.stdout`;
   const drain = async () => {
+    const file = await Deno.open(stdoutPath, { write: true, create: true });
+    const encoder = new TextEncoder();
     try {
-      while (!(await lines.read()).done) {
-        // Discard.
+      while (true) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        await file.write(encoder.encode(value));
       }
     } catch {
       // The pipe broke: the server is gone.
+    } finally {
+      file.close();
     }
   };
   let stopped:
@@ -137,5 +150,5 @@ export async function startSoakServer(
     const text = await Deno.readTextFile(logPath).catch(() => "");
     throw new Error(`the server did not start:\n${text}`);
   }
-  return { pid: child.pid, port, logPath, filesDir, stop };
+  return { pid: child.pid, port, logPath, stdoutPath, filesDir, stop };
 }

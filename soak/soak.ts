@@ -65,6 +65,9 @@ Options:
                               load (default ${DEFAULT_THRESHOLDS.fdTolerance})
       --allow-code CODE       a server log code to accept (repeatable)
       --server-arg ARG        an extra argument for cli/server.ts (repeatable)
+      --deno-arg ARG          an extra argument for the server's "deno run",
+                              e.g. --deno-arg=--v8-flags=--trace-gc (its
+                              output lands in server.stdout; repeatable)
   -h, --help                  show this help
 
 RSS trend checks need at least ${DEFAULT_THRESHOLDS.minTrendSeconds} s after warm-up; shorter runs report
@@ -82,6 +85,7 @@ interface SoakArgs {
   thresholds: Thresholds;
   allowCodes: string[];
   serverArgs: string[];
+  denoArgs: string[];
 }
 
 function number(flag: string, text: string | undefined, min: number): number {
@@ -108,6 +112,7 @@ function parse(args: string[]): SoakArgs | "help" {
       "fd-tolerance": { type: "string" },
       "allow-code": { type: "string", multiple: true, default: [] },
       "server-arg": { type: "string", multiple: true, default: [] },
+      "deno-arg": { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -142,6 +147,7 @@ function parse(args: string[]): SoakArgs | "help" {
     },
     allowCodes: values["allow-code"],
     serverArgs: values["server-arg"],
+    denoArgs: values["deno-arg"],
   };
 }
 
@@ -217,6 +223,7 @@ export async function main(args: string[]): Promise<number> {
     // Cheap password hashing: logins are part of the load, and 210,000
     // PBKDF2 iterations each would make the soak measure hashing.
     extraArgs: ["--password-iterations", "1000", ...options.serverArgs],
+    denoArgs: options.denoArgs,
     files,
   });
   const csv = await Deno.open(`${out}/samples.csv`, {
@@ -323,6 +330,9 @@ export async function main(args: string[]): Promise<number> {
     csv.close();
     const logText = await Deno.readTextFile(server.logPath);
     await Deno.writeTextFile(`${out}/server.log`, logText);
+    await Deno.copyFile(server.stdoutPath, `${out}/server.stdout`).catch(
+      () => {},
+    );
     const allowed = new Set([
       ...Object.keys(EXPECTED_CODES),
       ...options.allowCodes,

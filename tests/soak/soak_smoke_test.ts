@@ -12,7 +12,18 @@ Deno.test("soak --seconds 10 writes a sample per second, a plot, a summary and a
   const out = await Deno.makeTempDir({ prefix: "framewire_soak_test_" });
   try {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", soak, "--seconds", "10", "--seed", "7", "--out", out],
+      args: [
+        "run",
+        "--check",
+        "-A",
+        soak,
+        "--seconds",
+        "10",
+        "--seed",
+        "7",
+        "--out",
+        out,
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
