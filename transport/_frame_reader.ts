@@ -29,7 +29,7 @@ const DIRECT_READ_MAX_BYTES = 16 * 1024 * 1024;
 const POOL_MAX_BUFFERS = 4;
 const POOL_MIN_BYTES = 64 * 1024;
 // The read buffer of a connection between bursts; at most readBufferBytes.
-const SMALL_READ_BYTES = 2048;
+const SMALL_READ_BYTES = 1024;
 // Pongs answered but not yet written, in payload bytes, beyond which no more
 // is read until they are: a peer that sends Pings and never reads the Pongs
 // is held back by TCP instead of filling this side's memory.
@@ -90,14 +90,16 @@ export class FrameReader {
   #eof = false;
   #receiveError: unknown;
   // Payload buffers given back with release(), reused for large frames.
-  #pool: ArrayBuffer[] = [];
+  // Made at the first release(): most connections never call it, and an idle
+  // one should not carry an empty pool and a WeakMap.
+  #pool: ArrayBuffer[] | undefined;
   // Each buffer over POOL_MIN_BYTES that the decoder got from this reader
   // (#allocatePayload, #takePooled), mapped to the payload that owns it now
   // (null while pooled). Only these may be pooled: a view of a read buffer
   // shares its memory with other frames, a caller's buffer may still be in
   // use, and a stale payload of a refilled buffer must not hand the new
   // payload's memory to a third frame.
-  #owners: WeakMap<ArrayBuffer, Uint8Array | null> = new WeakMap();
+  #owners: WeakMap<ArrayBuffer, Uint8Array | null> | undefined;
 
   constructor(
     conn: Reader,
@@ -147,8 +149,8 @@ export class FrameReader {
     const buffer = payload.buffer;
     if (
       !(buffer instanceof ArrayBuffer) ||
-      this.#owners.get(buffer) !== payload ||
-      this.#pool.length >= POOL_MAX_BUFFERS
+      this.#owners?.get(buffer) !== payload ||
+      (this.#pool ??= []).length >= POOL_MAX_BUFFERS
     ) {
       return;
     }
@@ -159,6 +161,7 @@ export class FrameReader {
   /** The decoder's `takeBuffer`: a pooled buffer when one fits. */
   #takePooled(byteLength: number): Uint8Array | undefined {
     const pool = this.#pool;
+    if (pool === undefined) return undefined;
     for (let i = 0; i < pool.length; i++) {
       const buffer = pool[i];
       // A much larger buffer would pin memory the frame does not need.
@@ -167,7 +170,7 @@ export class FrameReader {
       ) {
         pool.splice(i, 1);
         const payload = new Uint8Array(buffer, 0, byteLength);
-        this.#owners.set(buffer, payload);
+        this.#owners!.set(buffer, payload);
         return payload;
       }
     }
@@ -177,7 +180,9 @@ export class FrameReader {
   /** The decoder's `allocatePayload`: remembers the buffers worth pooling. */
   #allocatePayload(byteLength: number): Uint8Array {
     const payload = new Uint8Array(byteLength);
-    if (byteLength > POOL_MIN_BYTES) this.#owners.set(payload.buffer, payload);
+    if (byteLength > POOL_MIN_BYTES) {
+      (this.#owners ??= new WeakMap()).set(payload.buffer, payload);
+    }
     return payload;
   }
 

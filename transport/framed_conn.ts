@@ -67,7 +67,7 @@ export interface FramedConnOptions extends FrameCodecOptions {
   acceptTypes?: Iterable<number>;
   /**
    * Size of the read buffer used during bursts, in bytes; between bursts a
-   * 2 KiB one is used, and the large one goes back to a pool shared by all
+   * 1 KiB one is used, and the large one goes back to a pool shared by all
    * connections. Large payloads bypass it: once a header announces more than
    * this, the rest is read straight into the payload.
    *

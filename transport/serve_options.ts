@@ -64,7 +64,7 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    * Most clients served at once. The next one gets a `SERVER_FULL` Error
    * frame and is closed.
    *
-   * @default {4096}
+   * @default {10000}
    */
   maxConnections?: number;
   /**
@@ -199,7 +199,7 @@ export interface ResolvedServeOptions {
 // Every default of the server, in one place. Frame and queue limits are
 // lower than FramedConn's: a server multiplies them by its clients.
 const DEFAULTS = {
-  maxConnections: 4096,
+  maxConnections: 10_000,
   maxFrameLength: 1024 * 1024,
   maxQueuedBytes: 1024 * 1024,
   sendTimeoutMs: 30_000,

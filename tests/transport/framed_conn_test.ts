@@ -920,10 +920,15 @@ Deno.test("FramedConn.closeWrite throws TypeError when the conn cannot half-clos
 });
 
 Deno.test("FramedConn.receiveMany returns every frame one read decoded", async () => {
-  const frames = randomFrames(seededRandom(4), 10, 300);
+  // Under 1 KiB in all, so that one read of the idle-size buffer takes them.
+  const frames = randomFrames(seededRandom(4), 10, 80);
   const bytes = concat(frames.map(rawFrame));
+  assert.ok(bytes.length <= 1024);
   // The same bytes as one read, read twice over.
-  using conn = new FramedConn(new ScriptedConn({ readChunks: [bytes, bytes] }));
+  using conn = new FramedConn(
+    new ScriptedConn({ readChunks: [bytes, bytes] }),
+    EVERY_TYPE,
+  );
   assertFramesEqual((await conn.receiveMany())!, frames);
   assertFrameEqual(await conn.receive(), frames[0]);
   assertFramesEqual((await conn.receiveMany())!, frames.slice(1));
@@ -1534,7 +1539,7 @@ Deno.test("FramedConn drops a Pong it cannot send (closed write side) and keeps 
 // ---------------------------------------------------------------------------
 // Buffers of an idle connection
 
-Deno.test("FramedConn reads into a 2 KiB buffer between bursts and a full-size one during a burst", async () => {
+Deno.test("FramedConn reads into a 1 KiB buffer between bursts and a full-size one during a burst", async () => {
   const small = encodeFrame({ type: 9, payload: new Uint8Array(10) });
   const burst = new Uint8Array(10_000).fill(0);
   // 2000 empty frames of type 0 (5-byte headers).
@@ -1548,8 +1553,8 @@ Deno.test("FramedConn reads into a 2 KiB buffer between bursts and a full-size o
   const frames: Frame[] = [];
   for await (const frame of conn) frames.push(frame);
   assert.equal(frames.length, 3 + 2000);
-  // A small frame; the burst in 2 KiB (full: grow), in 8 KiB (the 7,952
-  // bytes left, over half: stay); a small frame in 8 KiB (under half:
-  // shrink), the next in 2 KiB; the end in 2 KiB.
-  assert.deepEqual(sizes, [2048, 2048, 8192, 8192, 2048, 2048]);
+  // A small frame in 1 KiB; the burst in 1 KiB (full: grow), 8 KiB (full:
+  // stay), 8 KiB (the 784 bytes left, under half: shrink); the two small
+  // frames and the end in 1 KiB.
+  assert.deepEqual(sizes, [1024, 1024, 8192, 8192, 1024, 1024, 1024]);
 });
