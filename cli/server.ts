@@ -20,6 +20,7 @@ import {
   FrameRouter,
   FrameType,
   type LogEvent,
+  resolveServeOptions,
   serve,
   type ServeOptions,
   type Server,
@@ -50,7 +51,7 @@ Options:
       --unix PATH               listen on a Unix socket instead of TCP
       --tls-cert FILE           PEM certificate chain; serves TLS (needs --tls-key)
       --tls-key FILE            PEM private key for --tls-cert
-      --max-connections N       most clients served at once (default 4096)
+      --max-connections N       most clients served at once (default 10000)
       --max-frame-length BYTES  largest payload accepted (default 1048576)
       --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
       --idle-timeout-ms MS      close clients silent this long (default: never)
@@ -319,6 +320,19 @@ export async function main(
     return 1;
   }
 
+  // --- open-file limit check (issue 9) ---
+  try {
+    const resolved = resolveServeOptions(options);
+    const warning = openFileLimitWarning(
+      resolved.maxConnections + resolved.maxLingeringRefusals,
+      readOpenFileLimit(),
+    );
+    if (warning !== undefined) console.error(`server: ${warning}`);
+  } catch {
+    // A bad option: serve() below reports it.
+  }
+  // --- end of the open-file limit check ---
+
   const log = (event: LogEvent) => {
     if (quiet && event.level === "info") return;
     console.error(formatLogEvent(event));
@@ -420,6 +434,58 @@ function limitFlag(flag: string, text: string | undefined): number | undefined {
   if (text?.trim().toLowerCase() === "off") return Infinity;
   return positiveFlag(flag, text);
 }
+
+// --- open-file limit check (issue 9) ---
+
+/** Descriptors beyond the clients: listener, database, files, stdio. */
+export const OPEN_FILES_MARGIN = 64;
+
+/**
+ * The soft limit on open files of this process, from `/proc/self/limits`
+ * ("Max open files"), or `undefined` where that cannot be read (not Linux,
+ * no read permission) or it is unlimited.
+ *
+ * @param limits The text of `/proc/self/limits`; read when omitted.
+ * @returns The soft limit, or `undefined`.
+ */
+export function readOpenFileLimit(limits?: string): number | undefined {
+  let text = limits;
+  if (text === undefined) {
+    try {
+      text = Deno.readTextFileSync("/proc/self/limits");
+    } catch {
+      return undefined;
+    }
+  }
+  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
+  if (match === null || match[1] === "unlimited") return undefined;
+  return Number(match[1]);
+}
+
+/**
+ * The warning to print when the open-file limit is too low for the clients
+ * the server may hold, or `undefined` when it is enough (or unknown). Only a
+ * warning: the server still works up to the limit, and a machine that never
+ * sees that many clients (a laptop at `ulimit -n 1024`) should not be
+ * refused; past the limit, accepting fails and clients are turned away.
+ *
+ * @param sockets Descriptors the server may need for clients: the most
+ * connections served plus the refusals kept open.
+ * @param limit The soft limit on open files, or `undefined` if unknown.
+ * @returns One line of advice, or `undefined`.
+ */
+export function openFileLimitWarning(
+  sockets: number,
+  limit: number | undefined,
+): string | undefined {
+  const needed = sockets + OPEN_FILES_MARGIN;
+  if (limit === undefined || limit >= needed) return undefined;
+  return `warning: the open-file limit (${limit}) is below the ${needed} descriptors that --max-connections needs; clients beyond about ${
+    Math.max(0, limit - OPEN_FILES_MARGIN)
+  } will be turned away. Raise it with "ulimit -n ${needed}" before starting, or lower --max-connections`;
+}
+
+// --- end of the open-file limit check ---
 
 function readFile(flag: string, path: string): string {
   try {

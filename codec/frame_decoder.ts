@@ -79,6 +79,11 @@ const SMALL_PAYLOAD_MAX_BYTES = 256;
 // Slab size: the most a kept small payload can pin. A fresh buffer per small
 // payload would cost ~250 ns each in Deno, ten times the rest of the decode.
 const SLAB_BYTES = 4096;
+// The first slab is this small and each next one twice the last, up to
+// SLAB_BYTES: a connection that got one Ping and went idle (there may be
+// thousands) pins 512 bytes, not 4 KiB, and a chatty one reaches full size
+// after three slabs.
+const FIRST_SLAB_BYTES = 512;
 // A payload may be a view of its input chunk only if it covers at least this
 // fraction of the chunk's buffer, so a view never pins more than 4x its size.
 const VIEW_MIN_SHARE = 4;
@@ -449,7 +454,12 @@ export class FrameDecoder {
     if (length === 0) return EMPTY;
     if (length <= SMALL_PAYLOAD_MAX_BYTES) {
       if (this.#slabUsed + length > this.#slab.length) {
-        this.#slab = new Uint8Array(SLAB_BYTES);
+        this.#slab = new Uint8Array(
+          Math.min(
+            SLAB_BYTES,
+            Math.max(FIRST_SLAB_BYTES, 2 * this.#slab.length),
+          ),
+        );
         this.#slabUsed = 0;
       }
       const slab = this.#slab;

@@ -3,9 +3,18 @@
 // frames it yields are handed out before the next read. Large payloads are
 // read straight into their buffer, and buffers given back with release()
 // are reused for later large frames.
-import type { Frame } from "../codec/frame.ts";
+//
+// Memory of an idle connection: its pending read holds the read buffer for
+// as long as the peer stays silent, so reads go into a small buffer of the
+// connection's own, and into a large one (borrowed from a pool shared by all
+// connections) only while the previous read showed a burst: it filled the
+// small buffer, or half the large one. After the burst the large buffer goes
+// back to the pool.
+import { type Frame, FrameType } from "../codec/frame.ts";
 import { FrameDecoder } from "../codec/frame_decoder.ts";
 import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
+import { borrowBuffer, returnBuffer } from "./_buffer_pool.ts";
+import { SendQueueFullError } from "./errors.ts";
 
 /** What the reader needs from the byte stream. */
 export interface Reader {
@@ -19,6 +28,42 @@ const DIRECT_READ_MAX_BYTES = 16 * 1024 * 1024;
 // (smaller payloads come from the decoder's slab or a cheap allocation).
 const POOL_MAX_BUFFERS = 4;
 const POOL_MIN_BYTES = 64 * 1024;
+// The read buffer of a connection between bursts; at most readBufferBytes.
+const SMALL_READ_BYTES = 1024;
+// Pongs answered but not yet written, in payload bytes, beyond which no more
+// is read until they are: a peer that sends Pings and never reads the Pongs
+// is held back by TCP instead of filling this side's memory.
+const PONG_BACKLOG_BYTES = 64 * 1024;
+
+/** Answers a Ping; resolves (never rejects) once the Pong is written or dropped. */
+export type PingAnswerer = (ping: Frame) => Promise<void>;
+
+const NO_FRAMES: readonly Frame[] = Object.freeze([]);
+
+/**
+ * A {@linkcode PingAnswerer} that queues the Pong with `send`. A Pong that
+ * cannot be sent (the connection is closing, it exceeds the send limit) is
+ * dropped: the receive side learns of a closed connection by itself. On a
+ * full queue it waits for the queue to drain and tries once more.
+ */
+export function pongSender(
+  send: (frames: readonly Frame[]) => Promise<void>,
+): PingAnswerer {
+  return async (ping) => {
+    const pong = [{ type: FrameType.Pong, payload: ping.payload }];
+    try {
+      await send(pong);
+    } catch (error) {
+      if (!(error instanceof SendQueueFullError)) return;
+      try {
+        await send(NO_FRAMES);
+        await send(pong);
+      } catch {
+        // Dropped, as above.
+      }
+    }
+  };
+}
 
 export class FrameReader {
   /** Bytes read from the stream. */
@@ -29,27 +74,39 @@ export class FrameReader {
   closed = false;
   #conn: Reader;
   #decoder: FrameDecoder;
-  #readBuffer: Uint8Array;
+  #readBufferBytes: number;
+  // The connection's own read buffer, used between bursts.
+  #small: Uint8Array;
+  // Borrowed from the pool during a burst, undefined otherwise.
+  #large: Uint8Array | undefined;
+  #useLarge = false;
+  #answerPing: PingAnswerer | undefined;
+  // Payload bytes of Pongs not yet written, and the last Pong's write.
+  #pongBytes = 0;
+  #lastPong: Promise<void> | undefined;
   #received: Frame[] = [];
   #receivedHead = 0;
   #reading: Promise<void> | undefined;
   #eof = false;
   #receiveError: unknown;
   // Payload buffers given back with release(), reused for large frames.
-  #pool: ArrayBuffer[] = [];
+  // Made at the first release(): most connections never call it, and an idle
+  // one should not carry an empty pool and a WeakMap.
+  #pool: ArrayBuffer[] | undefined;
   // Each buffer over POOL_MIN_BYTES that the decoder got from this reader
   // (#allocatePayload, #takePooled), mapped to the payload that owns it now
   // (null while pooled). Only these may be pooled: a view of a read buffer
   // shares its memory with other frames, a caller's buffer may still be in
   // use, and a stale payload of a refilled buffer must not hand the new
   // payload's memory to a third frame.
-  #owners: WeakMap<ArrayBuffer, Uint8Array | null> = new WeakMap();
+  #owners: WeakMap<ArrayBuffer, Uint8Array | null> | undefined;
 
   constructor(
     conn: Reader,
     codec: ResolvedFrameCodecOptions,
     acceptTypes: readonly number[] | undefined,
     readBufferBytes: number,
+    answerPing?: PingAnswerer,
   ) {
     this.#conn = conn;
     this.#decoder = new FrameDecoder({
@@ -58,7 +115,10 @@ export class FrameReader {
       takeBuffer: (byteLength) => this.#takePooled(byteLength),
       allocatePayload: (byteLength) => this.#allocatePayload(byteLength),
     });
-    this.#readBuffer = new Uint8Array(readBufferBytes);
+    this.#readBufferBytes = readBufferBytes;
+    this.#small = new Uint8Array(Math.min(SMALL_READ_BYTES, readBufferBytes));
+    // Without a type byte there is no Ping to answer.
+    this.#answerPing = codec.typeByte ? answerPing : undefined;
   }
 
   async receive(): Promise<Frame | null> {
@@ -89,8 +149,8 @@ export class FrameReader {
     const buffer = payload.buffer;
     if (
       !(buffer instanceof ArrayBuffer) ||
-      this.#owners.get(buffer) !== payload ||
-      this.#pool.length >= POOL_MAX_BUFFERS
+      this.#owners?.get(buffer) !== payload ||
+      (this.#pool ??= []).length >= POOL_MAX_BUFFERS
     ) {
       return;
     }
@@ -101,6 +161,7 @@ export class FrameReader {
   /** The decoder's `takeBuffer`: a pooled buffer when one fits. */
   #takePooled(byteLength: number): Uint8Array | undefined {
     const pool = this.#pool;
+    if (pool === undefined) return undefined;
     for (let i = 0; i < pool.length; i++) {
       const buffer = pool[i];
       // A much larger buffer would pin memory the frame does not need.
@@ -109,7 +170,7 @@ export class FrameReader {
       ) {
         pool.splice(i, 1);
         const payload = new Uint8Array(buffer, 0, byteLength);
-        this.#owners.set(buffer, payload);
+        this.#owners!.set(buffer, payload);
         return payload;
       }
     }
@@ -119,7 +180,9 @@ export class FrameReader {
   /** The decoder's `allocatePayload`: remembers the buffers worth pooling. */
   #allocatePayload(byteLength: number): Uint8Array {
     const payload = new Uint8Array(byteLength);
-    if (byteLength > POOL_MIN_BYTES) this.#owners.set(payload.buffer, payload);
+    if (byteLength > POOL_MIN_BYTES) {
+      (this.#owners ??= new WeakMap()).set(payload.buffer, payload);
+    }
     return payload;
   }
 
@@ -138,21 +201,29 @@ export class FrameReader {
 
   /** One read, decoded; sets the frame queue, end of stream or an error. */
   async #fill(): Promise<void> {
+    if (this.#pongBytes > PONG_BACKLOG_BYTES) await this.#lastPong;
     const decoder = this.#decoder;
-    const direct = decoder.missingPayloadBytes >= this.#readBuffer.length;
-    let target = this.#readBuffer;
+    const direct = decoder.missingPayloadBytes >= this.#readBufferBytes;
+    let target: Uint8Array;
     if (direct) {
+      this.#giveBackLarge();
       try {
         target = decoder.payloadWindow(DIRECT_READ_MAX_BYTES)!;
       } catch (error) {
         this.#receiveError = error;
         return;
       }
+    } else if (this.#useLarge) {
+      target = this.#large ??= borrowBuffer(this.#readBufferBytes);
+    } else {
+      this.#giveBackLarge();
+      target = this.#small;
     }
     let count: number | null;
     try {
       count = await this.#conn.read(target);
     } catch (error) {
+      this.#giveBackLarge();
       if (this.closed) {
         this.#eof = true;
         return;
@@ -167,6 +238,7 @@ export class FrameReader {
       count = null;
     }
     if (count === null) {
+      this.#giveBackLarge();
       this.#eof = true;
       try {
         decoder.finish();
@@ -188,16 +260,52 @@ export class FrameReader {
       this.#receiveError = error;
       return;
     }
-    if (decoder.retainedInput) {
-      this.#readBuffer = new Uint8Array(this.#readBuffer.length);
+    if (target === this.#small) {
+      // A burst: the next read takes as much as the large buffer holds.
+      this.#useLarge = count === target.length &&
+        this.#readBufferBytes > target.length;
+      // Delivered payloads are views of it: it is theirs now.
+      if (decoder.retainedInput) this.#small = new Uint8Array(target.length);
+    } else {
+      this.#useLarge = count >= target.length / 2;
+      // Never back to the pool: delivered payloads are views of it.
+      if (decoder.retainedInput) this.#large = undefined;
     }
     if (decoder.error !== undefined) this.#receiveError = decoder.error;
     this.#deliver(frames);
   }
 
+  /** Returns the large read buffer to the pool; no read may be using it. */
+  #giveBackLarge(): void {
+    if (this.#large === undefined) return;
+    returnBuffer(this.#large);
+    this.#large = undefined;
+  }
+
   #deliver(frames: Frame[]): void {
+    this.framesReceived += frames.length;
+    if (this.#answerPing !== undefined) {
+      // Pings are answered here and not handed out.
+      let kept = 0;
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i];
+        if (frame.type === FrameType.Ping) {
+          this.#answer(frame);
+        } else {
+          frames[kept++] = frame;
+        }
+      }
+      frames.length = kept;
+    }
     this.#received = frames;
     this.#receivedHead = 0;
-    this.framesReceived += frames.length;
+  }
+
+  #answer(ping: Frame): void {
+    const bytes = ping.payload.length;
+    this.#pongBytes += bytes;
+    this.#lastPong = this.#answerPing!(ping).finally(() => {
+      this.#pongBytes -= bytes;
+    });
   }
 }

@@ -4,10 +4,17 @@
 // frames, and frames queued while a write is in flight leave together,
 // coalesced into writes of up to `batchBytes`; a large payload is written
 // from where it lies instead of being copied.
+//
+// The batch buffer belongs to no connection: the writer loop borrows one from
+// a pool shared by all connections while it drains and gives it back when
+// the queue is empty, so an idle connection holds none. A drain whose frames
+// fit in a few KiB (a Pong, a chat acknowledgement) encodes them into a
+// buffer of their exact size instead.
 import { checkFrame } from "../codec/check_frame.ts";
 import { encodeFrameHeader } from "../codec/frame_header.ts";
 import type { Frame } from "../codec/frame.ts";
 import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
+import { borrowBuffer, returnBuffer } from "./_buffer_pool.ts";
 import { ConnectionClosedError, SendQueueFullError } from "./errors.ts";
 import { writeAll, type Writer } from "./write_all.ts";
 
@@ -21,6 +28,9 @@ interface SendJob {
 // Below this many bytes a plain loop beats TypedArray#set, whose call
 // overhead dominates for the 16-byte payloads of chatty protocols.
 const SET_THRESHOLD = 32;
+// Drains of at most this many bytes get a buffer of their exact size rather
+// than a pooled batch: cheaper than a pool round trip for one small reply.
+const EXACT_BATCH_MAX_BYTES = 4096;
 
 export class SendQueue {
   /** Bytes written, headers included. */
@@ -29,7 +39,9 @@ export class SendQueue {
   framesSent = 0;
   #writer: Writer;
   #options: ResolvedFrameCodecOptions;
-  #batch: Uint8Array;
+  #batchBytes: number;
+  // Borrowed from the pool while the writer loop drains.
+  #batch: Uint8Array | undefined;
   #maxQueuedBytes: number;
   #queue: SendJob[] = [];
   #queuedBytes = 0;
@@ -51,7 +63,7 @@ export class SendQueue {
   ) {
     this.#writer = writer;
     this.#options = options;
-    this.#batch = new Uint8Array(Math.max(batchBytes, options.headerLength));
+    this.#batchBytes = Math.max(batchBytes, options.headerLength);
     this.#maxQueuedBytes = maxQueuedBytes;
   }
 
@@ -111,8 +123,10 @@ export class SendQueue {
         // while the previous write was in flight shares the next writes.
         const jobs = this.#queue;
         this.#queue = [];
+        let bytes = 0;
+        for (let i = 0; i < jobs.length; i++) bytes += jobs[i].bytes;
         try {
-          await this.#writeJobs(jobs);
+          await this.#writeJobs(jobs, this.#batchFor(bytes));
         } catch (error) {
           this.#error = error;
           for (const job of jobs) this.#queuedBytes -= job.bytes;
@@ -133,12 +147,25 @@ export class SendQueue {
       }
     } finally {
       this.#draining = false;
+      // No write is in flight any more: the batch may serve another drain.
+      if (this.#batch !== undefined) {
+        returnBuffer(this.#batch);
+        this.#batch = undefined;
+      }
     }
   }
 
+  /** A buffer for a drain of `bytes`: exact when small, else the batch. */
+  #batchFor(bytes: number): Uint8Array {
+    if (bytes <= EXACT_BATCH_MAX_BYTES && bytes < this.#batchBytes) {
+      // At least a header, so the too-big path below still has room for one.
+      return new Uint8Array(Math.max(bytes, this.#options.headerLength));
+    }
+    return this.#batch ??= borrowBuffer(this.#batchBytes);
+  }
+
   /** Encodes the jobs' frames into the batch buffer, writing it when full. */
-  async #writeJobs(jobs: SendJob[]): Promise<void> {
-    const batch = this.#batch;
+  async #writeJobs(jobs: SendJob[], batch: Uint8Array): Promise<void> {
     const capacity = batch.length;
     const options = this.#options;
     const headerLength = options.headerLength;

@@ -155,8 +155,8 @@ export type ConnectOptions =
  * using listener = listen({ port: 0 });
  * using client = await connect({ port: listener.addr.port });
  * using server = await listener.accept();
- * await client.send({ type: 2, payload: new Uint8Array([1]) });
- * assert.equal((await server.receive())?.type, 2);
+ * await client.send({ type: 10, payload: new Uint8Array([1]) });
+ * assert.equal((await server.receive())?.type, 10);
  * ```
  *
  * @example Wait for a server that is still starting

@@ -12,11 +12,12 @@ import {
   resolveFrameCodecOptions,
 } from "../codec/options.ts";
 import {
+  booleanOption,
   checkNumber,
   numberOption,
   optionsObject,
 } from "../internal/options.ts";
-import { FrameReader } from "./_frame_reader.ts";
+import { FrameReader, pongSender } from "./_frame_reader.ts";
 import { Requester } from "./_requester.ts";
 import { SendQueue } from "./_send_queue.ts";
 import { ConnectionClosedError } from "./errors.ts";
@@ -65,9 +66,10 @@ export interface FramedConnOptions extends FrameCodecOptions {
    */
   acceptTypes?: Iterable<number>;
   /**
-   * Size of the read buffer in bytes. Large payloads bypass it: once a
-   * header announces more than this, the rest is read straight into the
-   * payload.
+   * Size of the read buffer used during bursts, in bytes; between bursts a
+   * 1 KiB one is used, and the large one goes back to a pool shared by all
+   * connections. Large payloads bypass it: once a header announces more than
+   * this, the rest is read straight into the payload.
    *
    * @default {65536}
    */
@@ -75,11 +77,21 @@ export interface FramedConnOptions extends FrameCodecOptions {
   /**
    * Size of the buffer that coalesces frames into one write, in bytes. Small
    * frames queued together (by `sendMany` or concurrent `send` calls) leave
-   * in writes of up to this size.
+   * in writes of up to this size (borrowed from a shared pool while writing).
    *
    * @default {65536}
    */
   batchBytes?: number;
+  /**
+   * Whether a received Ping is answered at once with a Pong of the same
+   * payload instead of being handed to `receive()`, so a peer checking
+   * liveness sees this side alive while something reads (`receive()`, a
+   * loop, a `request()`). The Pong may go ahead of replies not yet queued:
+   * set `false` to get Pings from `receive()` and answer them in order.
+   *
+   * @default {true}
+   */
+  answerPings?: boolean;
   /**
    * Most bytes that may wait in the outbound queue. A send that would go
    * beyond it while the queue is not empty is refused with
@@ -116,10 +128,12 @@ export interface ResolvedFramedConnOptions extends ResolvedFrameCodecOptions {
   readonly maxReceiveFrameLength: number;
   /** Frame types accepted on receive, or `undefined` for every type. */
   readonly acceptTypes: readonly number[] | undefined;
-  /** Size of the read buffer in bytes. */
+  /** Size of the read buffer used during bursts, in bytes. */
   readonly readBufferBytes: number;
   /** Size of the buffer that coalesces frames into one write, in bytes. */
   readonly batchBytes: number;
+  /** Whether received Pings are answered and not handed out. */
+  readonly answerPings: boolean;
   /** Most bytes that may wait in the outbound queue (`Infinity`: no limit). */
   readonly maxQueuedBytes: number;
   /**
@@ -138,6 +152,8 @@ export interface ResolvedFramedConnOptions extends ResolvedFrameCodecOptions {
 const DEFAULT_BUFFER_BYTES = 64 * 1024;
 const BUFFER_RANGE = { min: 1, max: 2 ** 30 };
 const RESOLVED = new WeakSet<object>();
+const bufferOption = (name: string, value: unknown) =>
+  numberOption(name, value, DEFAULT_BUFFER_BYTES, BUFFER_RANGE);
 
 /**
  * Validates {@linkcode FramedConnOptions} and fills in their defaults, once.
@@ -146,8 +162,7 @@ const RESOLVED = new WeakSet<object>();
  * same errors the constructor would throw are thrown here, before any
  * connection exists.
  *
- * @param options The options to resolve; a resolved object is returned as
- * is.
+ * @param options The options to resolve (a resolved object is returned).
  * @returns Frozen options with every default filled in.
  * @throws {TypeError} If `options` is not an object or an option has the
  * wrong type.
@@ -216,18 +231,9 @@ export function resolveFramedConnOptions(
     maxSendFrameLength,
     maxReceiveFrameLength,
     acceptTypes,
-    readBufferBytes: numberOption(
-      "readBufferBytes",
-      raw.readBufferBytes,
-      DEFAULT_BUFFER_BYTES,
-      BUFFER_RANGE,
-    ),
-    batchBytes: numberOption(
-      "batchBytes",
-      raw.batchBytes,
-      DEFAULT_BUFFER_BYTES,
-      BUFFER_RANGE,
-    ),
+    readBufferBytes: bufferOption("readBufferBytes", raw.readBufferBytes),
+    batchBytes: bufferOption("batchBytes", raw.batchBytes),
+    answerPings: booleanOption("answerPings", raw.answerPings, true),
     maxQueuedBytes: numberOption(
       "maxQueuedBytes",
       raw.maxQueuedBytes,
@@ -317,6 +323,9 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
       resolved.receiveCodec,
       resolved.acceptTypes,
       resolved.readBufferBytes,
+      resolved.answerPings
+        ? pongSender((frames) => this.#enqueue(frames))
+        : undefined,
     );
     this.#sendQueue = new SendQueue(
       conn,
@@ -351,10 +360,10 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    *
    * @param frame The frame to send.
    * @returns Resolves once the whole frame is written.
-   * @throws {FrameTooLargeError} If the payload exceeds the send limit;
-   * nothing is written and the connection stays usable.
+   * @throws {FrameTooLargeError} If the payload exceeds the send limit
+   * (nothing is written, the connection stays usable).
    * @throws {ConnectionClosedError} If the connection is or gets closed
-   * first, or {@linkcode FramedConn.prototype.closeWrite} was called.
+   * first, or after {@linkcode FramedConn.prototype.closeWrite}.
    */
   send(frame: Frame): Promise<void> {
     return this.#enqueue([frame]);
@@ -437,18 +446,19 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @throws {FrameTooLargeError} If the request exceeds the send limit.
    * @throws {RangeError} If `timeoutMs` is negative or not finite.
    *
-   * @example Ping a peer
+   * @example Ping a peer (a reading FramedConn answers Pings by itself)
    * ```ts
    * import { FramedConn, FrameType } from "@framewire/framewire";
    * import assert from "node:assert/strict";
    *
    * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-   * using client = new FramedConn(await Deno.connect({ port: listener.addr.port }));
+   * const client = new FramedConn(await Deno.connect({ port: listener.addr.port }));
    * using server = new FramedConn(await listener.accept());
-   * const reply = client.request({ type: FrameType.Ping, payload: new Uint8Array([7]) });
-   * const ping = (await server.receive())!;
-   * await server.send({ type: FrameType.Pong, payload: ping.payload });
-   * assert.deepEqual((await reply).payload, new Uint8Array([7]));
+   * const reading = server.receive(); // the Ping is answered, not delivered
+   * const pong = await client.request({ type: FrameType.Ping, payload: new Uint8Array([7]) });
+   * assert.deepEqual(pong.payload, new Uint8Array([7]));
+   * client.close();
+   * assert.equal(await reading, null);
    * ```
    */
   request(frame: Frame, options?: RequestOptions): Promise<Frame> {

@@ -42,7 +42,8 @@ export interface ServeTlsOptions {
 }
 
 /** Options for {@linkcode serve}. */
-export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
+export interface ServeOptions
+  extends Omit<FramedConnOptions, "acceptTypes" | "answerPings"> {
   /**
    * Address to bind for TCP and TLS. The default accepts local clients only.
    *
@@ -66,7 +67,7 @@ export interface ServeOptions extends Omit<FramedConnOptions, "acceptTypes"> {
    * Error frame); only if there is none is the newcomer refused with a
    * `SERVER_FULL` Error frame.
    *
-   * @default {4096}
+   * @default {10000}
    */
   maxConnections?: number;
   /**
@@ -280,7 +281,7 @@ export interface ResolvedServeOptions {
 // Every default of the server, in one place. Frame and queue limits are
 // lower than FramedConn's: a server multiplies them by its clients.
 const DEFAULTS = {
-  maxConnections: 4096,
+  maxConnections: 10_000,
   maxFrameLength: 1024 * 1024,
   maxQueuedBytes: 1024 * 1024,
   sendTimeoutMs: 30_000,
@@ -428,6 +429,8 @@ export function resolveServeOptions(
     maxFrameLength: given.maxFrameLength ?? DEFAULTS.maxFrameLength,
     maxQueuedBytes,
     acceptTypes: undefined,
+    // The server answers Pings itself, in reply order and with backpressure.
+    answerPings: false,
   });
   const maxFrameLength = given.maxFrameLength ?? DEFAULTS.maxFrameLength;
   const send = resolveFrameCodecOptions({

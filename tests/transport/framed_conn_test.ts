@@ -43,6 +43,9 @@ import {
 Deno.test.sanitizer({ ops: true, resources: true });
 
 const MiB = 1024 * 1024;
+// For tests that carry frames of every type byte-exact, Pings included: a
+// FramedConn answers Pings itself by default and does not hand them out.
+const EVERY_TYPE = { answerPings: false } as const;
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -245,7 +248,7 @@ Deno.test("FramedConn delivers 20 MiB byte-exact after the kernel made short wri
 const MAX_64_MIB = 64 * MiB;
 
 Deno.test("FramedConn carries a frame of exactly maxFrameLength (64 MiB) over loopback byte-exact", async () => {
-  using pair = await tcpPair({ maxFrameLength: MAX_64_MIB });
+  using pair = await tcpPair({ maxFrameLength: MAX_64_MIB, ...EVERY_TYPE });
   const payload = patternBytes(MAX_64_MIB, 64);
   const [, frame] = await Promise.all([
     pair.client.send({ type: 0x80, payload }),
@@ -319,7 +322,7 @@ Deno.test("FramedConn refuses a header declaring maxFrameLength + 1 from the hea
 Deno.test("FramedConn delivers 100,000 small frames in order with matching stats", async () => {
   const random = seededRandom(100_000);
   const frames = randomFrames(random, 100_000, 16);
-  using pair = await tcpPair();
+  using pair = await tcpPair(EVERY_TYPE);
   const sending = (async () => {
     for (let i = 0; i < frames.length; i += 1000) {
       const block = frames.slice(i, i + 1000);
@@ -422,7 +425,7 @@ function checkTaskFrames(frames: Frame[], tasks: number, count: number) {
 Deno.test("FramedConn never interleaves frames of 50 concurrent senders on one socket", async () => {
   const tasks = 50;
   const count = 200;
-  using pair = await tcpPair({ batchBytes: 4096 });
+  using pair = await tcpPair({ batchBytes: 4096, ...EVERY_TYPE });
   const receiving = receiveAll(pair.server);
   await Promise.all(
     Array.from(
@@ -605,7 +608,7 @@ Deno.test("FramedConn delivers the frames before a bad header, then fails", asyn
     { type: 0x80, payload: patternBytes(1000, 3) },
   ];
   for (const style of ["receive", "receiveMany"]) {
-    using pair = await rawPeerPair();
+    using pair = await rawPeerPair(EVERY_TYPE);
     // One write, so the frames and the bad header arrive in one read.
     await writeRaw(
       pair.raw,
@@ -917,10 +920,15 @@ Deno.test("FramedConn.closeWrite throws TypeError when the conn cannot half-clos
 });
 
 Deno.test("FramedConn.receiveMany returns every frame one read decoded", async () => {
-  const frames = randomFrames(seededRandom(4), 10, 300);
+  // Under 1 KiB in all, so that one read of the idle-size buffer takes them.
+  const frames = randomFrames(seededRandom(4), 10, 80);
   const bytes = concat(frames.map(rawFrame));
+  assert.ok(bytes.length <= 1024);
   // The same bytes as one read, read twice over.
-  using conn = new FramedConn(new ScriptedConn({ readChunks: [bytes, bytes] }));
+  using conn = new FramedConn(
+    new ScriptedConn({ readChunks: [bytes, bytes] }),
+    EVERY_TYPE,
+  );
   assertFramesEqual((await conn.receiveMany())!, frames);
   assertFrameEqual(await conn.receive(), frames[0]);
   assertFramesEqual((await conn.receiveMany())!, frames.slice(1));
@@ -956,7 +964,7 @@ Deno.test("FramedConn payloads stay valid after 1000 further reads", async () =>
           : randomInt(random, 0, 2000);
         frames.push({ type: i & 0xff, payload: patternBytes(size, i) });
       }
-      using pair = await tcpPair({ readBufferBytes });
+      using pair = await tcpPair({ readBufferBytes, ...EVERY_TYPE });
       const sending = pair.client.sendMany(frames);
       const first = await pair.server.receive();
       assert(first);
@@ -1089,7 +1097,7 @@ Deno.test("FramedConn.release ignores a payload released again after its buffer 
 });
 
 Deno.test("FramedConn.sendMany sends the frames given, even if the caller reuses its array", async () => {
-  using pair = await tcpPair();
+  using pair = await tcpPair(EVERY_TYPE);
   const first = { type: 1, payload: patternBytes(100_000, 1) };
   const batch: Frame[] = [
     { type: 2, payload: new Uint8Array([2]) },
@@ -1164,9 +1172,9 @@ Deno.test("FramedConn treats an UnexpectedEof read (TLS without close_notify) as
       close() {},
     };
   };
-  const whole = encodeFrame({ type: 2, payload: new Uint8Array([7]) });
+  const whole = encodeFrame({ type: 3, payload: new Uint8Array([7]) });
   using clean = new FramedConn(eofAfter(whole));
-  assert.equal((await clean.receive())?.type, 2);
+  assert.equal((await clean.receive())?.type, 3);
   assert.equal(await clean.receive(), null);
   using cut = new FramedConn(eofAfter(whole.subarray(0, 5)));
   await assert.rejects(cut.receive(), (error) => {
@@ -1251,6 +1259,7 @@ Deno.test("resolveFramedConnOptions fills every default and freezes the result",
       acceptTypes: undefined,
       readBufferBytes: 65536,
       batchBytes: 65536,
+      answerPings: true,
       maxQueuedBytes: Infinity,
       sendCodec: undefined,
       receiveCodec: undefined,
@@ -1389,4 +1398,163 @@ Deno.test("FramedConn.flush and an empty send are accepted even when one oversiz
   await Promise.all([first, barrier, emptySend]);
   assert.equal(a.queuedBytes, 0);
   assert.equal((await b.receive())?.payload.length, 64 * 1024);
+});
+
+// ---------------------------------------------------------------------------
+// Pings answered by default
+
+Deno.test("FramedConn answers each Ping with a Pong of the same payload while it waits, and never delivers the Ping", async () => {
+  using pair = await rawPeerPair();
+  const next = pair.framed.receive();
+  const payloads = [
+    new Uint8Array(0),
+    new Uint8Array([1, 2, 3]),
+    patternBytes(3000, 5),
+  ];
+  for (const payload of payloads) {
+    await writeRaw(pair.raw, encodeFrame({ type: FrameType.Ping, payload }));
+    const [pong] = await readFrames(pair.raw, 1);
+    assertFrameEqual(pong, { type: FrameType.Pong, payload });
+  }
+  // Pings inside one read among other frames: answered in order, and the
+  // other frames delivered in order without them.
+  await writeRaw(
+    pair.raw,
+    concat([
+      encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([7]) }),
+      encodeFrame({ type: 9, payload: new Uint8Array([1]) }),
+      encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([8]) }),
+      encodeFrame({ type: 9, payload: new Uint8Array([2]) }),
+    ]),
+  );
+  assertFrameEqual(await next, { type: 9, payload: new Uint8Array([1]) });
+  assertFrameEqual(await pair.framed.receive(), {
+    type: 9,
+    payload: new Uint8Array([2]),
+  });
+  const pongs = await readFrames(pair.raw, 2);
+  assert.deepEqual(pongs.map((f) => [f.type, ...f.payload]), [
+    [FrameType.Pong, 7],
+    [FrameType.Pong, 8],
+  ]);
+  assert.equal(pair.framed.stats.framesReceived, 7);
+  assert.equal(pair.framed.stats.framesSent, 5);
+});
+
+Deno.test("FramedConn with answerPings false delivers Pings to receive() and sends nothing", async () => {
+  using pair = await rawPeerPair({ answerPings: false });
+  await writeRaw(
+    pair.raw,
+    encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([4]) }),
+  );
+  assertFrameEqual(await pair.framed.receive(), {
+    type: FrameType.Ping,
+    payload: new Uint8Array([4]),
+  });
+  // The first frame the peer reads is the one the application sends.
+  await pair.framed.send({ type: 9, payload: new Uint8Array([5]) });
+  const [first] = await readFrames(pair.raw, 1);
+  assertFrameEqual(first, { type: 9, payload: new Uint8Array([5]) });
+  assert.equal(pair.framed.stats.framesSent, 1);
+  assert.equal(
+    resolveFramedConnOptions({ answerPings: false }).answerPings,
+    false,
+  );
+  assert.throws(
+    () => resolveFramedConnOptions({ answerPings: 1 as unknown as boolean }),
+    TypeError,
+  );
+});
+
+Deno.test("FramedConn answers a Ping that arrives while a request waits, and the Ping is not taken as the reply", async () => {
+  using pair = await rawPeerPair();
+  const reply = pair.framed.request({ type: 20, payload: new Uint8Array([1]) });
+  const [request] = await readFrames(pair.raw, 1);
+  assert.equal(request.type, 20);
+  await writeRaw(
+    pair.raw,
+    encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([6]) }),
+  );
+  const [pong] = await readFrames(pair.raw, 1);
+  assertFrameEqual(pong, {
+    type: FrameType.Pong,
+    payload: new Uint8Array([6]),
+  });
+  await writeRaw(
+    pair.raw,
+    encodeFrame({ type: 21, payload: new Uint8Array([2]) }),
+  );
+  assertFrameEqual(await reply, { type: 21, payload: new Uint8Array([2]) });
+});
+
+Deno.test("FramedConn stops reading while more than 64 KiB of Pongs wait unwritten, and resumes once they are written", async () => {
+  // A peer that sends Pings and never reads the Pongs must be held back, not
+  // buffered: every read brings a 16 KiB Ping, no write completes.
+  const ping = encodeFrame({
+    type: FrameType.Ping,
+    payload: new Uint8Array(16 * 1024),
+  });
+  const chunks = Array.from({ length: 20 }, () => ping);
+  chunks.push(encodeFrame({ type: 9, payload: new Uint8Array([1]) }));
+  const fake = new ScriptedConn({ readChunks: chunks, stallWrites: true });
+  let consumed = 0;
+  const read = fake.read.bind(fake);
+  fake.read = async (buffer) => {
+    const count = await read(buffer);
+    consumed += count ?? 0;
+    return count;
+  };
+  using conn = new FramedConn(fake);
+  const next = conn.receive();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  // 5 Pongs of 16 KiB pass the 64 KiB backlog: the sixth Ping is not read.
+  assert.equal(consumed, 5 * ping.length);
+  // Once the Pongs are written, reading resumes up to the data frame.
+  const releasing = setInterval(() => fake.releaseWrites(), 1);
+  try {
+    assertFrameEqual(await next, { type: 9, payload: new Uint8Array([1]) });
+  } finally {
+    clearInterval(releasing);
+  }
+});
+
+Deno.test("FramedConn drops a Pong it cannot send (closed write side) and keeps receiving", async () => {
+  using pair = await rawPeerPair();
+  await pair.framed.closeWrite();
+  await writeRaw(
+    pair.raw,
+    concat([
+      encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([1]) }),
+      encodeFrame({ type: 9, payload: new Uint8Array([2]) }),
+    ]),
+  );
+  assertFrameEqual(await pair.framed.receive(), {
+    type: 9,
+    payload: new Uint8Array([2]),
+  });
+  // The peer sees the clean end and no Pong.
+  assert.equal((await readToEnd(pair.raw)).length, 0);
+});
+
+// ---------------------------------------------------------------------------
+// Buffers of an idle connection
+
+Deno.test("FramedConn reads into a 1 KiB buffer between bursts and a full-size one during a burst", async () => {
+  const small = encodeFrame({ type: 9, payload: new Uint8Array(10) });
+  const burst = new Uint8Array(10_000).fill(0);
+  // 2000 empty frames of type 0 (5-byte headers).
+  const fake = new ScriptedConn({
+    readChunks: [small, burst, small, small],
+  });
+  const sizes: number[] = [];
+  const read = fake.read.bind(fake);
+  fake.read = (buffer) => (sizes.push(buffer.length), read(buffer));
+  using conn = new FramedConn(fake, { readBufferBytes: 8192 });
+  const frames: Frame[] = [];
+  for await (const frame of conn) frames.push(frame);
+  assert.equal(frames.length, 3 + 2000);
+  // A small frame in 1 KiB; the burst in 1 KiB (full: grow), 8 KiB (full:
+  // stay), 8 KiB (the 784 bytes left, under half: shrink); the two small
+  // frames and the end in 1 KiB.
+  assert.deepEqual(sizes, [1024, 1024, 8192, 8192, 1024, 1024, 1024]);
 });

@@ -9,7 +9,7 @@ Deno.test("resolveServeOptions fills in every default", () => {
     hostname: "127.0.0.1",
     port: 0,
   });
-  assert.equal(options.maxConnections, 4096);
+  assert.equal(options.maxConnections, 10_000);
   assert.equal(options.maxFrameLength, 1024 * 1024);
   assert.equal(options.maxSendFrameLength, 1024 * 1024);
   assert.equal(options.maxQueuedBytes, 1024 * 1024);
