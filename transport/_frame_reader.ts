@@ -87,6 +87,7 @@ export class FrameReader {
   #received: Frame[] = [];
   #receivedHead = 0;
   #reading: Promise<void> | undefined;
+  #keepReadingTimer: ReturnType<typeof setTimeout> | undefined;
   #eof = false;
   #receiveError: unknown;
   // Payload buffers given back with release(), reused for large frames.
@@ -130,6 +131,7 @@ export class FrameReader {
     const frame = this.#received[this.#receivedHead];
     // Drop the reference so a consumed frame can be collected.
     this.#received[this.#receivedHead++] = undefined as unknown as Frame;
+    if (this.#receivedHead === this.#received.length) this.#keepReadingSoon();
     return frame;
   }
 
@@ -142,7 +144,55 @@ export class FrameReader {
       : this.#received.slice(this.#receivedHead);
     this.#received = [];
     this.#receivedHead = 0;
+    this.#keepReadingSoon();
     return frames;
+  }
+
+  /** Stops keeping a read pending; the connection is closing. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.#keepReadingTimer);
+    this.#keepReadingTimer = undefined;
+  }
+
+  /**
+   * After the application took the last queued frame: keep reading, but
+   * only once it had a turn of the event loop to `release()` that frame's
+   * payload, so that the next large frame can still be read into it.
+   */
+  #keepReadingSoon(): void {
+    if (
+      this.#answerPing === undefined || this.closed ||
+      this.#keepReadingTimer !== undefined
+    ) {
+      return;
+    }
+    this.#keepReadingTimer = setTimeout(() => {
+      this.#keepReadingTimer = undefined;
+      this.keepReading();
+    }, 0);
+  }
+
+  /**
+   * Keeps one read pending while nothing is queued, so that Pings are
+   * answered even when the application is not reading (a client that only
+   * sends, or waits between requests): a peer's heartbeat must not close an
+   * idle connection. It stops as soon as a frame other than a Ping is
+   * queued, so it buffers at most one read's worth of frames; TCP holds the
+   * rest, as without it.
+   */
+  keepReading(): void {
+    if (
+      this.#answerPing === undefined || this.#reading !== undefined ||
+      this.closed || this.#eof || this.#receiveError !== undefined ||
+      this.#receivedHead < this.#received.length
+    ) {
+      return;
+    }
+    this.#reading = this.#fill(true).finally(() => {
+      this.#reading = undefined;
+      this.keepReading();
+    });
   }
 
   release(payload: Uint8Array): void {
@@ -199,8 +249,12 @@ export class FrameReader {
     return true;
   }
 
-  /** One read, decoded; sets the frame queue, end of stream or an error. */
-  async #fill(): Promise<void> {
+  /**
+   * One read, decoded; sets the frame queue, end of stream or an error. A
+   * read in the background (nobody waiting) uses the connection's own small
+   * buffer: an idle connection must not hold a pooled one.
+   */
+  async #fill(background = false): Promise<void> {
     if (this.#pongBytes > PONG_BACKLOG_BYTES) await this.#lastPong;
     const decoder = this.#decoder;
     const direct = decoder.missingPayloadBytes >= this.#readBufferBytes;
@@ -213,7 +267,7 @@ export class FrameReader {
         this.#receiveError = error;
         return;
       }
-    } else if (this.#useLarge) {
+    } else if (this.#useLarge && !background) {
       target = this.#large ??= borrowBuffer(this.#readBufferBytes);
     } else {
       this.#giveBackLarge();

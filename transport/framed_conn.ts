@@ -83,11 +83,11 @@ export interface FramedConnOptions extends FrameCodecOptions {
    */
   batchBytes?: number;
   /**
-   * Whether a received Ping is answered at once with a Pong of the same
-   * payload instead of being handed to `receive()`, so a peer checking
-   * liveness sees this side alive while something reads (`receive()`, a
-   * loop, a `request()`). The Pong may go ahead of replies not yet queued:
-   * set `false` to get Pings from `receive()` and answer them in order.
+   * Whether a Ping is answered at once with a Pong of the same payload,
+   * not handed to `receive()`, so the server's heartbeat sees this side
+   * alive even while the application reads nothing (from the first send or
+   * receive on, one read stays pending while no frame is queued). `false`:
+   * Pings come from `receive()`, to be answered in order.
    *
    * @default {true}
    */
@@ -302,7 +302,6 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   // Set by closeWrite(): no send may follow the half-close.
   #writeClosing: Promise<void> | undefined;
   #requester: Requester | undefined;
-
   #reader: FrameReader;
 
   /**
@@ -541,7 +540,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#reader.closed = true;
+    this.#reader.close();
     try {
       this.conn.close();
     } catch {
@@ -595,6 +594,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     if (this.#writeClosing !== undefined) {
       return Promise.reject(new ConnectionClosedError("send"));
     }
+    this.#reader.keepReading(); // Pings are answered while the caller waits.
     return this.#sendQueue.enqueue(frames);
   }
 }

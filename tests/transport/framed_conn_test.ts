@@ -1441,6 +1441,48 @@ Deno.test("FramedConn answers each Ping with a Pong of the same payload while it
   assert.equal(pair.framed.stats.framesSent, 5);
 });
 
+Deno.test("FramedConn answers Pings while the application reads nothing, once it has sent or received", async () => {
+  using pair = await rawPeerPair();
+  // A client that only sends (or waits between requests) calls no receive.
+  await pair.framed.send({ type: 9, payload: new Uint8Array([1]) });
+  assert.deepEqual(
+    (await readFrames(pair.raw, 1)).map((f) => [f.type, ...f.payload]),
+    [[9, 1]],
+  );
+  for (let i = 0; i < 3; i++) {
+    await writeRaw(
+      pair.raw,
+      encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([i]) }),
+    );
+    assert.deepEqual(
+      (await readFrames(pair.raw, 1)).map((f) => [f.type, ...f.payload]),
+      [[FrameType.Pong, i]],
+    );
+  }
+  // Another frame is read in the background too, and waits for receive():
+  // reading stops there, a Ping behind it waits in TCP.
+  await writeRaw(
+    pair.raw,
+    concat([
+      encodeFrame({ type: 9, payload: new Uint8Array([2]) }),
+    ]),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assertFrameEqual(await pair.framed.receive(), {
+    type: 9,
+    payload: new Uint8Array([2]),
+  });
+  // Taking the last queued frame starts reading again, one turn later.
+  await writeRaw(
+    pair.raw,
+    encodeFrame({ type: FrameType.Ping, payload: new Uint8Array([9]) }),
+  );
+  assert.deepEqual(
+    (await readFrames(pair.raw, 1)).map((f) => [f.type, ...f.payload]),
+    [[FrameType.Pong, 9]],
+  );
+});
+
 Deno.test("FramedConn with answerPings false delivers Pings to receive() and sends nothing", async () => {
   using pair = await rawPeerPair({ answerPings: false });
   await writeRaw(

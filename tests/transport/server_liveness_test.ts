@@ -10,9 +10,12 @@ import {
   encodeFrames,
   type Frame,
   FrameDecoder,
+  FrameRouter,
   FrameType,
   serve,
 } from "../../mod.ts";
+import { ChatClient, ChatServer } from "../../chat/mod.ts";
+import { FileClient, FileServer } from "../../files/mod.ts";
 import {
   errorCodes,
   LogCollector,
@@ -424,5 +427,67 @@ Deno.test("serve cuts an evicted connection without its Error frame beyond maxLi
     await until(() => server.connectionCount === 1, 2000, "squatter gone");
   } finally {
     squatter.close();
+  }
+});
+
+Deno.test("the library's clients stay connected across many heartbeats without code of their own", async () => {
+  // FramedConn answers the server's Pings by default, also while the
+  // application reads nothing; ChatClient and FileClient build on it.
+  const dir = await Deno.makeTempDir({ prefix: "framewire_liveness_" });
+  await Deno.mkdir(`${dir}/root`);
+  await Deno.writeTextFile(`${dir}/root/a.txt`, "hello");
+  const chat = new ChatServer({
+    path: `${dir}/chat.db`,
+    passwordIterations: 1000,
+    logger: null,
+  });
+  const files = new FileServer({ root: `${dir}/root`, logger: null });
+  const log = new LogCollector();
+  const server = serve(
+    {
+      hostname: HOST,
+      port: 0,
+      heartbeatMs: 40,
+      heartbeatTimeoutMs: 60,
+      logger: log.logger,
+    },
+    new FrameRouter().use(chat).use(files),
+  );
+  try {
+    await using alice = await ChatClient.connect({
+      port: server.port!,
+      user: "alice",
+      password: "password1",
+    });
+    await using fileClient = await FileClient.connect({ port: server.port! });
+    using plain = await connect({ port: server.port! });
+    await plain.request(ping(new Uint8Array([1])));
+    // The control: a raw client that does not answer is closed meanwhile.
+    const dead = await Deno.connect({ hostname: HOST, port: server.port! });
+    const deadPeer = rawPeer(dead, false);
+    try {
+      await writeRaw(dead, bytesOf(ping()));
+      await within(3000, deadPeer.closed, "heartbeat close of the control");
+    } finally {
+      dead.close();
+    }
+    assert.deepEqual(errorCodes(deadPeer.frames), ["HEARTBEAT_TIMEOUT"]);
+    // Idle for many heartbeat periods: each unanswered one would close.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual((await alice.join("#idle")).members, ["alice"]);
+    const download = await fileClient.get("a.txt");
+    assert.equal(download.size, 5);
+    const pong = await plain.request(ping(new Uint8Array([2])));
+    assert.deepEqual([pong.type, ...pong.payload], [FrameType.Pong, 2]);
+    // Only the control was closed for not answering.
+    assert.equal(
+      log.events.filter((event) => event.code === "HEARTBEAT_TIMEOUT").length,
+      1,
+    );
+  } finally {
+    await server.shutdown();
+    await chat.close();
+    await files.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
