@@ -72,10 +72,12 @@ try {
   await client.status;
   await delay(1000);
   const closed = sample();
+  const mb = (key: keyof Deno.MemoryUsage) =>
+    ((closed[key] - before[key]) / 1e6).toFixed(1);
   console.log(
-    `  after close: heapUsed ${
-      ((closed.heapUsed - before.heapUsed) / 1e6).toFixed(1)
-    } MB, rss ${((closed.rss - before.rss) / 1e6).toFixed(1)} MB over before`,
+    `  after close, MB over before: heapUsed ${mb("heapUsed")}, heapTotal ${
+      mb("heapTotal")
+    }, external ${mb("external")}, rss ${mb("rss")}`,
   );
 } finally {
   await server.shutdown({ timeoutMs: 1000 });
