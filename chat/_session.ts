@@ -41,21 +41,47 @@ export interface Session {
   endPause: (() => void) | undefined;
 }
 
-/** A fresh, anonymous session. */
+/**
+ * A fresh, anonymous session. Its maps and its waiter list are made at first
+ * use: a connection that never speaks chat (there may be thousands idle)
+ * carries none of them.
+ */
 export function createSession(conn: ServerConnection): Session {
-  return {
-    conn,
-    user: undefined,
-    sessionId: undefined,
-    admin: false,
-    failures: 0,
-    open: new Map(),
-    unread: new Map(),
-    watching: new Map(),
-    inflight: 0,
-    windowWaiters: [],
-    endPause: undefined,
-  };
+  return new LazySession(conn);
+}
+
+class LazySession implements Session {
+  readonly conn: ServerConnection;
+  user: string | undefined = undefined;
+  sessionId: string | undefined = undefined;
+  admin = false;
+  failures = 0;
+  inflight = 0;
+  endPause: (() => void) | undefined = undefined;
+  #open: Map<number, OpenChat> | undefined;
+  #unread: Map<number, number> | undefined;
+  #watching: Map<number, ChatRecord> | undefined;
+  #windowWaiters: (() => void)[] | undefined;
+
+  constructor(conn: ServerConnection) {
+    this.conn = conn;
+  }
+
+  get open(): Map<number, OpenChat> {
+    return this.#open ??= new Map();
+  }
+
+  get unread(): Map<number, number> {
+    return this.#unread ??= new Map();
+  }
+
+  get watching(): Map<number, ChatRecord> {
+    return this.#watching ??= new Map();
+  }
+
+  get windowWaiters(): (() => void)[] {
+    return this.#windowWaiters ??= [];
+  }
 }
 
 /**

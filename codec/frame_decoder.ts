@@ -79,11 +79,11 @@ const SMALL_PAYLOAD_MAX_BYTES = 256;
 // Slab size: the most a kept small payload can pin. A fresh buffer per small
 // payload would cost ~250 ns each in Deno, ten times the rest of the decode.
 const SLAB_BYTES = 4096;
-// The first slab is this small and each next one twice the last, up to
-// SLAB_BYTES: a connection that got one Ping and went idle (there may be
-// thousands) pins 512 bytes, not 4 KiB, and a chatty one reaches full size
-// after three slabs.
-const FIRST_SLAB_BYTES = 512;
+// The slab is shared by every decoder of the process: it is only ever
+// appended to, so no payload is overwritten, and a decoder (one per
+// connection: there may be ten thousand idle ones) holds no slab of its own.
+let slab: Uint8Array = new Uint8Array(0);
+let slabUsed = 0;
 // A payload may be a view of its input chunk only if it covers at least this
 // fraction of the chunk's buffer, so a view never pins more than 4x its size.
 const VIEW_MIN_SHARE = 4;
@@ -157,18 +157,17 @@ type State = typeof State[keyof typeof State];
  */
 export class FrameDecoder {
   #options: ResolvedFrameCodecOptions;
+  // Shared by decoders with the same frozen acceptTypes (see acceptedTable).
   #accepted: Uint8Array | undefined;
-  // The user's allocatePayload, checked; undefined for the default.
+  // The user's allocatePayload, unchecked; undefined for the default.
   #allocatePayload: AllocatePayload | undefined;
-  #allocate: AllocatePayload;
   #takeBuffer: ((length: number) => Uint8Array | undefined) | undefined;
   #state: State = State.Header;
-  #header: Uint8Array;
+  // Made at the first header split across chunks: most never are.
+  #header: Uint8Array | undefined;
   #headerFilled = 0;
   #type = 0;
   #payload: PayloadBuffer | undefined;
-  #slab: Uint8Array = EMPTY;
-  #slabUsed = 0;
   #retainedInput = false;
   #error: Error | undefined;
 
@@ -183,8 +182,7 @@ export class FrameDecoder {
    * range.
    */
   constructor(options: FrameDecoderOptions = {}) {
-    this.#options = resolveFrameCodecOptions(options);
-    this.#header = new Uint8Array(this.#options.headerLength);
+    this.#options = codecOptions(options);
     this.#takeBuffer = options.takeBuffer;
     const allocatePayload = options.allocatePayload;
     if (
@@ -196,22 +194,9 @@ export class FrameDecoder {
         }: expected a function`,
       );
     }
-    this.#allocatePayload = allocatePayload === undefined
-      ? undefined
-      : (byteLength) => checkAllocated(allocatePayload(byteLength), byteLength);
-    this.#allocate = this.#allocatePayload ?? allocateZeroed;
+    this.#allocatePayload = allocatePayload;
     if (options.acceptTypes !== undefined && this.#options.typeByte) {
-      this.#accepted = new Uint8Array(256);
-      for (const type of options.acceptTypes) {
-        if (!Number.isInteger(type) || type < 0 || type > 255) {
-          throw new RangeError(
-            `Cannot accept frame type ${
-              describe(type)
-            }: expected an integer from 0 to 255`,
-          );
-        }
-        this.#accepted[type] = 1;
-      }
+      this.#accepted = acceptedTable(options.acceptTypes);
     }
   }
 
@@ -411,6 +396,7 @@ export class FrameDecoder {
         offset += headerLength;
       } else {
         const take = Math.min(headerLength - this.#headerFilled, end - offset);
+        this.#header ??= new Uint8Array(headerLength);
         this.#header.set(
           chunk.subarray(offset, offset + take),
           this.#headerFilled,
@@ -444,7 +430,15 @@ export class FrameDecoder {
           `Cannot reuse a ${reused.length}-byte buffer for a ${length}-byte payload`,
         );
       }
-      this.#payload = new PayloadBuffer(length, this.#allocate, reused);
+      const allocatePayload = this.#allocatePayload;
+      this.#payload = new PayloadBuffer(
+        length,
+        allocatePayload === undefined
+          ? allocateZeroed
+          : (byteLength) =>
+            checkAllocated(allocatePayload(byteLength), byteLength),
+        reused,
+      );
       this.#state = State.Payload;
     }
   }
@@ -453,17 +447,11 @@ export class FrameDecoder {
   #take(chunk: Uint8Array, offset: number, length: number): Uint8Array {
     if (length === 0) return EMPTY;
     if (length <= SMALL_PAYLOAD_MAX_BYTES) {
-      if (this.#slabUsed + length > this.#slab.length) {
-        this.#slab = new Uint8Array(
-          Math.min(
-            SLAB_BYTES,
-            Math.max(FIRST_SLAB_BYTES, 2 * this.#slab.length),
-          ),
-        );
-        this.#slabUsed = 0;
+      if (slabUsed + length > slab.length) {
+        slab = new Uint8Array(SLAB_BYTES);
+        slabUsed = 0;
       }
-      const slab = this.#slab;
-      const start = this.#slabUsed;
+      const start = slabUsed;
       // A plain loop beats set() + subarray() for the tiny payloads that
       // dominate chatty protocols.
       if (length < 64) {
@@ -471,19 +459,78 @@ export class FrameDecoder {
       } else {
         slab.set(chunk.subarray(offset, offset + length), start);
       }
-      this.#slabUsed = start + length;
+      slabUsed = start + length;
       return slab.subarray(start, start + length);
     }
     if (length * VIEW_MIN_SHARE >= chunk.buffer.byteLength) {
       this.#retainedInput = true;
       return chunk.subarray(offset, offset + length);
     }
-    const allocate = this.#allocatePayload;
-    if (allocate === undefined) return chunk.slice(offset, offset + length);
-    const copy = allocate(length);
+    const allocatePayload = this.#allocatePayload;
+    if (allocatePayload === undefined) {
+      return chunk.slice(offset, offset + length);
+    }
+    const copy = checkAllocated(allocatePayload(length), length);
     copy.set(chunk.subarray(offset, offset + length));
     return copy;
   }
+}
+
+// Codec options resolved for earlier decoders, by their fields: a server
+// makes one decoder per connection, all with the same options. Bounded:
+// cleared when full.
+const CODEC_CACHE_MAX = 16;
+const codecCache = new Map<string, ResolvedFrameCodecOptions>();
+
+/** The decoder's codec options, resolved once per distinct set. */
+function codecOptions(
+  options: FrameDecoderOptions,
+): ResolvedFrameCodecOptions {
+  if (options === null || typeof options !== "object") {
+    return resolveFrameCodecOptions(options);
+  }
+  const { lengthFieldBytes, littleEndian, typeByte, maxFrameLength } = options;
+  // Only plain values can key the cache; anything else is checked below.
+  const key = [lengthFieldBytes, littleEndian, typeByte, maxFrameLength]
+      .every((value) =>
+        value === undefined || typeof value === "number" ||
+        typeof value === "boolean"
+      )
+    ? `${lengthFieldBytes},${littleEndian},${typeByte},${maxFrameLength}`
+    : undefined;
+  const cached = key === undefined ? undefined : codecCache.get(key);
+  if (cached !== undefined) return cached;
+  const resolved = resolveFrameCodecOptions(options);
+  if (key !== undefined) {
+    if (codecCache.size >= CODEC_CACHE_MAX) codecCache.clear();
+    codecCache.set(key, resolved);
+  }
+  return resolved;
+}
+
+// Tables of accepted types, shared by every decoder built with the same
+// frozen acceptTypes array (a server's one per connection): 256 bytes each.
+const acceptedTables = new WeakMap<object, Uint8Array>();
+
+/** The 256-entry table of `types`, checked; shared when `types` is frozen. */
+function acceptedTable(types: Iterable<number>): Uint8Array {
+  const shareable = typeof types === "object" && types !== null &&
+    Object.isFrozen(types);
+  const cached = shareable ? acceptedTables.get(types) : undefined;
+  if (cached !== undefined) return cached;
+  const table = new Uint8Array(256);
+  for (const type of types) {
+    if (!Number.isInteger(type) || type < 0 || type > 255) {
+      throw new RangeError(
+        `Cannot accept frame type ${
+          describe(type)
+        }: expected an integer from 0 to 255`,
+      );
+    }
+    table[type] = 1;
+  }
+  if (shareable) acceptedTables.set(types, table);
+  return table;
 }
 
 function allocateZeroed(byteLength: number): Uint8Array {

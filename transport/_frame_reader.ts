@@ -87,6 +87,7 @@ export class FrameReader {
   #received: Frame[] = [];
   #receivedHead = 0;
   #reading: Promise<void> | undefined;
+  #filling = false;
   #keepReadingTimer: ReturnType<typeof setTimeout> | undefined;
   #eof = false;
   #receiveError: unknown;
@@ -123,10 +124,13 @@ export class FrameReader {
   }
 
   async receive(): Promise<Frame | null> {
-    // Another receiver sharing the same read may have taken the frame
-    // between #ready() and here: check again rather than take a hole.
+    // The queue is checked after every wake: another receiver sharing the
+    // same read may have taken the frame first.
     while (this.#receivedHead >= this.#received.length) {
-      if (!(await this.#ready())) return null;
+      if (this.#receiveError !== undefined) throw this.#receiveError;
+      if (this.#eof) return null;
+      // Concurrent receivers share one read rather than racing on the socket.
+      await (this.#reading ?? this.#read());
     }
     const frame = this.#received[this.#receivedHead];
     // Drop the reference so a consumed frame can be collected.
@@ -136,8 +140,14 @@ export class FrameReader {
   }
 
   async receiveMany(): Promise<Frame[] | null> {
+    // The read loop is written out here and in receive(), not shared: a
+    // server's idle connections all wait here, and each suspended async call
+    // costs a few hundred bytes per connection. Both wait at the same depth,
+    // so concurrent receivers wake in the order they called.
     while (this.#receivedHead >= this.#received.length) {
-      if (!(await this.#ready())) return null;
+      if (this.#receiveError !== undefined) throw this.#receiveError;
+      if (this.#eof) return null;
+      await (this.#reading ?? this.#read());
     }
     const frames = this.#receivedHead === 0
       ? this.#received
@@ -189,10 +199,7 @@ export class FrameReader {
     ) {
       return;
     }
-    this.#reading = this.#fill(true).finally(() => {
-      this.#reading = undefined;
-      this.keepReading();
-    });
+    this.#read(true).then(() => this.keepReading());
   }
 
   release(payload: Uint8Array): void {
@@ -236,17 +243,15 @@ export class FrameReader {
     return payload;
   }
 
-  /** Resolves to whether a frame is queued, reading as needed. */
-  async #ready(): Promise<boolean> {
-    while (this.#receivedHead >= this.#received.length) {
-      if (this.#receiveError !== undefined) throw this.#receiveError;
-      if (this.#eof) return false;
-      // Concurrent receivers share one read rather than racing on the socket.
-      await (this.#reading ??= this.#fill().finally(() => {
-        this.#reading = undefined;
-      }));
-    }
-    return true;
+  /**
+   * Starts `#fill` as the one read in flight (`#reading`), which it clears
+   * itself when it ends: no `finally` promise and closures per read.
+   */
+  #read(background = false): Promise<void> {
+    const reading = this.#fill(background);
+    // Ended before returning (it failed without reading): nothing in flight.
+    if (this.#filling) this.#reading = reading;
+    return reading;
   }
 
   /**
@@ -254,79 +259,85 @@ export class FrameReader {
    * read in the background (nobody waiting) uses the connection's own small
    * buffer: an idle connection must not hold a pooled one.
    */
-  async #fill(background = false): Promise<void> {
-    if (this.#pongBytes > PONG_BACKLOG_BYTES) await this.#lastPong;
-    const decoder = this.#decoder;
-    const direct = decoder.missingPayloadBytes >= this.#readBufferBytes;
-    let target: Uint8Array;
-    if (direct) {
-      this.#giveBackLarge();
-      try {
-        target = decoder.payloadWindow(DIRECT_READ_MAX_BYTES)!;
-      } catch (error) {
-        this.#receiveError = error;
-        return;
-      }
-    } else if (this.#useLarge && !background) {
-      target = this.#large ??= borrowBuffer(this.#readBufferBytes);
-    } else {
-      this.#giveBackLarge();
-      target = this.#small;
-    }
-    let count: number | null;
+  async #fill(background: boolean): Promise<void> {
+    this.#filling = true;
     try {
-      count = await this.#conn.read(target);
-    } catch (error) {
-      this.#giveBackLarge();
-      if (this.closed) {
+      if (this.#pongBytes > PONG_BACKLOG_BYTES) await this.#lastPong;
+      const decoder = this.#decoder;
+      const direct = decoder.missingPayloadBytes >= this.#readBufferBytes;
+      let target: Uint8Array;
+      if (direct) {
+        this.#giveBackLarge();
+        try {
+          target = decoder.payloadWindow(DIRECT_READ_MAX_BYTES)!;
+        } catch (error) {
+          this.#receiveError = error;
+          return;
+        }
+      } else if (this.#useLarge && !background) {
+        target = this.#large ??= borrowBuffer(this.#readBufferBytes);
+      } else {
+        this.#giveBackLarge();
+        target = this.#small;
+      }
+      let count: number | null;
+      try {
+        count = await this.#conn.read(target);
+      } catch (error) {
+        this.#giveBackLarge();
+        if (this.closed) {
+          this.#eof = true;
+          return;
+        }
+        // TLS peers (Deno's own client among them) often hang up without a
+        // close_notify; that is an end of stream like any other, clean between
+        // frames and a truncation inside one.
+        if (!(error instanceof Deno.errors.UnexpectedEof)) {
+          this.#receiveError = error;
+          return;
+        }
+        count = null;
+      }
+      if (count === null) {
+        this.#giveBackLarge();
         this.#eof = true;
+        try {
+          decoder.finish();
+        } catch (error) {
+          this.#receiveError = error;
+        }
         return;
       }
-      // TLS peers (Deno's own client among them) often hang up without a
-      // close_notify; that is an end of stream like any other, clean between
-      // frames and a truncation inside one.
-      if (!(error instanceof Deno.errors.UnexpectedEof)) {
-        this.#receiveError = error;
+      this.bytesReceived += count;
+      if (direct) {
+        const frame = decoder.commitPayload(count);
+        if (frame !== undefined) this.#deliver([frame]);
         return;
       }
-      count = null;
-    }
-    if (count === null) {
-      this.#giveBackLarge();
-      this.#eof = true;
+      let frames: Frame[];
       try {
-        decoder.finish();
+        frames = decoder.push(target.subarray(0, count));
       } catch (error) {
         this.#receiveError = error;
+        return;
       }
-      return;
+      if (target === this.#small) {
+        // A burst: the next read takes as much as the large buffer holds.
+        this.#useLarge = count === target.length &&
+          this.#readBufferBytes > target.length;
+        // Delivered payloads are views of it: it is theirs now.
+        if (decoder.retainedInput) this.#small = new Uint8Array(target.length);
+      } else {
+        this.#useLarge = count >= target.length / 2;
+        // Never back to the pool: delivered payloads are views of it.
+        if (decoder.retainedInput) this.#large = undefined;
+      }
+      if (decoder.error !== undefined) this.#receiveError = decoder.error;
+      this.#deliver(frames);
+    } finally {
+      this.#filling = false;
+      this.#reading = undefined;
     }
-    this.bytesReceived += count;
-    if (direct) {
-      const frame = decoder.commitPayload(count);
-      if (frame !== undefined) this.#deliver([frame]);
-      return;
-    }
-    let frames: Frame[];
-    try {
-      frames = decoder.push(target.subarray(0, count));
-    } catch (error) {
-      this.#receiveError = error;
-      return;
-    }
-    if (target === this.#small) {
-      // A burst: the next read takes as much as the large buffer holds.
-      this.#useLarge = count === target.length &&
-        this.#readBufferBytes > target.length;
-      // Delivered payloads are views of it: it is theirs now.
-      if (decoder.retainedInput) this.#small = new Uint8Array(target.length);
-    } else {
-      this.#useLarge = count >= target.length / 2;
-      // Never back to the pool: delivered payloads are views of it.
-      if (decoder.retainedInput) this.#large = undefined;
-    }
-    if (decoder.error !== undefined) this.#receiveError = decoder.error;
-    this.#deliver(frames);
   }
 
   /** Returns the large read buffer to the pool; no read may be using it. */

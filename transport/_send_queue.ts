@@ -112,7 +112,9 @@ export class SendQueue {
   /** Refuses later sends and rejects the queued ones (not the one in flight). */
   close(): void {
     this.#closed = true;
-    this.#fail(new ConnectionClosedError("send"));
+    // No error object when nothing waits: closing ten thousand idle
+    // connections should not leave ten thousand stack traces to collect.
+    if (this.#queue.length > 0) this.#fail(new ConnectionClosedError("send"));
   }
 
   async #drain(): Promise<void> {

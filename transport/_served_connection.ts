@@ -63,7 +63,8 @@ export class ServedConnection implements ServerConnection {
   readonly id: number;
   readonly transport: ServerTransport;
   readonly remoteAddress: string;
-  readonly connectedAt: Date = new Date();
+  /** `Date.now()` at the accept; `connectedAt` is made from it on demand. */
+  readonly connectedAtMs: number = Date.now();
   readonly conn: FramedConn<SniffingConn<Deno.Conn>>;
   clientType: string | undefined;
   closeReason: ErrorCodeValue | undefined;
@@ -71,14 +72,17 @@ export class ServedConnection implements ServerConnection {
   busy = false;
 
   #ctx: ServedConnectionContext;
-  #controller = new AbortController();
+  // Made when first asked for (Date, AbortController, `done`): an idle
+  // connection, one of thousands, should carry nothing it may never need.
+  #connectedAt: Date | undefined;
+  #controller: AbortController | undefined;
   #closing = false;
   #aborted = false;
   #goodbye: Promise<void> | undefined;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #interrupt: (() => void) | undefined;
-  #done: Promise<void>;
-  #resolveDone!: () => void;
+  #done: PromiseWithResolvers<void> | undefined;
+  #finished = false;
   #liveness = new Liveness(performance.now());
   // Bytes of the frames handed to this loop, and of the Pongs among them:
   // past the first, a frame has started; without the second, what is left
@@ -99,7 +103,10 @@ export class ServedConnection implements ServerConnection {
     this.remoteAddress = remoteAddress;
     this.conn = conn;
     this.#ctx = ctx;
-    this.#done = new Promise((resolve) => this.#resolveDone = resolve);
+  }
+
+  get connectedAt(): Date {
+    return this.#connectedAt ??= new Date(this.connectedAtMs);
   }
 
   get stats(): Readonly<FramedConnStats> {
@@ -107,6 +114,10 @@ export class ServedConnection implements ServerConnection {
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(abortReason());
+    }
     return this.#controller.signal;
   }
 
@@ -116,7 +127,8 @@ export class ServedConnection implements ServerConnection {
 
   /** Resolves once the loop has ended and the socket is closed. */
   get done(): Promise<void> {
-    return this.#done;
+    if (this.#finished) return Promise.resolve();
+    return (this.#done ??= Promise.withResolvers()).promise;
   }
 
   info(): ConnectionInfo {
@@ -149,7 +161,7 @@ export class ServedConnection implements ServerConnection {
 
   close(code?: ErrorCodeValue, message?: string): Promise<void> {
     this.terminate(code ?? "CLOSED", code, message ?? "");
-    return this.#done;
+    return this.done;
   }
 
   /**
@@ -186,7 +198,7 @@ export class ServedConnection implements ServerConnection {
     clearTimeout(this.#lingerTimer);
     this.conn.close();
     this.#interrupt?.();
-    this.#controller.abort(new ConnectionClosedError("handle frame"));
+    this.#controller?.abort(abortReason());
   }
 
   /**
@@ -230,8 +242,42 @@ export class ServedConnection implements ServerConnection {
 
   /** Serves the connection until it closes; never rejects. */
   async run(): Promise<void> {
+    // Inlined, not a method: a suspended async call costs ~400 B per conn.
     try {
-      await this.#serve();
+      const onConnect = this.#ctx.handler.onConnect?.(this);
+      if (onConnect !== undefined) {
+        if ((await this.#interruptible(onConnect)) === INTERRUPTED) return;
+      }
+      while (!this.#closing) {
+        if (this.#ctx.isShuttingDown()) {
+          this.terminate(
+            ErrorCode.ShuttingDown,
+            ErrorCode.ShuttingDown,
+            "Closing: the server is shutting down",
+          );
+          return;
+        }
+        let frames: Frame[] | null;
+        try {
+          frames = await this.conn.receiveMany();
+        } catch (error) {
+          this.#receiveFailed(error);
+          return;
+        }
+        if (frames === null) {
+          this.closeReason ??= "PEER_CLOSED";
+          return;
+        }
+        this.#took(frames);
+        // Closed while we waited: the frames will never be answered.
+        if (this.#closing) return;
+        this.busy = true;
+        try {
+          await this.#handleBatch(frames);
+        } finally {
+          this.busy = false;
+        }
+      }
     } catch (error) {
       this.#log(
         "error",
@@ -265,44 +311,8 @@ export class ServedConnection implements ServerConnection {
         "connection_closed",
         `Closed (${this.closeReason}) after ${this.conn.stats.framesReceived} frames in, ${this.conn.stats.framesSent} out`,
       );
-      this.#resolveDone();
-    }
-  }
-
-  async #serve(): Promise<void> {
-    const onConnect = this.#ctx.handler.onConnect?.(this);
-    if (onConnect !== undefined) {
-      if ((await this.#interruptible(onConnect)) === INTERRUPTED) return;
-    }
-    while (!this.#closing) {
-      if (this.#ctx.isShuttingDown()) {
-        this.terminate(
-          ErrorCode.ShuttingDown,
-          ErrorCode.ShuttingDown,
-          "Closing: the server is shutting down",
-        );
-        return;
-      }
-      let frames: Frame[] | null;
-      try {
-        frames = await this.conn.receiveMany();
-      } catch (error) {
-        this.#receiveFailed(error);
-        return;
-      }
-      if (frames === null) {
-        this.closeReason ??= "PEER_CLOSED";
-        return;
-      }
-      this.#took(frames);
-      // Closed while we waited: the frames will never be answered.
-      if (this.#closing) return;
-      this.busy = true;
-      try {
-        await this.#handleBatch(frames);
-      } finally {
-        this.busy = false;
-      }
+      this.#finished = true;
+      this.#done?.resolve();
     }
   }
 
@@ -536,6 +546,11 @@ export class ServedConnection implements ServerConnection {
       remoteAddress: this.remoteAddress,
     });
   }
+}
+
+/** Why `signal` is aborted. */
+function abortReason(): Error {
+  return new ConnectionClosedError("handle frame");
 }
 
 function internalErrorFrame(): Frame {

@@ -30,7 +30,11 @@ import {
   ServedConnection,
   type ServedConnectionContext,
 } from "./_served_connection.ts";
-import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
+import {
+  FramedConn,
+  type ResolvedFramedConnOptions,
+  resolveFramedConnOptions,
+} from "./framed_conn.ts";
 import {
   type FrameHandler,
   FrameRouter,
@@ -67,7 +71,7 @@ export class Server implements AsyncDisposable {
   #listener: Deno.Listener;
   #options: ResolvedServeOptions;
   #log: Logger;
-  #connOptions: FramedConnOptions;
+  #connOptions: ResolvedFramedConnOptions;
   #context: ServedConnectionContext;
   #connections = new Map<number, ServedConnection>();
   // Connections that have not completed a frame yet, oldest first: the ones
@@ -106,7 +110,9 @@ export class Server implements AsyncDisposable {
     const frameTypes = handler.frameTypes === undefined
       ? undefined
       : new Set(handler.frameTypes);
-    this.#connOptions = {
+    // Resolved here, once: each connection then shares these objects (and
+    // its decoder the table of accepted types) instead of building its own.
+    this.#connOptions = resolveFramedConnOptions({
       ...options.conn,
       // The server answers Ping, takes the Pongs to its heartbeat, records
       // ClientType and logs Error frames itself; anything else the handler
@@ -118,7 +124,7 @@ export class Server implements AsyncDisposable {
         FrameType.ClientType,
         FrameType.Error,
       ],
-    };
+    });
     this.#context = {
       handler,
       passClientType: frameTypes === undefined ||
@@ -271,7 +277,7 @@ export class Server implements AsyncDisposable {
     for (const victim of this.#unproven) {
       this.#unproven.delete(victim);
       if (victim.closed) continue;
-      const ageMs = Date.now() - victim.connectedAt.getTime();
+      const ageMs = Date.now() - victim.connectedAtMs;
       const message =
         `Closing: the server is full and this connection sent no complete frame in ${ageMs} ms`;
       this.#log({
