@@ -46,6 +46,7 @@ import {
   runProperty,
   Tally,
 } from "./_run.ts";
+import { concat } from "../tests/_utils.ts";
 
 /** One generated decoder case. */
 export interface DecoderCase {
@@ -413,18 +414,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Runs the `decoder` target. */
