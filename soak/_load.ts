@@ -66,18 +66,6 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A seeded generator (mulberry32), so a run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Starts every well-behaved driver; resolves once all have stopped. */
 export function startLoad(ctx: LoadContext, shape: LoadShape): Promise<void> {
   const drivers: Promise<void>[] = [probe(ctx)];

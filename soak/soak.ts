@@ -30,10 +30,10 @@ import {
   type LoadContext,
   PASSWORD,
   pause,
-  seededRandom,
   startLoad,
 } from "./_load.ts";
 import { CSV_HEADER, csvRow, summary, svgPlot } from "./_report.ts";
+import { seededRandom } from "../tests/_utils.ts";
 import { startSoakServer } from "./_server.ts";
 import {
   DEFAULT_THRESHOLDS,

@@ -59,18 +59,6 @@ export function errorCodes(frames: Frame[]): string[] {
   );
 }
 
-/** A small seeded PRNG (mulberry32), so random cuts are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Writes all of `bytes` to a raw conn. */
 export async function writeRaw(
   conn: Deno.Conn,
@@ -81,3 +69,4 @@ export async function writeRaw(
     written += await conn.write(bytes.subarray(written));
   }
 }
+export { seededRandom } from "../_utils.ts";

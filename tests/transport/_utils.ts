@@ -229,21 +229,6 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/**
- * A deterministic random source in [0, 1) (mulberry32), so a failing
- * chunking or size sequence can be replayed from its seed.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
-
 /** A random integer from `min` to `max`, both included. */
 export function randomInt(
   random: () => number,
@@ -426,3 +411,4 @@ export class WriteRecorder implements ByteConn {
     this.inner.close();
   }
 }
+export { seededRandom } from "../_utils.ts";
