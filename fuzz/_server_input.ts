@@ -25,6 +25,7 @@ import {
   mutationsArb,
   type StreamLayout,
 } from "./_mutate.ts";
+import { CHAT_OPS } from "./chat.ts";
 
 const encoder = new TextEncoder();
 const OPTIONS = resolveFrameCodecOptions({});
@@ -100,24 +101,7 @@ const loginFrame = fc.oneof(
 ).map((value) => json(FrameType.ClientType, value));
 
 const commandFrame = fc.record({
-  op: fc.constantFrom(
-    "send",
-    "join",
-    "open",
-    "close",
-    "read",
-    "leave",
-    "members",
-    "chats",
-    "who",
-    "history",
-    "admin_chats",
-    "admin_connections",
-    "admin_watch",
-    "admin_unwatch",
-    "admin_send",
-    "bogus",
-  ),
+  op: fc.constantFrom(...CHAT_OPS, "bogus"),
   id: fc.string({ minLength: 1, maxLength: 8 }),
   chat: fc.oneof(room, peer, fc.constantFrom("@fz0,fz1", "nochat")),
   text,

@@ -83,7 +83,8 @@ const TOKENS: readonly Uint8Array[] = [
   new Uint8Array([0xef, 0xbb, 0xbf]),
 ]);
 
-const OPS = [
+/** Every op of docs/PROTOCOL.md section 15. */
+export const CHAT_OPS: readonly string[] = [
   "send",
   "admin_send",
   "open",
@@ -167,7 +168,10 @@ const chatArb = fc.oneof(
 
 const commandArb = fc.record(
   {
-    op: fc.oneof({ arbitrary: fc.constantFrom(...OPS), weight: 4 }, valueArb),
+    op: fc.oneof(
+      { arbitrary: fc.constantFrom(...CHAT_OPS), weight: 4 },
+      valueArb,
+    ),
     id: fc.oneof(
       { arbitrary: fc.string({ minLength: 1, maxLength: 10 }), weight: 4 },
       fc.constantFrom("", "x".repeat(64), "x".repeat(65)),
