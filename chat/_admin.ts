@@ -42,7 +42,7 @@ export async function adminChats(
   }));
 }
 
-/** This server's connections, oldest first. */
+/** This server's connections, oldest first (what it reports to the bus). */
 export function adminConnections(
   context: ChatContext,
 ): ChatAdminConnectionInfo[] {
@@ -66,6 +66,9 @@ export function adminConnections(
       connectedAt: info.connectedAt.getTime(),
       bytesIn: info.bytesIn,
       bytesOut: info.bytesOut,
+      ...(context.options.nodeId === undefined
+        ? {}
+        : { node: context.options.nodeId }),
     });
   }
   return list.sort((a, b) => a.id - b.id);
@@ -111,11 +114,11 @@ export const ADMIN_COMMANDS: CommandTable<
       id: command.id,
       chats: await adminChats(context),
     }),
-  admin_connections: (context, _session, command) =>
+  admin_connections: async (context, _session, command) =>
     encodeChatFrame({
       op: "admin_connections",
       id: command.id,
-      connections: adminConnections(context),
+      connections: await context.bus.connections(),
     }),
   admin_watch: async (context, session, command) => {
     const { conn } = session;
@@ -169,7 +172,7 @@ export function localChatAdmin(context: ChatContext): ChatAdmin {
   const owner = {};
   return {
     chats: () => adminChats(context),
-    connections: () => Promise.resolve(adminConnections(context)),
+    connections: () => context.bus.connections(),
     watch: async (chat, onMessage) => {
       const { chat: record, watch } = await adminWatch(
         context,

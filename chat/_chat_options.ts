@@ -42,6 +42,7 @@ export const PAGE_BYTES = 256 * 1024;
 export interface ResolvedChatOptions {
   readonly passwordIterations: number;
   readonly adminToken: string | undefined;
+  readonly nodeId: string | undefined;
   readonly maxMessageBytes: number;
   readonly sendWindow: number;
   readonly maxLoginFailures: number;
@@ -83,6 +84,7 @@ export function resolveChatServerOptions(
     adminToken: stringOption("adminToken", options.adminToken, {
       nonEmpty: true,
     }),
+    nodeId: stringOption("nodeId", options.nodeId, { nonEmpty: true }),
     maxMessageBytes: positive("maxMessageBytes"),
     sendWindow: positive("sendWindow"),
     maxLoginFailures: positive("maxLoginFailures"),

@@ -23,7 +23,12 @@ import {
   WATCH_BACKLOG,
 } from "./_chat_options.ts";
 import { ackOf, messageFrame } from "./_replies.ts";
-import { logInternal, type OpenChat, type Session } from "./_session.ts";
+import {
+  internalErrorFrame,
+  logInternal,
+  type OpenChat,
+  type Session,
+} from "./_session.ts";
 import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
 
 /** Receives the messages of a watched chat. */
@@ -63,6 +68,7 @@ export class ChatDelivery {
       this.#fanOut(event);
       return;
     }
+    if (event.type === "resync") return; // TODO: gap repair.
     if (!event.online) return;
     // One session per user, across nodes: a login elsewhere ends ours.
     const local = this.users.get(event.user);
@@ -152,13 +158,8 @@ export class ChatDelivery {
           .catch(() => {}).finally(release);
       },
       (error) => {
-        logInternal(this.#options.log, error, session);
         session.conn.send(
-          chatErrorFrame(
-            ErrorCode.InternalError,
-            "Cannot send: the server could not store the message",
-            id,
-          ),
+          internalErrorFrame(this.#options.log, error, id, session),
         ).catch(() => {}).finally(release);
       },
     );

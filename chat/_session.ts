@@ -4,7 +4,14 @@
 import type { Logger, LogLevel } from "../transport/log.ts";
 import { ErrorCode } from "../transport/protocol_errors.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
-import type { ChatRecord, StoredMessage } from "./chat_store.ts";
+import type { Frame } from "../codec/frame.ts";
+import {
+  type ChatRecord,
+  ChatStoreUnavailableError,
+  type StoredMessage,
+} from "./chat_store.ts";
+import { ChatErrorCode } from "./errors.ts";
+import { chatErrorFrame } from "./_wire.ts";
 import type { ChatAddress } from "./messages.ts";
 
 /** A chat a session has open. */
@@ -133,5 +140,39 @@ export function logInternal(
     `Chat failure: ${error instanceof Error ? error.message : String(error)}`,
     session,
     ErrorCode.InternalError,
+  );
+}
+
+/**
+ * The Error frame for a failure that is not the client's: the store out of
+ * reach (`STORE_UNAVAILABLE`, worth a retry) or a fault of the server
+ * (`INTERNAL_ERROR`, logged as an error).
+ */
+export function internalErrorFrame(
+  log: Logger,
+  error: unknown,
+  id: string | undefined,
+  session?: Session,
+): Frame {
+  if (error instanceof ChatStoreUnavailableError) {
+    emit(
+      log,
+      "warn",
+      "store_unavailable",
+      error.message,
+      session,
+      ChatErrorCode.StoreUnavailable,
+    );
+    return chatErrorFrame(
+      ChatErrorCode.StoreUnavailable,
+      "Cannot handle message: the chat store is unavailable; try again later",
+      id,
+    );
+  }
+  logInternal(log, error, session);
+  return chatErrorFrame(
+    ErrorCode.InternalError,
+    "Cannot handle message: the server failed",
+    id,
   );
 }

@@ -20,6 +20,7 @@
  * @module
  */
 import type { ChatRecord, StoredMessage } from "./chat_store.ts";
+import type { ChatAdminConnectionInfo } from "./messages.ts";
 
 /** A message was committed: deliver it to the members' sessions. */
 export interface ChatMessageEvent {
@@ -45,8 +46,31 @@ export interface ChatPresenceEvent {
   readonly online: boolean;
 }
 
+/**
+ * The bus may have dropped events: a networked bus sends it to its
+ * listeners after it (re)connected to its broker. A server answers it by
+ * reading from the store what its open chats missed.
+ */
+export interface ChatResyncEvent {
+  /** The event kind. */
+  readonly type: "resync";
+}
+
 /** What travels on a {@linkcode ChatBus}. */
-export type ChatBusEvent = ChatMessageEvent | ChatPresenceEvent;
+export type ChatBusEvent =
+  | ChatMessageEvent
+  | ChatPresenceEvent
+  | ChatResyncEvent;
+
+/** What one node tells the others when asked about itself. */
+export interface ChatNodeReporter {
+  /**
+   * This node's connections, for the admin's list.
+   *
+   * @returns The connections, oldest first.
+   */
+  connections(): ChatAdminConnectionInfo[];
+}
 
 /** Receives the events of a {@linkcode ChatBus}; must not throw. */
 export type ChatBusListener = (event: ChatBusEvent) => void;
@@ -92,15 +116,31 @@ export interface ChatBus {
    * Registers a listener for every event published from now on.
    *
    * @param listener Called with each event.
+   * @param reporter What this subscriber (a node) reports to
+   * {@linkcode ChatBus.connections}, until it unsubscribes.
    * @returns The registration, once events will reach the listener.
    */
-  subscribe(listener: ChatBusListener): Promise<ChatBusSubscription>;
+  subscribe(
+    listener: ChatBusListener,
+    reporter?: ChatNodeReporter,
+  ): Promise<ChatBusSubscription>;
   /**
    * Users with a session online on any node, from the presence events.
    *
    * @returns Their names, sorted.
    */
   online(): Promise<string[]>;
+  /**
+   * The connections of every node, from each subscriber's reporter.
+   *
+   * @returns The connections, node by node.
+   */
+  connections(): Promise<ChatAdminConnectionInfo[]>;
+  /**
+   * Whether events published now reach the other nodes (a networked bus:
+   * connected to its broker). A server is not ready while it is `false`.
+   */
+  readonly connected: boolean;
   /**
    * Ends every subscription; later publishes are dropped.
    *

@@ -18,12 +18,12 @@ import type { ServerConnection } from "../transport/server_connection.ts";
 import type { ChatAdmin } from "./chat_admin.ts";
 import type { ChatBus, ChatBusSubscription } from "./chat_bus.ts";
 import type { ChatServerOptions } from "./chat_server_options.ts";
-import type { ChatStore } from "./chat_store.ts";
+import { type ChatStore, ChatStoreUnavailableError } from "./chat_store.ts";
 import { ChatError, ChatErrorCode } from "./errors.ts";
 import { InProcessChatBus } from "./in_process_chat_bus.ts";
 import { ADMIN_NAME } from "./messages.ts";
 import { SqliteChatStore } from "./sqlite_chat_store.ts";
-import { localChatAdmin } from "./_admin.ts";
+import { adminConnections, localChatAdmin } from "./_admin.ts";
 import { ChatAuth } from "./_auth.ts";
 import {
   CHAT_DEFAULTS,
@@ -34,7 +34,7 @@ import { dispatch } from "./_commands.ts";
 import type { ChatContext } from "./_context.ts";
 import { ChatDelivery } from "./_delivery.ts";
 import { MessageRateLimiter } from "./_message_rate.ts";
-import { createSession, logInternal } from "./_session.ts";
+import { createSession, internalErrorFrame } from "./_session.ts";
 import {
   type ChatCommand,
   chatErrorFrame,
@@ -170,7 +170,11 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
     };
     this.#auth = new ChatAuth(this.store, this.#delivery, this.#options);
     const delivery = this.#delivery;
-    this.#subscription = this.bus.subscribe((event) => delivery.onEvent(event));
+    const context = this.#context;
+    this.#subscription = this.bus.subscribe(
+      (event) => delivery.onEvent(event),
+      { connections: () => adminConnections(context) },
+    );
     // Logins wait for it (see #onLogin); a failed subscription is logged there.
     this.#subscription.catch(() => {});
     this.routes = { 0: (frame, conn) => this.#onChat(frame, conn) };
@@ -336,11 +340,6 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
         error.retryAfterMs,
       );
     }
-    logInternal(this.#options.log, error, undefined);
-    return chatErrorFrame(
-      ErrorCode.InternalError,
-      "Cannot handle message: the server failed",
-      id,
-    );
+    return internalErrorFrame(this.#options.log, error, id);
   }
 }

@@ -44,6 +44,14 @@ export interface ChatServerOptions extends SqliteChatStoreOptions {
    */
   adminToken?: string;
   /**
+   * This node's name in a cluster: shown with each connection in the
+   * admin's list (`node`), so that the same connection id on two nodes can
+   * be told apart.
+   *
+   * @default {undefined}
+   */
+  nodeId?: string;
+  /**
    * Most UTF-8 bytes in a message's text; longer ones get
    * `MESSAGE_TOO_LONG`.
    *

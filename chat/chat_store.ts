@@ -305,6 +305,13 @@ export interface ChatStore {
    */
   allChats(limit?: number): Promise<ChatSummary[]>;
   /**
+   * Checks that the store answers (for a server's readiness).
+   *
+   * @returns Resolves when it does.
+   * @throws {ChatStoreUnavailableError} When it cannot be reached.
+   */
+  ping(): Promise<void>;
+  /**
    * Commits what is pending now.
    *
    * @returns Resolves once committed.
@@ -316,4 +323,31 @@ export interface ChatStore {
    * @returns Resolves once closed.
    */
   close(): Promise<void>;
+}
+
+/**
+ * A store operation failed because the store cannot be reached (its
+ * database server is down, restarting, or too slow to answer in time).
+ * Nothing was changed by the operation; the server answers
+ * `STORE_UNAVAILABLE` and serves again once the store is back.
+ *
+ * @example
+ * ```ts
+ * import { ChatStoreUnavailableError } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ChatStoreUnavailableError("connection refused");
+ * assert.equal(error.name, "ChatStoreUnavailableError");
+ * assert.match(error.message, /Cannot reach the chat store: connection refused/);
+ * ```
+ */
+export class ChatStoreUnavailableError extends Error {
+  /**
+   * @param reason What failed.
+   * @param options The underlying error, as `cause`.
+   */
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`Cannot reach the chat store: ${reason}`, options);
+    this.name = "ChatStoreUnavailableError";
+  }
 }

@@ -76,6 +76,11 @@ export const ChatErrorCode = {
    * the Error frame's `retryAfterMs` says when the next one is accepted.
    */
   RateLimited: "RATE_LIMITED",
+  /**
+   * The server cannot reach its store (a database server down or
+   * restarting): nothing was stored; try again later.
+   */
+  StoreUnavailable: "STORE_UNAVAILABLE",
 } as const;
 
 /** One of the {@linkcode ChatErrorCode} values, or a code from the transport. */

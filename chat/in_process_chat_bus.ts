@@ -11,7 +11,9 @@ import type {
   ChatBusEvent,
   ChatBusListener,
   ChatBusSubscription,
+  ChatNodeReporter,
 } from "./chat_bus.ts";
+import type { ChatAdminConnectionInfo } from "./messages.ts";
 
 /**
  * A bus for chat servers in one process (one, usually; several share it in
@@ -33,6 +35,7 @@ import type {
  */
 export class InProcessChatBus implements ChatBus {
   #listeners = new Set<ChatBusListener>();
+  #reporters = new Set<ChatNodeReporter>();
   /** Online sessions per user. */
   #sessions = new Map<string, Set<string>>();
   #closed = false;
@@ -60,16 +63,38 @@ export class InProcessChatBus implements ChatBus {
    * Registers a listener.
    *
    * @param listener Called with each event.
+   * @param reporter What the subscriber reports to `connections()`.
    * @returns The registration.
    */
-  subscribe(listener: ChatBusListener): Promise<ChatBusSubscription> {
+  subscribe(
+    listener: ChatBusListener,
+    reporter?: ChatNodeReporter,
+  ): Promise<ChatBusSubscription> {
     this.#listeners.add(listener);
+    if (reporter !== undefined) this.#reporters.add(reporter);
     return Promise.resolve({
       unsubscribe: () => {
         this.#listeners.delete(listener);
+        if (reporter !== undefined) this.#reporters.delete(reporter);
         return Promise.resolve();
       },
     });
+  }
+
+  /**
+   * The connections every subscriber reports.
+   *
+   * @returns The connections, subscriber by subscriber.
+   */
+  connections(): Promise<ChatAdminConnectionInfo[]> {
+    return Promise.resolve(
+      [...this.#reporters].flatMap((reporter) => reporter.connections()),
+    );
+  }
+
+  /** Always `true` until closed: there is no broker to lose. */
+  get connected(): boolean {
+    return !this.#closed;
   }
 
   /**
@@ -89,6 +114,7 @@ export class InProcessChatBus implements ChatBus {
   close(): Promise<void> {
     this.#closed = true;
     this.#listeners.clear();
+    this.#reporters.clear();
     this.#sessions.clear();
     return Promise.resolve();
   }

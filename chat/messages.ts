@@ -134,4 +134,6 @@ export interface ChatAdminConnectionInfo {
   readonly bytesIn: number;
   /** Bytes sent to it. */
   readonly bytesOut: number;
+  /** The node it is connected to, when the server has a `nodeId`. */
+  readonly node?: string;
 }

@@ -459,6 +459,15 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
   }
 
   /**
+   * A local file is always reachable once open.
+   *
+   * @returns A settled promise.
+   */
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
    * Commits what is pending now, instead of at the end of the turn.
    *
    * @returns Resolves once committed (the commit itself is synchronous).
