@@ -9,7 +9,6 @@
 // on another node arrives the same way.
 import type { Frame } from "../codec/frame.ts";
 import type { HandlerResult } from "../transport/frame_router.ts";
-import { ErrorCode } from "../transport/protocol_errors.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import type { ChatBus, ChatBusEvent, ChatMessageEvent } from "./chat_bus.ts";
 import type { ChatRecord, ChatStore, StoredMessage } from "./chat_store.ts";
@@ -29,7 +28,7 @@ import {
   type OpenChat,
   type Session,
 } from "./_session.ts";
-import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
+import { encodeChatFrame } from "./_wire.ts";
 
 /** Receives the messages of a watched chat. */
 export type WatchListener = (message: StoredMessage, chat: ChatRecord) => void;

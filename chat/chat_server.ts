@@ -13,12 +13,11 @@ import type {
   ServerLimits,
   ServerProtocol,
 } from "../transport/frame_router.ts";
-import { ErrorCode } from "../transport/protocol_errors.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import type { ChatAdmin } from "./chat_admin.ts";
 import type { ChatBus, ChatBusSubscription } from "./chat_bus.ts";
 import type { ChatServerOptions } from "./chat_server_options.ts";
-import { type ChatStore, ChatStoreUnavailableError } from "./chat_store.ts";
+import type { ChatStore } from "./chat_store.ts";
 import { ChatError, ChatErrorCode } from "./errors.ts";
 import { InProcessChatBus } from "./in_process_chat_bus.ts";
 import { ADMIN_NAME } from "./messages.ts";
