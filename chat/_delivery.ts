@@ -47,6 +47,8 @@ export class ChatDelivery {
   readonly sessions = new Map<ServerConnection, Session>();
   /** Logged-in users of this server. */
   readonly users = new Map<string, Session>();
+  /** Open chats repaired after a `seq` gap or a bus resync, since start. */
+  gapsRepaired = 0;
   #store: ChatStore;
   #bus: ChatBus;
   #options: ResolvedChatOptions;
@@ -67,7 +69,10 @@ export class ChatDelivery {
       this.#fanOut(event);
       return;
     }
-    if (event.type === "resync") return; // TODO: gap repair.
+    if (event.type === "resync") {
+      void this.#resync();
+      return;
+    }
     if (!event.online) return;
     // One session per user, across nodes: a login elsewhere ends ours.
     const local = this.users.get(event.user);
@@ -187,33 +192,61 @@ export class ChatDelivery {
     const state: OpenChat = { chat, address, pending: [], lastSeq: 0 };
     session.open.set(chat.id, state);
     session.unread.delete(chat.id);
-    let after = (await this.#store.cursor(chat.id, user)) ?? 0;
+    const cursor = (await this.#store.cursor(chat.id, user)) ?? 0;
+    return await this.#catchUp(session, user, state, cursor);
+  }
+
+  /**
+   * Sends an open chat's stored messages after `after` (not the member's
+   * own), page by page, then the live ones held in `pending` meanwhile,
+   * and switches the chat back to live pushes (`pending` undefined) in the
+   * same synchronous step.
+   *
+   * @returns How many stored messages went out, or `undefined` if the
+   * connection or the open chat went away meanwhile.
+   */
+  async #catchUp(
+    session: Session,
+    user: string,
+    state: OpenChat,
+    after: number,
+  ): Promise<number | undefined> {
+    const { chat, address } = state;
     let delivered = 0;
     while (true) {
       if (session.open.get(chat.id) !== state) return undefined;
+      // Every sender's messages, the member's own included, so that `after`
+      // (and then `lastSeq`) passes them: a skipped seq would look like a
+      // gap to the live side.
       const page = await this.#store.messagesAfter(
         chat.id,
         after,
-        user,
+        "",
         PAGE_MESSAGES,
       );
       if (session.open.get(chat.id) !== state) return undefined;
       const frames: Frame[] = [];
       let bytes = 0;
+      let read = 0;
       for (const message of page) {
+        read++;
+        after = message.seq;
+        if (message.sender === user) continue;
         const frame = messageFrame(message, address);
         frames.push(frame);
         bytes += frame.payload.length;
-        after = message.seq;
         if (bytes >= PAGE_BYTES) break;
       }
       delivered += frames.length;
-      if (frames.length === page.length && page.length < PAGE_MESSAGES) {
+      if (read === page.length && page.length < PAGE_MESSAGES) {
         // Caught up: what arrived while reading follows the backlog.
-        for (const message of state.pending ?? []) {
+        const held = (state.pending ?? []).sort((a, b) => a.seq - b.seq);
+        for (const message of held) {
           if (message.seq <= after) continue;
-          frames.push(messageFrame(message, address));
           after = message.seq;
+          if (message.sender !== user) {
+            frames.push(messageFrame(message, address));
+          }
         }
         state.pending = undefined;
         state.lastSeq = after;
@@ -226,6 +259,82 @@ export class ChatDelivery {
         return undefined; // The connection is gone.
       }
     }
+  }
+
+  /**
+   * Repairs an open chat whose live pushes skipped a `seq` (an event lost
+   * or reordered between nodes): holds the live messages, reads the missing
+   * ones from the store, and sends both in order.
+   */
+  async #repair(session: Session, user: string, state: OpenChat) {
+    this.gapsRepaired++;
+    try {
+      await this.#catchUp(session, user, state, state.lastSeq);
+    } catch (error) {
+      // The store is out of reach: push what is held, in order, and leave
+      // the hole to the next repair (or to the member's next `open`, which
+      // reads from the cursor).
+      logInternal(this.#options.log, error, session);
+      if (session.open.get(state.chat.id) !== state) return;
+      const held = (state.pending ?? []).sort((a, b) => a.seq - b.seq);
+      state.pending = undefined;
+      for (const message of held) this.#push(session, user, state, message);
+    }
+  }
+
+  /**
+   * After the bus reconnected (events may be lost): every open chat whose
+   * store has messages past what was pushed is repaired.
+   */
+  async #resync(): Promise<void> {
+    const last = new Map<number, number>();
+    for (const session of this.users.values()) {
+      for (const chatId of session.open.keys()) last.set(chatId, 0);
+    }
+    try {
+      for (const chatId of last.keys()) {
+        last.set(chatId, await this.#store.lastSeq(chatId));
+      }
+    } catch (error) {
+      logInternal(this.#options.log, error, undefined);
+      return;
+    }
+    for (const [user, session] of this.users) {
+      for (const state of session.open.values()) {
+        if (state.pending !== undefined) continue; // Being read already.
+        if ((last.get(state.chat.id) ?? 0) <= state.lastSeq) continue;
+        state.pending = [];
+        void this.#repair(session, user, state);
+      }
+    }
+  }
+
+  /**
+   * Pushes a live message to a member with the chat open, in `seq` order:
+   * the next one goes out (the member's own is only counted), an old one
+   * is dropped, and one past a gap starts a repair.
+   */
+  #push(
+    session: Session,
+    user: string,
+    open: OpenChat,
+    message: StoredMessage,
+    frame?: Frame,
+  ): void {
+    if (open.pending !== undefined) {
+      open.pending.push(message);
+      return;
+    }
+    if (message.seq <= open.lastSeq) return;
+    if (message.seq > open.lastSeq + 1) {
+      open.pending = [message];
+      void this.#repair(session, user, open);
+      return;
+    }
+    open.lastSeq = message.seq;
+    if (message.sender === user) return;
+    session.conn.send(frame ?? messageFrame(message, open.address))
+      .catch(() => {});
   }
 
   /**
@@ -284,29 +393,20 @@ export class ChatDelivery {
   #fanOut({ chat, message, members }: ChatMessageEvent): void {
     let roomFrame: Frame | undefined;
     for (const member of members) {
-      if (member === message.sender) continue;
       const session = this.users.get(member);
       if (session === undefined) continue;
       const open = session.open.get(chat.id);
       if (open !== undefined) {
-        if (open.pending !== undefined) {
-          open.pending.push(message);
-          continue;
-        }
-        if (message.seq <= open.lastSeq) continue;
-        open.lastSeq = message.seq;
-        let frame: Frame;
-        if (chat.kind === "room") {
+        // A room's frame is the same for every member: built once. A direct
+        // chat's is named from the member's side ("@alice" for bob), so
+        // #push builds it from the open chat's address.
+        if (chat.kind === "room" && member !== message.sender) {
           roomFrame ??= messageFrame(message, `#${chat.name}`);
-          frame = roomFrame;
-        } else {
-          // Named from the member's side: "@alice" for bob. The other
-          // member, not the sender: the admin may write into the chat.
-          frame = messageFrame(message, userAddress(chat, member));
         }
-        session.conn.send(frame).catch(() => {});
+        this.#push(session, member, open, message, roomFrame);
         continue;
       }
+      if (member === message.sender) continue;
       const count = (session.unread.get(chat.id) ?? 0) + 1;
       session.unread.set(chat.id, count);
       session.conn.send(

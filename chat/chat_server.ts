@@ -185,6 +185,15 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
   }
 
   /**
+   * How many times an open chat's live delivery was repaired from the store
+   * since start: a message event lost or reordered on the bus (a `seq`
+   * gap), or a bus reconnect (`resync`).
+   */
+  get gapsRepaired(): number {
+    return this.#delivery.gapsRepaired;
+  }
+
+  /**
    * Counters of the password hashing, for monitoring: hashes running and
    * queued now, the most ever running at once, and the total since start.
    */
