@@ -362,13 +362,16 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
         signal,
       },
     } as ConnectOptions);
-    let conn: ChatConnection<E> | undefined;
-    conn = new ChatConnection<E>(framed, this.#hooks.onPush, {
-      push: (event) => this.#pushed(conn!, event),
-      end: () => this.#lost(conn!),
-    });
+    const conn: ChatConnection<E> = new ChatConnection<E>(
+      framed,
+      this.#hooks.onPush,
+      {
+        push: (event) => this.#pushed(conn, event),
+        end: () => this.#lost(conn),
+      },
+    );
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => void conn!.close();
+    const onAbort = () => void conn.close();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const welcome = await Promise.race([

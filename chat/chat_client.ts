@@ -19,8 +19,6 @@ import type {
   ChatAddressesOptions,
   ChatFailoverOptions,
   ChatReconnectEvent,
-  ChatReconnectOptions,
-  ChatUnreachableError,
 } from "./chat_reconnect.ts";
 import type {
   ChatAck,
@@ -211,7 +209,7 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * server took the login (one pass over them; until `maxReconnectMs` with
    * `retry`). With them the client also survives the loss of its node: it
    * logs in elsewhere, re-opens its chats and sends again, with the same id,
-   * what got no `ack` (see {@linkcode ChatReconnectOptions}).
+   * what got no `ack` (see `ChatReconnectOptions`).
    * @throws {RangeError} If `closeTimeoutMs` is negative or not finite
    * (before connecting).
    */
@@ -250,24 +248,24 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       conn = plain;
     } else {
       // The client exists only after the first login; a reconnect needs it.
-      let client: ChatClient | undefined;
+      const made: { client?: ChatClient } = {};
       ({ channel: conn, welcome: answer } = await ReconnectingConnection.open(
         failover,
         {
           login,
           onPush,
           restore: (...args) => {
-            if (client !== undefined) client.#restore(...args);
+            if (made.client !== undefined) made.client.#restore(...args);
           },
         },
       ));
-      client = new ChatClient(
+      made.client = new ChatClient(
         conn,
         toWelcome(answer),
         delivery,
         closeTimeoutMs,
       );
-      return client;
+      return made.client;
     }
     return new ChatClient(conn, toWelcome(answer), delivery, closeTimeoutMs);
   }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import {
   ChatClient,
   type ChatClientOptions,
-  ChatError,
+  type ChatError,
   type ChatEvent,
   ChatUnreachableError,
 } from "../../chat/mod.ts";
