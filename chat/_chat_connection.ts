@@ -23,6 +23,78 @@ export interface ChatErrorEvent {
   readonly error: ChatError;
 }
 
+/**
+ * Where a connection's events go. A plain connection keeps its own
+ * {@linkcode EventQueue}; a reconnecting one hands every connection it opens
+ * the same sink, so the program's queue outlives each socket.
+ */
+export interface EventSink<T> {
+  /** One event, in arrival order. */
+  push(event: T): void;
+  /** The connection has ended (called once, after its last event). */
+  end(): void;
+}
+
+/** Events waiting for a consumer, and consumers waiting for events. */
+export class EventQueue<T> implements EventSink<T> {
+  #events = new Queue<T>();
+  #waiters = new Queue<(event: T | undefined) => void>();
+  #ended = false;
+
+  /** Events not taken yet. */
+  get length(): number {
+    return this.#events.length;
+  }
+
+  /** Whether {@linkcode end} was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  push(event: T): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter(event);
+    else this.#events.push(event);
+  }
+
+  end(): void {
+    this.#ended = true;
+    for (const waiter of this.#waiters.drain()) waiter(undefined);
+  }
+
+  /** The next event, or `undefined` once ended and drained. */
+  next(): Promise<T | undefined> {
+    const event = this.#events.shift();
+    if (event !== undefined) return Promise.resolve(event);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+/**
+ * What ChatClient and ChatAdminClient need from their connection: a
+ * {@linkcode ChatConnection}, or a reconnecting one (`_reconnect.ts`) that
+ * replaces its socket when a node dies.
+ */
+export interface ChatChannel<E> {
+  readonly ended: boolean;
+  readonly pendingEvents: number;
+  readonly finished: Promise<void>;
+  /**
+   * Sends a command and waits for its answer. `retry: false` marks a
+   * command that must not be sent again after a lost connection (it is not
+   * idempotent); a plain connection never resends anything.
+   */
+  request(
+    body: JsonObject,
+    id?: string,
+    options?: { retry?: boolean },
+  ): Promise<JsonObject>;
+  post(body: JsonObject): Promise<void>;
+  nextEvent(): Promise<E | ChatErrorEvent | undefined>;
+  close(): Promise<void>;
+}
+
 interface Pending {
   resolve: (value: JsonObject) => void;
   reject: (error: unknown) => void;
@@ -34,22 +106,29 @@ const decoder = new TextDecoder();
  * One client's chat connection; `E` is what its pushes become (besides
  * {@linkcode ChatErrorEvent}s).
  */
-export class ChatConnection<E = never> {
+export class ChatConnection<E = never> implements ChatChannel<E> {
   #conn: FramedConn<Deno.Conn>;
   #onPush: (value: JsonObject) => E | undefined;
   #pending = new Map<string, Pending>();
-  #events = new Queue<E | ChatErrorEvent>();
-  #waiters = new Queue<(event: E | ChatErrorEvent | undefined) => void>();
+  #events: EventQueue<E | ChatErrorEvent> | undefined;
+  #sink: EventSink<E | ChatErrorEvent>;
   #nextId = 1;
   #ended = false;
   #reader: Promise<void>;
 
+  /**
+   * @param sink Where events go; by default a queue of this connection's
+   * own, read with {@linkcode nextEvent}.
+   */
   constructor(
     conn: FramedConn<Deno.Conn>,
     onPush: (value: JsonObject) => E | undefined,
+    sink?: EventSink<E | ChatErrorEvent>,
   ) {
     this.#conn = conn;
     this.#onPush = onPush;
+    if (sink === undefined) this.#events = new EventQueue();
+    this.#sink = sink ?? this.#events!;
     this.#reader = this.#read();
   }
 
@@ -60,7 +139,7 @@ export class ChatConnection<E = never> {
 
   /** Events received and not taken by {@linkcode nextEvent} yet. */
   get pendingEvents(): number {
-    return this.#events.length;
+    return this.#events?.length ?? 0;
   }
 
   /** Resolves when the connection has ended and every command has settled. */
@@ -92,19 +171,12 @@ export class ChatConnection<E = never> {
     await this.#conn.send(encodeChatFrame(body));
   }
 
-  /** Adds an event to the queue, for the consumer of {@linkcode nextEvent}. */
-  emit(event: E | ChatErrorEvent): void {
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter(event);
-    else this.#events.push(event);
-  }
-
-  /** The next event, or `undefined` once the connection has ended. */
+  /**
+   * The next event, or `undefined` once the connection has ended (always
+   * `undefined` with a sink given to the constructor: events went there).
+   */
   nextEvent(): Promise<E | ChatErrorEvent | undefined> {
-    const event = this.#events.shift();
-    if (event !== undefined) return Promise.resolve(event);
-    if (this.#ended) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return this.#events?.next() ?? Promise.resolve(undefined);
   }
 
   /** Closes at once; pending commands fail with `CONNECTION_CLOSED`. */
@@ -151,7 +223,7 @@ export class ChatConnection<E = never> {
         pending.reject(closedError(id));
       }
       this.#pending.clear();
-      for (const waiter of this.#waiters.drain()) waiter(undefined);
+      this.#sink.end();
     }
   }
 
@@ -173,7 +245,7 @@ export class ChatConnection<E = never> {
         }
       }
       const event = this.#onPush(value);
-      if (event !== undefined) this.emit(event);
+      if (event !== undefined) this.#sink.push(event);
       return;
     }
     if (frame.type === FrameType.Error) {
@@ -196,7 +268,7 @@ export class ChatConnection<E = never> {
         this.#pending.delete(id!);
         pending.reject(error);
       } else {
-        this.emit({ type: "error", error });
+        this.#sink.push({ type: "error", error });
       }
     }
     // Pongs and anything else: not for the chat client.

@@ -7,9 +7,20 @@
  * @module
  */
 import { connect, type ConnectOptions } from "../transport/connect.ts";
-import { ChatConnection, type JsonObject, toAck } from "./_chat_connection.ts";
+import {
+  type ChatChannel,
+  ChatConnection,
+  type JsonObject,
+  toAck,
+} from "./_chat_connection.ts";
+import { ReconnectingConnection, resolveFailover } from "./_reconnect.ts";
 import type { ChatAdmin } from "./chat_admin.ts";
 import type { ChatError } from "./errors.ts";
+import type {
+  ChatAddressesOptions,
+  ChatFailoverOptions,
+  ChatReconnectEvent,
+} from "./chat_reconnect.ts";
 import type {
   ChatAck,
   ChatAddress,
@@ -18,18 +29,37 @@ import type {
   ChatMessage,
 } from "./messages.ts";
 
-/** Options for {@linkcode ChatAdminClient.connect}: where, and the token. */
-export type ChatAdminClientOptions = ConnectOptions & {
+/** What {@linkcode ChatAdminClient.connect} needs besides where. */
+export interface ChatAdminLoginOptions {
   /** The server's admin token. */
   token: string;
   /**
    * Called with Error frames that answer no command (the server closing the
-   * connection, for instance).
+   * connection, for instance), and with the reconnect giving up
+   * (`UNREACHABLE`).
    *
    * @default {undefined}
    */
   onError?: (error: ChatError) => void;
-};
+  /**
+   * With `reconnect`: called when the client fails over (a `reconnecting`
+   * event before each attempt, `reconnected` once logged in again; the
+   * watches are then re-established, and the messages of a watched chat
+   * that arrived meanwhile, among its last 20, reach its callback).
+   *
+   * @default {undefined}
+   */
+  onReconnect?: (event: ChatReconnectEvent) => void;
+}
+
+/**
+ * Options for {@linkcode ChatAdminClient.connect}: where (one server, or
+ * several `addresses`), the token, and whether to reconnect.
+ */
+export type ChatAdminClientOptions =
+  & (ConnectOptions | ChatAddressesOptions)
+  & ChatAdminLoginOptions
+  & ChatFailoverOptions;
 
 /**
  * An admin session over the network; implements {@linkcode ChatAdmin}, the
@@ -60,8 +90,10 @@ export type ChatAdminClientOptions = ConnectOptions & {
  * ```
  */
 export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
-  #conn: ChatConnection;
+  #conn: ChatChannel<ChatReconnectEvent>;
   #watchers: Map<ChatAddress, (message: ChatMessage) => void>;
+  /** The last `seq` passed to each watcher: a re-watch skips up to it. */
+  #shown: Map<ChatAddress, number>;
 
   /**
    * Use {@linkcode ChatAdminClient.connect}.
@@ -70,11 +102,13 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
    * @param watchers Callbacks per watched chat (shared with the push handler).
    */
   private constructor(
-    conn: ChatConnection,
+    conn: ChatChannel<ChatReconnectEvent>,
     watchers: Map<ChatAddress, (message: ChatMessage) => void>,
+    shown: Map<ChatAddress, number>,
   ) {
     this.#conn = conn;
     this.#watchers = watchers;
+    this.#shown = shown;
   }
 
   /**
@@ -89,25 +123,54 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
     options: ChatAdminClientOptions,
   ): Promise<ChatAdminClient> {
     const watchers = new Map<ChatAddress, (message: ChatMessage) => void>();
-    const framed = await connect(options);
-    // Its pushes are handled here; only Error frames become events.
-    const conn = new ChatConnection<never>(framed, (value: JsonObject) => {
+    const shown = new Map<ChatAddress, number>();
+    const failover = resolveFailover(options, options.reconnect);
+    // Pushes are handled here; only Error frames become events.
+    const onPush = (value: JsonObject) => {
       if (value.op === "message") {
         const message = value as unknown as ChatMessage;
-        watchers.get(message.chat)?.(message);
-        return undefined;
+        if (message.seq > (shown.get(message.chat) ?? 0)) {
+          shown.set(message.chat, message.seq);
+          watchers.get(message.chat)?.(message);
+        }
       }
       return undefined;
-    });
-    try {
-      await conn.login({ type: "chat-admin", token: options.token });
-    } catch (error) {
-      await conn.close();
-      throw error;
+    };
+    const login = { type: "chat-admin", token: options.token };
+    let conn: ChatChannel<ChatReconnectEvent>;
+    if (failover.policy === undefined) {
+      const plain = new ChatConnection<never>(
+        await connect(options as ConnectOptions),
+        onPush,
+      );
+      try {
+        await plain.login(login);
+      } catch (error) {
+        await plain.close();
+        throw error;
+      }
+      conn = plain;
+    } else {
+      // On a new node: watch again, and pass on what was missed.
+      const restore = (request: (body: JsonObject) => Promise<JsonObject>) => {
+        for (const chat of watchers.keys()) {
+          request({ op: "admin_watch", chat }).then((answer) => {
+            for (const message of answer.messages as ChatMessage[]) {
+              onPush({ op: "message", ...message });
+            }
+          }, () => {});
+        }
+      };
+      ({ channel: conn } = await ReconnectingConnection.open(failover, {
+        login,
+        onPush,
+        restore,
+      }));
     }
-    const client = new ChatAdminClient(conn, watchers);
-    if (options.onError !== undefined) {
-      void client.#forwardErrors(options.onError);
+    const client = new ChatAdminClient(conn, watchers, shown);
+    const { onError, onReconnect } = options;
+    if (onError !== undefined || onReconnect !== undefined) {
+      void client.#forwardEvents(onError, onReconnect);
     }
     return client;
   }
@@ -172,7 +235,10 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
       this.#watchers.delete(key);
       this.#watchers.set(named, onMessage);
     }
-    return answer.messages as ChatMessage[];
+    const messages = answer.messages as ChatMessage[];
+    const last = messages.at(-1)?.seq ?? 0;
+    if (last > (this.#shown.get(named) ?? 0)) this.#shown.set(named, last);
+    return messages;
   }
 
   /**
@@ -186,7 +252,10 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
     const callback = this.#watchers.get(key);
     await this.#conn.request({ op: "admin_unwatch", chat });
     // A `watch` of the same chat issued meanwhile keeps its new callback.
-    if (this.#watchers.get(key) === callback) this.#watchers.delete(key);
+    if (this.#watchers.get(key) === callback) {
+      this.#watchers.delete(key);
+      this.#shown.delete(key);
+    }
   }
 
   /**
@@ -214,11 +283,15 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
     return this.close();
   }
 
-  async #forwardErrors(onError: (error: ChatError) => void): Promise<void> {
+  async #forwardEvents(
+    onError: ((error: ChatError) => void) | undefined,
+    onReconnect: ((event: ChatReconnectEvent) => void) | undefined,
+  ): Promise<void> {
     while (true) {
       const event = await this.#conn.nextEvent();
       if (event === undefined) return;
-      if (event.type === "error") onError(event.error);
+      if (event.type === "error") onError?.(event.error);
+      else onReconnect?.(event);
     }
   }
 }

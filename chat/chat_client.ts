@@ -7,8 +7,19 @@
  */
 import { connect, type ConnectOptions } from "../transport/connect.ts";
 import { numberOption, optionsObject } from "../internal/options.ts";
-import { ChatConnection, type JsonObject, toAck } from "./_chat_connection.ts";
+import {
+  type ChatChannel,
+  ChatConnection,
+  type JsonObject,
+  toAck,
+} from "./_chat_connection.ts";
+import { ReconnectingConnection, resolveFailover } from "./_reconnect.ts";
 import type { ChatError } from "./errors.ts";
+import type {
+  ChatAddressesOptions,
+  ChatFailoverOptions,
+  ChatReconnectEvent,
+} from "./chat_reconnect.ts";
 import type {
   ChatAck,
   ChatAddress,
@@ -35,11 +46,16 @@ export type ChatEvent =
     readonly count: number;
   }
   | {
-    /** An Error frame that answers no command (such as `SESSION_REPLACED`). */
+    /**
+     * An Error frame that answers no command (such as `SESSION_REPLACED`),
+     * or the reconnect giving up (`UNREACHABLE`), just before the end.
+     */
     readonly type: "error";
     /** The error. */
     readonly error: ChatError;
-  };
+  }
+  // Only with `reconnect` (or `addresses`).
+  | ChatReconnectEvent;
 
 /** Options for {@linkcode ChatClient.connect}, besides where to connect. */
 export interface ChatLoginOptions {
@@ -65,8 +81,14 @@ export interface ChatLoginOptions {
   closeTimeoutMs?: number;
 }
 
-/** Options for {@linkcode ChatClient.connect}: where, and who. */
-export type ChatClientOptions = ConnectOptions & ChatLoginOptions;
+/**
+ * Options for {@linkcode ChatClient.connect}: where (one server, or several
+ * `addresses`), who, and whether to reconnect.
+ */
+export type ChatClientOptions =
+  & (ConnectOptions | ChatAddressesOptions)
+  & ChatLoginOptions
+  & ChatFailoverOptions;
 
 /** Options for {@linkcode ChatClient.prototype.send}. */
 export interface ChatSendOptions {
@@ -142,7 +164,9 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   /** The server's answer to the login. */
   readonly welcome: ChatWelcome;
-  #conn: ChatConnection<ChatEvent>;
+  #conn: ChatChannel<ChatEvent>;
+  /** Chats opened and not closed: a reconnect opens them again. */
+  #openChats = new Set<ChatAddress>();
   #delivery: DeliveryState;
   #seen: Map<ChatAddress, number>;
   #sentRead = new Map<ChatAddress, number>();
@@ -160,7 +184,7 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @param closeTimeoutMs Wait for the last `read`s on close.
    */
   private constructor(
-    conn: ChatConnection<ChatEvent>,
+    conn: ChatChannel<ChatEvent>,
     welcome: ChatWelcome,
     delivery: DeliveryState,
     closeTimeoutMs: number,
@@ -179,7 +203,13 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @returns The logged-in client.
    * @throws {ChatError} `AUTH_FAILED` for a wrong password, `WEAK_PASSWORD`,
    * `INVALID_NAME`; the connection is closed then.
-   * @throws {Deno.errors.ConnectionRefused} If no server listens.
+   * @throws {Deno.errors.ConnectionRefused} If no server listens (one
+   * server, no `reconnect`).
+   * @throws {ChatUnreachableError} With `addresses` or `reconnect`: no
+   * server took the login (one pass over them; until `maxReconnectMs` with
+   * `retry`). With them the client also survives the loss of its node: it
+   * logs in elsewhere, re-opens its chats and sends again, with the same id,
+   * what got no `ack` (see `ChatReconnectOptions`).
    * @throws {RangeError} If `closeTimeoutMs` is negative or not finite
    * (before connecting).
    */
@@ -195,33 +225,49 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       received: new Map(Object.entries(options.seen ?? {})),
       duplicates: 0,
     };
-    const framed = await connect(options);
-    const conn = new ChatConnection<ChatEvent>(
-      framed,
-      (value) => toEvent(value, delivery),
-    );
+    const failover = resolveFailover(options, options.reconnect);
+    const login = {
+      type: "chat",
+      user: options.user,
+      password: options.password,
+    };
+    const onPush = (value: JsonObject) => toEvent(value, delivery);
+    let conn: ChatChannel<ChatEvent>;
     let answer: JsonObject;
-    try {
-      answer = await conn.login({
-        type: "chat",
-        user: options.user,
-        password: options.password,
-      });
-    } catch (error) {
-      await conn.close();
-      throw error;
+    if (failover.policy === undefined) {
+      const plain = new ChatConnection<ChatEvent>(
+        await connect(options as ConnectOptions),
+        onPush,
+      );
+      try {
+        answer = await plain.login(login);
+      } catch (error) {
+        await plain.close();
+        throw error;
+      }
+      conn = plain;
+    } else {
+      // The client exists only after the first login; a reconnect needs it.
+      const made: { client?: ChatClient } = {};
+      ({ channel: conn, welcome: answer } = await ReconnectingConnection.open(
+        failover,
+        {
+          login,
+          onPush,
+          restore: (...args) => {
+            if (made.client !== undefined) made.client.#restore(...args);
+          },
+        },
+      ));
+      made.client = new ChatClient(
+        conn,
+        toWelcome(answer),
+        delivery,
+        closeTimeoutMs,
+      );
+      return made.client;
     }
-    return new ChatClient(
-      conn,
-      {
-        user: String(answer.user),
-        registered: answer.registered === true,
-        admin: answer.admin === true,
-        unread: (answer.unread ?? {}) as Record<string, number>,
-      },
-      delivery,
-      closeTimeoutMs,
-    );
+    return new ChatClient(conn, toWelcome(answer), delivery, closeTimeoutMs);
   }
 
   /** The logged-in user. */
@@ -278,6 +324,7 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    */
   async openChat(chat: ChatAddress): Promise<number> {
     const answer = await this.#conn.request({ op: "open", chat });
+    this.#openChats.add(chat);
     return Number(answer.delivered);
   }
 
@@ -287,6 +334,7 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @param chat The chat.
    */
   async closeChat(chat: ChatAddress): Promise<void> {
+    this.#openChats.delete(chat);
     await this.#conn.request({ op: "close", chat });
   }
 
@@ -313,7 +361,12 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * @throws {ChatError} `UNKNOWN_ROOM`, `NOT_A_MEMBER`.
    */
   async leave(room: ChatAddress): Promise<void> {
-    await this.#conn.request({ op: "leave", chat: room });
+    this.#openChats.delete(room);
+    // Not sent again after a lost connection: a second `leave` would fail
+    // with NOT_A_MEMBER although the first one may have worked.
+    await this.#conn.request({ op: "leave", chat: room }, undefined, {
+      retry: false,
+    });
   }
 
   /**
@@ -444,6 +497,22 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
     await this.#conn.close();
   }
 
+  /**
+   * On a new connection after a failover: the cursors first (a `read` lost
+   * with the old node would leave them behind), then the open chats, whose
+   * `open` pushes what arrived meanwhile; duplicates are dropped by `seq`.
+   */
+  #restore(
+    request: (body: JsonObject) => Promise<JsonObject>,
+    post: (body: JsonObject) => Promise<void>,
+  ): void {
+    this.#sentRead = new Map(this.#seen);
+    for (const [chat, seq] of this.#seen) void post({ op: "read", chat, seq });
+    for (const chat of this.#openChats) {
+      request({ op: "open", chat }).catch(() => {});
+    }
+  }
+
   #sendReads(): void {
     clearTimeout(this.#readTimer);
     this.#readTimer = undefined;
@@ -454,6 +523,15 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       this.#conn.post({ op: "read", chat, seq }).catch(() => {});
     }
   }
+}
+
+function toWelcome(answer: JsonObject): ChatWelcome {
+  return {
+    user: String(answer.user),
+    registered: answer.registered === true,
+    admin: answer.admin === true,
+    unread: (answer.unread ?? {}) as Record<string, number>,
+  };
 }
 
 /** What the push handler has let through, per chat. */

@@ -52,5 +52,6 @@ export * from "./in_process_chat_bus.ts";
 export * from "./chat_admin.ts";
 export * from "./chat_server_options.ts";
 export * from "./chat_server.ts";
+export * from "./chat_reconnect.ts";
 export * from "./chat_client.ts";
 export * from "./chat_admin_client.ts";

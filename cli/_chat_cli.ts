@@ -4,7 +4,14 @@
 // blocking the display, a password prompt that does not echo, and the output
 // format: human lines on a terminal, `key=value` lines otherwise (text
 // values JSON-quoted, so a line is always one record).
-import type { ChatMessage } from "../chat/mod.ts";
+import type {
+  ChatAddressesOptions,
+  ChatMessage,
+  ChatReconnectEvent,
+  ChatReconnectOptions,
+} from "../chat/mod.ts";
+import type { ConnectOptions } from "../mod.ts";
+import { connectFlags, wholeNumberFlag } from "./_flags.ts";
 
 /** Prints one line to stdout. */
 export type Print = (line: string) => void;
@@ -141,4 +148,69 @@ export function formatError(
   return human
     ? `! ${escapeControls(message)} (${code})`
     : record("error", { code, message });
+}
+
+/**
+ * Where the chat programs connect: `HOST:PORT`, a comma list of them (the
+ * nodes of a cluster, tried in order), or `--unix PATH`; the flags as for
+ * `connectFlags`.
+ *
+ * @throws {Error} For a bad address (any of the list) or conflicting flags.
+ */
+export function chatConnectFlags(
+  target: string | undefined,
+  values: {
+    readonly unix?: string;
+    readonly tls?: boolean;
+    readonly ca?: string;
+    readonly retry?: boolean;
+  },
+): ConnectOptions | ChatAddressesOptions {
+  if (target === undefined || !target.includes(",")) {
+    return connectFlags(target, values);
+  }
+  const addresses = target.split(",").map((address) => address.trim());
+  let first: ConnectOptions | undefined;
+  for (const address of addresses) {
+    if (address === "") {
+      throw new Error(`invalid address list "${target}": an address is empty`);
+    }
+    first ??= connectFlags(address, values);
+    connectFlags(address, values);
+  }
+  const { hostname: _, port: __, ...rest } = first as ConnectOptions & {
+    hostname: string;
+  };
+  return { ...rest, addresses } as ChatAddressesOptions;
+}
+
+/** The default of `--reconnect-ms`: give up after a minute without a server. */
+export const RECONNECT_MS = 60_000;
+
+/** `--reconnect-ms MS` as the `reconnect` option: 0 turns it off. */
+export function reconnectFlag(
+  text: string | undefined,
+): false | ChatReconnectOptions {
+  const ms = wholeNumberFlag("--reconnect-ms", text ?? String(RECONNECT_MS));
+  return ms === 0 ? false : { maxReconnectMs: ms };
+}
+
+/** A failover event as a line: `reconnecting …` / `reconnected …`. */
+export function formatReconnect(
+  event: ChatReconnectEvent,
+  human: boolean,
+): string {
+  if (event.type === "reconnected") {
+    return human
+      ? `Reconnected to ${event.address}.`
+      : record("reconnected", { address: event.address });
+  }
+  const code = (event.error as { code?: string }).code ?? event.error.name;
+  return human
+    ? `Connection lost (${code}); reconnecting to ${event.address} (attempt ${event.attempt})...`
+    : record("reconnecting", {
+      attempt: event.attempt,
+      address: event.address,
+      code,
+    });
 }

@@ -7,13 +7,16 @@
 import type { ConnectOptions } from "../mod.ts";
 import {
   type ChatAddress,
+  type ChatAddressesOptions,
   ChatClient,
   ChatError,
   type ChatEvent,
+  type ChatReconnectOptions,
 } from "../chat/mod.ts";
 import {
   formatError,
   formatMessage,
+  formatReconnect,
   type Print,
   readLines,
   readSecret,
@@ -22,7 +25,10 @@ import {
 
 /** What the `chat` subcommand needs, parsed by cli/client.ts. */
 export interface ChatTerminalSettings {
-  connect: ConnectOptions;
+  /** One server, or the nodes of a cluster. */
+  connect: ConnectOptions | ChatAddressesOptions;
+  /** Reconnect after a lost connection (`--reconnect-ms`). */
+  reconnect: false | ChatReconnectOptions;
   user: string | undefined;
   password: string | undefined;
   /** A chat to open right after login. */
@@ -71,7 +77,12 @@ export async function chatTerminal(
   }
   let client: ChatClient;
   try {
-    client = await ChatClient.connect({ ...settings.connect, user, password });
+    client = await ChatClient.connect({
+      ...settings.connect,
+      user,
+      password,
+      reconnect: settings.reconnect,
+    });
   } catch (error) {
     const code = error instanceof ChatError ? ` (${error.code})` : "";
     console.error(
@@ -242,6 +253,11 @@ class TerminalSession {
           break;
         case "error":
           this.#error(event.error.code, event.error.message);
+          break;
+        case "reconnecting":
+        case "reconnected":
+          // The library opens the open chats again: nothing to do here.
+          this.#print(formatReconnect(event, this.#human));
           break;
       }
     }

@@ -6,6 +6,7 @@
  *
  * ```sh
  * FRAMEWIRE_ADMIN_TOKEN=… deno run -A cli/admin.ts 127.0.0.1:9000
+ * FRAMEWIRE_ADMIN_TOKEN=… deno run -A cli/admin.ts 10.0.0.1:9000,10.0.0.2:9000
  * deno run -A cli/admin.ts 127.0.0.1:9000 --token … chats   # one command, then exit
  * ```
  *
@@ -13,18 +14,30 @@
  */
 import { parseArgs } from "node:util";
 import { ChatAdminClient, ChatError } from "../chat/mod.ts";
-import { readLines, readSecret } from "./_chat_cli.ts";
-import { connectFlags, HELP_VERSION_FLAGS, helpOrVersion } from "./_flags.ts";
+import {
+  chatConnectFlags,
+  formatError,
+  formatReconnect,
+  readLines,
+  readSecret,
+  RECONNECT_MS,
+  reconnectFlag,
+} from "./_chat_cli.ts";
+import { HELP_VERSION_FLAGS, helpOrVersion } from "./_flags.ts";
 import { ADMIN_HELP, adminConsole } from "./_admin_console.ts";
 
-const HELP = `Usage: deno run -A cli/admin.ts HOST:PORT [options] [COMMAND]
+const HELP =
+  `Usage: deno run -A cli/admin.ts HOST:PORT[,HOST:PORT...] [options] [COMMAND]
        deno run -A cli/admin.ts --unix PATH [options] [COMMAND]
 
 Connects to a framewire chat server as its operator. The admin token comes
 from --token, FRAMEWIRE_ADMIN_TOKEN, or a prompt on a terminal; the server
 must have been started with the same token (--admin-token). Without COMMAND,
 reads commands from stdin until /quit or end of input; with COMMAND (chats,
-connections), runs it and exits.
+connections), runs it and exits. Several addresses (the nodes of a cluster)
+are tried in order; a lost connection is replaced with backoff (to the next
+address), the watched chat is watched again, and "reconnecting ..." and
+"reconnected ..." lines are printed.
 
 Options:
       --token TOKEN    the server's admin token
@@ -32,6 +45,8 @@ Options:
       --tls            connect with TLS
       --ca FILE        extra trusted CA certificate (PEM) for --tls
       --retry          retry connecting until the server is up (about 10 s)
+      --reconnect-ms MS  give up reconnecting after MS without a server
+                       (default ${RECONNECT_MS}; 0: never reconnect)
   -h, --help           show this help
   -V, --version        show the version
 
@@ -41,7 +56,8 @@ Output: human lines on a terminal; otherwise one record per line, such as
 "chat chat=#general kind=room active=true messages=N members=a,b online=a",
 "connection id=N peer=ADDR type=chat user=U admin=false open=@bob ...",
 "message chat=C seq=N from=U text=JSON", "sent chat=C seq=N",
-"error code=X message=JSON". Exits 1 if the login fails.`;
+"error code=X message=JSON", "reconnecting attempt=N address=A code=X",
+"reconnected address=A". Exits 1 if the login fails.`;
 
 /**
  * Runs the console.
@@ -63,6 +79,7 @@ export async function main(args: string[]): Promise<number> {
         tls: { type: "boolean", default: false },
         ca: { type: "string" },
         retry: { type: "boolean", default: false },
+        "reconnect-ms": { type: "string" },
         ...HELP_VERSION_FLAGS,
       },
     }));
@@ -73,6 +90,7 @@ export async function main(args: string[]): Promise<number> {
   const shown = helpOrVersion(values, HELP);
   if (shown !== undefined) return shown;
   let connect;
+  let reconnect;
   let command: string | undefined;
   try {
     const target = values.unix === undefined ? positionals.shift() : undefined;
@@ -87,7 +105,8 @@ export async function main(args: string[]): Promise<number> {
         `unknown command "${command}": expected chats or connections`,
       );
     }
-    connect = connectFlags(target, values);
+    connect = chatConnectFlags(target, values);
+    reconnect = reconnectFlag(values["reconnect-ms"]);
   } catch (error) {
     console.error(`admin: ${(error as Error).message}`);
     return 1;
@@ -103,16 +122,22 @@ export async function main(args: string[]): Promise<number> {
     token = await readSecret("Admin token: ");
     if (token === undefined) return 1;
   }
+  const human = Deno.stdout.isTerminal();
+  const print = (line: string) => console.log(line);
   let admin: ChatAdminClient;
   try {
-    admin = await ChatAdminClient.connect({ ...connect, token });
+    admin = await ChatAdminClient.connect({
+      ...connect,
+      token,
+      reconnect,
+      onReconnect: (event) => print(formatReconnect(event, human)),
+      onError: (error) => print(formatError(error.code, error.message, human)),
+    });
   } catch (error) {
     const code = error instanceof ChatError ? ` (${error.code})` : "";
     console.error(`admin: cannot log in: ${(error as Error).message}${code}`);
     return 1;
   }
-  const human = Deno.stdout.isTerminal();
-  const print = (line: string) => console.log(line);
   try {
     if (human && command === undefined) {
       print("Logged in as admin. /help lists the commands.");

@@ -32,12 +32,13 @@ import {
   wholeNumberFlag,
 } from "./_flags.ts";
 import { CHAT_HELP, chatTerminal } from "./_chat_terminal.ts";
+import { chatConnectFlags, RECONNECT_MS, reconnectFlag } from "./_chat_cli.ts";
 
 const HELP = `Usage: deno run -A cli/client.ts ping HOST:PORT [options]
        deno run -A cli/client.ts ping --unix PATH [options]
        deno run -A cli/client.ts get HOST:PORT PATH [-o OUT] [--resume]
        deno run -A cli/client.ts put HOST:PORT FILE [REMOTE] [--overwrite]
-       deno run -A cli/client.ts chat HOST:PORT --user NAME [--password PW]
+       deno run -A cli/client.ts chat HOST:PORT[,HOST:PORT...] --user NAME [--password PW]
 
 Sends Ping frames to a framewire server and prints each round-trip time,
 then the loss and min/median/p99. Exits 0 if every Ping got its Pong.
@@ -71,11 +72,19 @@ chat logs in as NAME (the first login registers the name with the password;
 the password comes from --password, FRAMEWIRE_PASSWORD, or a prompt on a
 terminal), then reads commands and messages from stdin while printing
 incoming messages as they arrive. Exits 0 after /quit or end of input.
+Several addresses (the nodes of a cluster, comma-separated) are tried in
+order. When the connection is lost (the node died or restarted), chat
+reconnects with backoff, to the next address if there are several, logs in
+again, reopens the open chat (what arrived meanwhile is shown, nothing
+twice) and resends what got no acknowledgement (stored once); it prints
+"reconnecting ..." and "reconnected ..." lines meanwhile.
 
 Chat options:
   -u, --user NAME      user name: a-z 0-9 _ . -, up to 32 characters
       --password PW    password (at least 8 characters for a new name)
       --open CHAT      open a chat right after login (bob, @bob or #room)
+      --reconnect-ms MS  give up reconnecting after MS without a server
+                       (default ${RECONNECT_MS}; 0: never reconnect)
 
 ${CHAT_HELP}
 
@@ -88,6 +97,7 @@ or "put path=P bytes=N sha256=H ms=T". chat prints human lines on a
 terminal; otherwise one record per line: "welcome user=U registered=B",
 "unread chat=C count=N", "message chat=C seq=N from=U text=JSON",
 "sent chat=C seq=N", "opened chat=C delivered=N", "error code=X message=JSON",
+"reconnecting attempt=N address=A code=X", "reconnected address=A",
 "bye" (and joined, left, members, chat, list_end, history, history_end,
 online, closed_chat, closed).`;
 
@@ -161,6 +171,7 @@ export async function main(
         user: { type: "string", short: "u" },
         password: { type: "string" },
         open: { type: "string" },
+        "reconnect-ms": { type: "string" },
         ...HELP_VERSION_FLAGS,
       },
     });
@@ -176,16 +187,19 @@ export async function main(
   }
   if (positionals[0] === "chat") {
     const [, target, ...rest] = positionals;
-    let connect: ConnectOptions;
+    let connect;
+    let reconnect;
     try {
       if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
-      connect = connectFlags(target, values);
+      connect = chatConnectFlags(target, values);
+      reconnect = reconnectFlag(values["reconnect-ms"]);
     } catch (error) {
       console.error(`client: ${(error as Error).message}`);
       return 1;
     }
     return await chatTerminal({
       connect,
+      reconnect,
       user: values.user,
       password: values.password,
       open: values.open,

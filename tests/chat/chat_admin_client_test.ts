@@ -3,14 +3,18 @@ import assert from "node:assert/strict";
 import { type Frame, FrameType, listen } from "../../mod.ts";
 import {
   ChatAdminClient,
+  ChatClient,
   type ChatError,
   type ChatMessage,
+  type ChatReconnectEvent,
 } from "../../chat/mod.ts";
+import { NodeProxy, withNodes } from "./_chat_nodes.ts";
 import {
   decode,
   exchange,
   nextEvents,
   nextMessages,
+  PASSWORD,
   rawConnection,
   withChat,
   within,
@@ -376,5 +380,62 @@ Deno.test("ChatServer.admin gives the local terminal the same powers without a t
     await alice.send("@bob", "unwatched");
     await nextMessages(bob, 1);
     assert.equal(log.messages.length, 1);
+  });
+});
+
+Deno.test("ChatAdminClient with addresses fails over, watches again, and passes on what the watch missed meanwhile", async () => {
+  await withNodes(2, async ([a, b]) => {
+    await using alice = await ChatClient.connect({
+      port: b.port,
+      user: "alice",
+      password: PASSWORD,
+    });
+    await alice.join("#ops");
+    await using proxy = new NodeProxy(a.port);
+    await using gated = new NodeProxy(b.port, false);
+    const failover: ChatReconnectEvent[] = [];
+    const reconnecting = Promise.withResolvers<void>();
+    const reconnected = Promise.withResolvers<void>();
+    await using admin = await ChatAdminClient.connect({
+      addresses: [proxy.address, gated.address],
+      token: "t0ken",
+      reconnect: { initialDelayMs: 10, maxDelayMs: 50, maxReconnectMs: 2000 },
+      onReconnect: (event) => {
+        failover.push(event);
+        if (event.type === "reconnecting") reconnecting.resolve();
+        else reconnected.resolve();
+      },
+    });
+    const seen: ChatMessage[] = [];
+    await admin.watch("#ops", (message) => seen.push(message));
+    await alice.send("#ops", "one");
+    await within(
+      2000,
+      (async () => {
+        while (seen.length < 1) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      "the first message",
+    );
+    await proxy.kill();
+    await within(2000, reconnecting.promise, "reconnecting");
+    await alice.send("#ops", "two"); // while the admin is away
+    gated.open();
+    await within(2000, reconnected.promise, "reconnected");
+    await alice.send("#ops", "three");
+    await within(
+      2000,
+      (async () => {
+        while (seen.length < 3) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      "three messages",
+    );
+    assert.deepEqual(seen.map((m) => [m.seq, m.text]), [
+      [1, "one"],
+      [2, "two"],
+      [3, "three"],
+    ]);
+    assert.equal(failover.at(-1)?.type, "reconnected");
+    assert.equal(failover.at(-1)?.address, gated.address);
+    assert.equal((await admin.chats())[0].chat, "#ops");
   });
 });

@@ -7,6 +7,7 @@ import {
   withTempDir,
 } from "./_chat_spawn.ts";
 import { run } from "./_spawn.ts";
+import { deadAddress, NodeProxy, withNodes } from "../chat/_chat_nodes.ts";
 
 const PASSWORD = "password1";
 
@@ -177,5 +178,74 @@ Deno.test("cli/client.ts chat refuses a wrong password and a missing one, with o
       server.kill("SIGTERM");
       await server.exit();
     }
+  });
+});
+
+Deno.test("cli/client.ts chat takes a comma list of nodes and skips one that is down", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`);
+    try {
+      await using alice = spawnInteractive("client.ts", [
+        "chat",
+        `${deadAddress()},127.0.0.1:${server.port}`,
+        "--user",
+        "alice",
+        "--password",
+        PASSWORD,
+      ]);
+      await alice.waitFor(/^welcome user=alice registered=true$/);
+      await alice.type("/quit");
+      const { code } = await alice.exit();
+      assert.equal(code, 0);
+    } finally {
+      server.kill("SIGTERM");
+      await server.exit();
+    }
+  });
+});
+
+Deno.test("cli/client.ts chat fails over when its node dies: one line, the open chat resumes, nothing lost or shown twice", async () => {
+  await withNodes(2, async ([a, b]) => {
+    await register(a.port, "alice");
+    await using bob = await ChatClient.connect({
+      port: b.port,
+      user: "bob",
+      password: PASSWORD,
+    });
+    await bob.openChat("@alice");
+    await using proxy = new NodeProxy(a.port);
+    const second = `127.0.0.1:${b.port}`;
+    await using alice = spawnInteractive("client.ts", [
+      "chat",
+      `${proxy.address},${second}`,
+      "--user",
+      "alice",
+      "--password",
+      PASSWORD,
+      "--open",
+      "bob",
+    ]);
+    await alice.waitFor(/^opened chat=@bob delivered=0$/);
+    await bob.send("@alice", "before");
+    await alice.waitFor(/^message chat=@bob seq=1 from=bob text="before"$/);
+    await proxy.kill();
+    await alice.waitFor(new RegExp(`^reconnected address=${second}$`));
+    await bob.send("@alice", "after");
+    await alice.waitFor(/^message chat=@bob seq=2 from=bob text="after"$/);
+    await alice.type("still here");
+    await alice.waitFor(/^sent chat=@bob seq=3$/);
+    await alice.type("/quit");
+    assert.equal((await alice.exit()).code, 0);
+    assert.deepEqual(
+      alice.lines.filter((line) => line.startsWith("message ")),
+      [
+        'message chat=@bob seq=1 from=bob text="before"',
+        'message chat=@bob seq=2 from=bob text="after"',
+      ],
+    );
+    assert.match(
+      alice.lines.find((line) => line.startsWith("reconnecting ")) ?? "",
+      new RegExp(`^reconnecting attempt=1 address=${second} code=\\w+$`),
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   withTempDir,
 } from "./_chat_spawn.ts";
 import { run } from "./_spawn.ts";
+import { deadAddress } from "../chat/_chat_nodes.ts";
 
 const TOKEN = "operator-token-42";
 const PASSWORD = "password1";
@@ -106,4 +107,42 @@ Deno.test("cli/admin.ts with a wrong token fails with one line and exit 1", asyn
       await server.exit();
     }
   });
+});
+
+Deno.test("cli/admin.ts takes a comma list of nodes and skips one that is down", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`, [
+      "--admin-token",
+      TOKEN,
+    ]);
+    try {
+      const { code, stdout } = await run("admin.ts", [
+        `${deadAddress()},127.0.0.1:${server.port}`,
+        "--token",
+        TOKEN,
+        "--reconnect-ms",
+        "0",
+        "chats",
+      ]);
+      assert.equal(code, 0);
+      assert.equal(stdout, "chats_end count=0\n");
+    } finally {
+      server.kill("SIGTERM");
+      await server.exit();
+    }
+  });
+});
+
+Deno.test("cli/admin.ts refuses a bad address in the list and a bad --reconnect-ms", async () => {
+  for (
+    const args of [
+      ["127.0.0.1:1,nowhere", "chats"],
+      ["127.0.0.1:1,", "chats"],
+      ["127.0.0.1:1", "--reconnect-ms", "soon", "chats"],
+    ]
+  ) {
+    const { code, stderr } = await run("admin.ts", [...args, "--token", "t"]);
+    assert.equal(code, 1, args.join(" "));
+    assert.match(stderr, /^admin: invalid /, args.join(" "));
+  }
 });
