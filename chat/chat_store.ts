@@ -343,6 +343,8 @@ export interface ChatStore {
  */
 export class ChatStoreUnavailableError extends Error {
   /**
+   * Creates the error.
+   *
    * @param reason What failed.
    * @param options The underlying error, as `cause`.
    */
