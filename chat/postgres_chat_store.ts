@@ -1,0 +1,833 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * The {@linkcode ChatStore} shared by the nodes of a cluster: accounts,
+ * chats, memberships and messages in one PostgreSQL database (15 or newer),
+ * through the `postgres` client from npm, which is loaded only when a store
+ * connects (a single-node server on SQLite never fetches it).
+ *
+ * **Schema.** {@linkcode PostgresChatStore.connect} creates the tables if
+ * the database is empty and migrates an older schema, by the version number
+ * kept in the table `framewire_schema_version`, in one transaction under an
+ * advisory lock: nodes that start together migrate once. Give the store a
+ * database of its own (it names its tables `users`, `chats`, `members`,
+ * `messages`).
+ *
+ * **Numbering and dedupe across nodes.** A message's `seq` is taken from
+ * `chats.last_seq`, updated in the transaction that inserts the message:
+ * the chat row's lock serializes the writers of one chat on every node, so
+ * `seq` is gap-free and in commit order, while chats do not wait for each
+ * other. A unique index on (sender, client id) stores a retried message
+ * once, also when two nodes race the same id. Within one store, writes to
+ * one chat are queued and sent as one transaction per batch, in call order.
+ *
+ * **Faults.** Every operation is bounded by `queryTimeoutMs` (client side,
+ * and as the server's `statement_timeout`). When the database cannot be
+ * reached (refused, reset, shut down, too slow), operations reject with
+ * {@linkcode ChatStoreUnavailableError}; the pool reconnects on the next
+ * operation, so service resumes by itself. A write that timed out may
+ * still commit: a client that resends with the same id gets the stored
+ * message back, marked duplicate.
+ *
+ * @module
+ */
+import {
+  numberOption,
+  optionsObject,
+  stringOption,
+} from "../internal/options.ts";
+import { describe } from "../internal/describe.ts";
+import {
+  type ChatRecord,
+  type ChatStore,
+  ChatStoreUnavailableError,
+  type ChatSummary,
+  type NewMessage,
+  type PasswordHash,
+  type StoredMessage,
+  type UserChatSummary,
+} from "./chat_store.ts";
+import {
+  BIGINT_AS_NUMBER,
+  bytes,
+  directName,
+  isUnreachable,
+  MESSAGE_COLUMNS,
+  migrate,
+  plainBytes,
+  type PostgresFactory,
+  type Row,
+  type SqlPool,
+  toStored,
+} from "./_postgres_chat_schema.ts";
+
+/** Options for {@linkcode PostgresChatStore.connect}. */
+export interface PostgresChatStoreOptions {
+  /**
+   * Most connections the store opens to the database.
+   *
+   * @default {10}
+   */
+  maxConnections?: number;
+  /**
+   * Most time one operation may take, in milliseconds, waiting for a free
+   * connection included; past it the operation rejects with
+   * {@linkcode ChatStoreUnavailableError}. Also the server's
+   * `statement_timeout`.
+   *
+   * @default {5000}
+   */
+  queryTimeoutMs?: number;
+  /**
+   * Most time opening a connection may take, in milliseconds.
+   *
+   * @default {5000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Most queued writes (appends, cursor moves) of one chat sent in one
+   * transaction.
+   *
+   * @default {256}
+   */
+  maxBatch?: number;
+}
+
+const DEFAULTS = {
+  maxConnections: 10,
+  queryTimeoutMs: 5000,
+  connectTimeoutMs: 5000,
+  maxBatch: 256,
+} as const;
+
+type Resolved = { -readonly [K in keyof typeof DEFAULTS]: number };
+
+type Write =
+  | {
+    kind: "append";
+    message: NewMessage;
+    resolve(stored: StoredMessage): void;
+    reject(error: unknown): void;
+  }
+  | {
+    kind: "cursor";
+    user: string;
+    seq: number;
+    resolve(): void;
+    reject(error: unknown): void;
+  };
+
+interface ChatQueue {
+  writes: Write[];
+  /** Settles when the queue is empty again. */
+  done: Promise<void>;
+}
+
+/**
+ * A chat store in PostgreSQL, for several chat nodes sharing one database
+ * (see the module doc for the schema and the fault behaviour).
+ *
+ * @example Connect, store a message, close
+ * ```ts ignore
+ * import { PostgresChatStore } from "@framewire/framewire/chat";
+ * import assert from "node:assert/strict";
+ *
+ * const store = await PostgresChatStore.connect(
+ *   "postgres://chat@127.0.0.1:5432/chat",
+ *   { queryTimeoutMs: 2000 },
+ * );
+ * try {
+ *   const room = await store.createRoom("general", "alice");
+ *   await store.addMember(room.id, "alice");
+ *   const stored = await store.append({
+ *     chatId: room.id, sender: "alice", clientId: "m1", text: "hi",
+ *   });
+ *   assert.equal(stored.seq, await store.lastSeq(room.id));
+ * } finally {
+ *   await store.close();
+ * }
+ * ```
+ */
+export class PostgresChatStore implements ChatStore, AsyncDisposable {
+  #sql: SqlPool;
+  #options: Resolved;
+  #queues = new Map<number, ChatQueue>();
+  #closed = false;
+
+  private constructor(sql: SqlPool, options: Resolved) {
+    this.#sql = sql;
+    this.#options = options;
+  }
+
+  /**
+   * Connects to a database, creating or migrating its schema.
+   *
+   * @example
+   * ```ts ignore
+   * import { PostgresChatStore } from "@framewire/framewire/chat";
+   *
+   * await using store = await PostgresChatStore.connect(
+   *   "postgres://chat@127.0.0.1:5432/chat",
+   * );
+   * await store.ping();
+   * ```
+   *
+   * @param url `postgres://USER[:PASSWORD]@HOST:PORT/DATABASE`.
+   * @param options Pool size and timeouts.
+   * @returns The store, with its schema at the current version.
+   * @throws {TypeError} If `url` is not a `postgres://` URL or an option has
+   * the wrong type.
+   * @throws {RangeError} If an option is out of range.
+   * @throws {ChatStoreUnavailableError} If the database cannot be reached.
+   * @throws {Error} If the schema is newer than this code, or the database
+   * refuses (authentication, missing database).
+   */
+  static async connect(
+    url: string,
+    options?: PostgresChatStoreOptions,
+  ): Promise<PostgresChatStore> {
+    const given = optionsObject(options, "Cannot connect chat store");
+    stringOption("url", url, { nonEmpty: true });
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new TypeError(
+        `Cannot use url ${
+          describe(url.replace(/:[^:@/]*@/, ":***@"))
+        }: expected a postgres:// URL`,
+      );
+    }
+    const resolved: Resolved = {
+      maxConnections: numberOption(
+        "maxConnections",
+        given.maxConnections,
+        DEFAULTS.maxConnections,
+        { min: 1, max: 10000 },
+      ),
+      queryTimeoutMs: numberOption(
+        "queryTimeoutMs",
+        given.queryTimeoutMs,
+        DEFAULTS.queryTimeoutMs,
+        { min: 1 },
+      ),
+      connectTimeoutMs: numberOption(
+        "connectTimeoutMs",
+        given.connectTimeoutMs,
+        DEFAULTS.connectTimeoutMs,
+        { min: 1 },
+      ),
+      maxBatch: numberOption("maxBatch", given.maxBatch, DEFAULTS.maxBatch, {
+        min: 1,
+      }),
+    };
+    // Loaded here, not imported at the top: only cluster mode pays for it.
+    const module = await import("postgres");
+    const postgres = module.default as unknown as PostgresFactory;
+    const sql = postgres(url, {
+      max: resolved.maxConnections,
+      connect_timeout: resolved.connectTimeoutMs / 1000,
+      onnotice: () => {},
+      types: { bigint: BIGINT_AS_NUMBER },
+      connection: {
+        application_name: "framewire",
+        // The server gives up too, so a statement we stopped waiting for
+        // does not hold its locks for long.
+        statement_timeout: resolved.queryTimeoutMs,
+        idle_in_transaction_session_timeout: resolved.queryTimeoutMs,
+      },
+    });
+    try {
+      await within(
+        resolved.connectTimeoutMs + resolved.queryTimeoutMs,
+        migrate(sql),
+      );
+    } catch (error) {
+      await sql.end({ timeout: 0 }).catch(() => {});
+      throw unavailable(error);
+    }
+    return new PostgresChatStore(sql, resolved);
+  }
+
+  /**
+   * Number of registered users.
+   *
+   * @returns The count.
+   */
+  async userCount(): Promise<number> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT COUNT(*) AS n FROM users`
+    );
+    return rows[0].n as number;
+  }
+
+  /**
+   * The stored password hash of a user.
+   *
+   * @param name The user name.
+   * @returns The hash, or `undefined` if the name is not registered.
+   */
+  async user(name: string): Promise<PasswordHash | undefined> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT salt, hash, iterations FROM users WHERE name = ${name}`
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      salt: plainBytes(rows[0].salt),
+      hash: plainBytes(rows[0].hash),
+      iterations: rows[0].iterations as number,
+    };
+  }
+
+  /**
+   * Registers a user (committed before it resolves).
+   *
+   * @param name The user name.
+   * @param hash The password hash.
+   * @returns `false` if the name was already taken (nothing changed).
+   */
+  async createUser(name: string, hash: PasswordHash): Promise<boolean> {
+    const rows = await this.#query((sql) =>
+      sql`INSERT INTO users (name, salt, hash, iterations, created_at)
+        VALUES (${name}, ${hash.salt}, ${hash.hash}, ${hash.iterations},
+          ${Date.now()})
+        ON CONFLICT (name) DO NOTHING RETURNING 1`
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * The room of that name.
+   *
+   * @param name The room name.
+   * @returns The room, or `undefined` if there is none.
+   */
+  room(name: string): Promise<ChatRecord | undefined> {
+    return this.#chat("room", name);
+  }
+
+  /**
+   * Creates a room if it does not exist (committed before it resolves).
+   *
+   * @param name The room name.
+   * @param creator The user who creates it, counted by
+   * {@linkcode PostgresChatStore.prototype.roomsCreatedBy}; kept only when
+   * this call creates the room.
+   * @returns The room.
+   */
+  async createRoom(name: string, creator?: string): Promise<ChatRecord> {
+    const rows = await this.#query((sql) =>
+      sql`INSERT INTO chats (kind, name, created_at, created_by)
+        VALUES ('room', ${name}, ${Date.now()}, ${creator ?? null})
+        ON CONFLICT (kind, name) DO NOTHING RETURNING id, kind, name`
+    );
+    // On a conflict the room was committed by someone else: a new
+    // statement (a new snapshot) sees it.
+    return rows.length === 1
+      ? toChat(rows[0])
+      : (await this.#chat("room", name))!;
+  }
+
+  /**
+   * How many rooms a user has created (rooms are never deleted).
+   *
+   * @param user The user.
+   * @returns The number of rooms whose creator is `user`.
+   */
+  async roomsCreatedBy(user: string): Promise<number> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT COUNT(*) AS n FROM chats
+        WHERE kind = 'room' AND created_by = ${user}`
+    );
+    return rows[0].n as number;
+  }
+
+  /**
+   * The direct chat of two users, created (with both as members, in one
+   * transaction) on first use.
+   *
+   * @param a One user.
+   * @param b The other user.
+   * @returns The chat.
+   */
+  async directChat(a: string, b: string): Promise<ChatRecord> {
+    const name = directName(a, b);
+    const found = await this.#chat("direct", name);
+    if (found !== undefined) return found;
+    const created = await this.#query((sql) =>
+      sql.begin(async (tx) => {
+        const rows = await tx`INSERT INTO chats (kind, name, created_at)
+          VALUES ('direct', ${name}, ${Date.now()})
+          ON CONFLICT (kind, name) DO NOTHING RETURNING id, kind, name`;
+        if (rows.length === 0) return undefined;
+        await tx`INSERT INTO members (chat_id, user_name, cursor)
+          VALUES (${rows[0].id}, ${a}, 0), (${rows[0].id}, ${b}, 0)
+          ON CONFLICT DO NOTHING`;
+        return toChat(rows[0]);
+      })
+    );
+    // Undefined: another node created it meanwhile, members included.
+    return created ?? (await this.#chat("direct", name))!;
+  }
+
+  /**
+   * The direct chat of two users, if it exists.
+   *
+   * @param a One user.
+   * @param b The other user.
+   * @returns The chat, or `undefined`.
+   */
+  findDirectChat(a: string, b: string): Promise<ChatRecord | undefined> {
+    return this.#chat("direct", directName(a, b));
+  }
+
+  /**
+   * A chat by id.
+   *
+   * @param id The chat id.
+   * @returns The chat, or `undefined`.
+   */
+  async chatById(id: number): Promise<ChatRecord | undefined> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT id, kind, name FROM chats WHERE id = ${id}`
+    );
+    return rows.length === 0 ? undefined : toChat(rows[0]);
+  }
+
+  /**
+   * The last `seq` of a chat.
+   *
+   * @param chatId The chat.
+   * @returns Its last committed `seq`, 0 when empty.
+   */
+  async lastSeq(chatId: number): Promise<number> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT last_seq FROM chats WHERE id = ${chatId}`
+    );
+    return rows.length === 0 ? 0 : rows[0].last_seq as number;
+  }
+
+  /**
+   * The members of a chat.
+   *
+   * @param chatId The chat.
+   * @returns Their user names, sorted (by UTF-16 code units, whatever the
+   * database's collation).
+   */
+  async members(chatId: number): Promise<string[]> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT user_name FROM members WHERE chat_id = ${chatId}`
+    );
+    return rows.map((row) => row.user_name as string).sort();
+  }
+
+  /**
+   * Whether a user is a member of a chat.
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `true` if `user` is a member.
+   */
+  async isMember(chatId: number, user: string): Promise<boolean> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT 1 FROM members WHERE chat_id = ${chatId}
+        AND user_name = ${user}`
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Adds a member whose cursor starts at the chat's current end, so that
+   * earlier messages do not count as unread (committed before it resolves).
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `false` if the user was already a member (or there is no such chat).
+   */
+  async addMember(chatId: number, user: string): Promise<boolean> {
+    const rows = await this.#query((sql) =>
+      sql`INSERT INTO members (chat_id, user_name, cursor)
+        SELECT id, ${user}, last_seq FROM chats WHERE id = ${chatId}
+        ON CONFLICT DO NOTHING RETURNING 1`
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Removes a member (committed before it resolves).
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns `false` if the user was not a member.
+   */
+  async removeMember(chatId: number, user: string): Promise<boolean> {
+    const rows = await this.#query((sql) =>
+      sql`DELETE FROM members WHERE chat_id = ${chatId}
+        AND user_name = ${user} RETURNING 1`
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * A member's delivery cursor, after this store's queued writes to the
+   * chat are committed.
+   *
+   * @param chatId The chat.
+   * @param user The user.
+   * @returns The cursor, or `undefined` if the user is not a member.
+   */
+  async cursor(chatId: number, user: string): Promise<number | undefined> {
+    await this.#queues.get(chatId)?.done;
+    const rows = await this.#query((sql) =>
+      sql`SELECT cursor FROM members WHERE chat_id = ${chatId}
+        AND user_name = ${user}`
+    );
+    return rows.length === 0 ? undefined : rows[0].cursor as number;
+  }
+
+  /**
+   * Moves a delivery cursor forward (never back), queued behind this
+   * store's earlier writes to the chat. A `seq` beyond the chat's end is
+   * clamped to the last message stored when the move runs, which is before
+   * any append made after this call.
+   *
+   * @param chatId The chat.
+   * @param user The member.
+   * @param seq The highest `seq` delivered.
+   * @returns Resolves once committed.
+   */
+  moveCursor(chatId: number, user: string, seq: number): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#enqueue(chatId, { kind: "cursor", user, seq, resolve, reject });
+    return promise;
+  }
+
+  /**
+   * Stores a message with the chat's next `seq`; a message whose sender
+   * and `clientId` are already stored (by any node) is not stored again
+   * and resolves to the earlier one with `duplicate: true`. Appends to one
+   * chat resolve in the order they were made.
+   *
+   * @param message The message.
+   * @returns The stored message, once committed.
+   */
+  append(message: NewMessage): Promise<StoredMessage> {
+    const { promise, resolve, reject } = Promise.withResolvers<
+      StoredMessage
+    >();
+    this.#enqueue(message.chatId, {
+      kind: "append",
+      message,
+      resolve,
+      reject,
+    });
+    return promise;
+  }
+
+  /**
+   * Committed messages of a chat after `afterSeq`, oldest first, leaving out
+   * those of one sender (the reader's own).
+   *
+   * @param chatId The chat.
+   * @param afterSeq Only messages with a larger `seq`.
+   * @param exceptSender Leave out this sender's messages.
+   * @param limit Most messages.
+   * @returns The messages.
+   */
+  async messagesAfter(
+    chatId: number,
+    afterSeq: number,
+    exceptSender: string,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+        WHERE chat_id = ${chatId} AND seq > ${afterSeq}
+          AND sender <> ${exceptSender}
+        ORDER BY seq LIMIT ${limit}`
+    );
+    return rows.map((row) => toStored(row, false));
+  }
+
+  /**
+   * The last messages of a chat, oldest first.
+   *
+   * @param chatId The chat.
+   * @param limit Most messages.
+   * @param beforeSeq Only messages with a smaller `seq`.
+   * @returns The messages.
+   */
+  async lastMessages(
+    chatId: number,
+    limit: number,
+    beforeSeq: number = Number.MAX_SAFE_INTEGER,
+  ): Promise<StoredMessage[]> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages
+        WHERE chat_id = ${chatId} AND seq < ${beforeSeq}
+        ORDER BY seq DESC LIMIT ${limit}`
+    );
+    return rows.map((row) => toStored(row, false)).reverse();
+  }
+
+  /**
+   * The chats a user is a member of, with unread counts (messages after the
+   * cursor that others sent), after this store's queued writes commit.
+   *
+   * @param user The user.
+   * @returns One summary per chat, oldest chat first.
+   */
+  async userChats(user: string): Promise<UserChatSummary[]> {
+    await this.flush();
+    const rows = await this.#query((sql) =>
+      sql`SELECT c.id, c.kind, c.name, c.last_seq,
+          (SELECT sent_at FROM messages
+            WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
+          (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id
+            AND m.seq > mb.cursor AND m.sender <> mb.user_name) AS unread
+        FROM members mb JOIN chats c ON c.id = mb.chat_id
+        WHERE mb.user_name = ${user} ORDER BY c.id`
+    );
+    return rows.map((row) => ({
+      chat: toChat(row),
+      lastSeq: row.last_seq as number,
+      lastAtMs: (row.last_at ?? undefined) as number | undefined,
+      unread: row.unread as number,
+    }));
+  }
+
+  /**
+   * Every chat, most recently active first (this store's queued writes
+   * committed first).
+   *
+   * @param limit Most chats listed.
+   * @returns The chats.
+   */
+  async allChats(limit = 1000): Promise<ChatSummary[]> {
+    await this.flush();
+    const rows = await this.#query((sql) =>
+      sql`SELECT c.id, c.kind, c.name, c.last_seq,
+          (SELECT sent_at FROM messages
+            WHERE chat_id = c.id AND seq = c.last_seq) AS last_at
+        FROM chats c ORDER BY last_at DESC NULLS LAST, c.id LIMIT ${limit}`
+    );
+    return rows.map((row) => ({
+      chat: toChat(row),
+      messages: row.last_seq as number,
+      lastAtMs: (row.last_at ?? undefined) as number | undefined,
+    }));
+  }
+
+  /**
+   * Checks that the database answers, within `queryTimeoutMs`.
+   *
+   * @returns Resolves when it does.
+   * @throws {ChatStoreUnavailableError} When it cannot be reached.
+   */
+  async ping(): Promise<void> {
+    await this.#query((sql) => sql`SELECT 1`);
+  }
+
+  /**
+   * Waits until every write queued now is committed (or failed).
+   *
+   * @returns Resolves then.
+   */
+  async flush(): Promise<void> {
+    while (this.#queues.size > 0) {
+      await Promise.all([...this.#queues.values()].map((queue) => queue.done));
+    }
+  }
+
+  /**
+   * Lets queued writes finish (each bounded by `queryTimeoutMs`), then
+   * closes every connection. Later calls reject.
+   *
+   * @returns Resolves once the pool is closed.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    // Nothing of ours is running; a query that timed out and still waits
+    // on a dead socket is cut at once.
+    await this.#sql.end({ timeout: 0 });
+  }
+
+  /**
+   * Closes; see {@linkcode PostgresChatStore.prototype.close}.
+   *
+   * @returns Resolves once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #chat(
+    kind: "direct" | "room",
+    name: string,
+  ): Promise<ChatRecord | undefined> {
+    const rows = await this.#query((sql) =>
+      sql`SELECT id, kind, name FROM chats
+        WHERE kind = ${kind} AND name = ${name}`
+    );
+    return rows.length === 0 ? undefined : toChat(rows[0]);
+  }
+
+  /** Runs a query under the timeout, with unreachability mapped. */
+  #query<T = Row[]>(run: (sql: SqlPool) => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(
+        new Error("Cannot use the PostgreSQL chat store: closed"),
+      );
+    }
+    return within(this.#options.queryTimeoutMs, run(this.#sql)).catch(
+      (error) => {
+        throw unavailable(error);
+      },
+    );
+  }
+
+  #enqueue(chatId: number, write: Write): void {
+    if (this.#closed) {
+      write.reject(new Error("Cannot use the PostgreSQL chat store: closed"));
+      return;
+    }
+    const queue = this.#queues.get(chatId);
+    if (queue !== undefined) {
+      queue.writes.push(write);
+      return;
+    }
+    const writes = [write];
+    this.#queues.set(chatId, {
+      writes,
+      done: this.#drain(chatId, writes),
+    });
+  }
+
+  /** Sends a chat's queued writes, a batch per transaction, in order. */
+  async #drain(chatId: number, writes: Write[]): Promise<void> {
+    // One microtask: writes queued in the same synchronous run join the
+    // first batch.
+    await null;
+    while (writes.length > 0) {
+      const batch = writes.splice(0, this.#options.maxBatch);
+      try {
+        const results = await this.#query(() => this.#write(chatId, batch));
+        for (let i = 0; i < batch.length; i++) {
+          const write = batch[i];
+          if (write.kind === "append") {
+            write.resolve(results[i]!);
+          } else {
+            write.resolve();
+          }
+        }
+      } catch (error) {
+        for (const write of batch) write.reject(error);
+      }
+    }
+    this.#queues.delete(chatId);
+  }
+
+  /**
+   * One transaction: lock the chat row, number and insert the appends,
+   * apply the cursor moves (clamped to the `seq` reached so far), store the
+   * new last `seq`.
+   */
+  #write(
+    chatId: number,
+    batch: Write[],
+  ): Promise<(StoredMessage | undefined)[]> {
+    return this.#sql.begin(async (tx) => {
+      const rows = await tx`SELECT last_seq FROM chats
+        WHERE id = ${chatId} FOR UPDATE`;
+      if (rows.length === 0) {
+        if (batch.every((write) => write.kind === "cursor")) {
+          return batch.map(() => undefined);
+        }
+        throw new Error(`Cannot append to chat ${chatId}: no such chat`);
+      }
+      const first = rows[0].last_seq as number;
+      let seq = first;
+      const now = Date.now();
+      const results: (StoredMessage | undefined)[] = [];
+      for (const write of batch) {
+        if (write.kind === "cursor") {
+          await tx`UPDATE members
+            SET cursor = GREATEST(cursor, LEAST(${write.seq}::bigint, ${seq}::bigint))
+            WHERE chat_id = ${chatId} AND user_name = ${write.user}`;
+          results.push(undefined);
+          continue;
+        }
+        const { sender, clientId, text } = write.message;
+        // A (sender, client id) stored before, by any node, inserts
+        // nothing; one being inserted by another node's open transaction
+        // makes this wait for its outcome.
+        const inserted = await tx`INSERT INTO messages
+            (chat_id, seq, sender, client_id, text, sent_at)
+          VALUES (${chatId}, ${seq + 1}, ${sender}, ${bytes(clientId)},
+            ${bytes(text)}, ${now})
+          ON CONFLICT (sender, client_id) DO NOTHING RETURNING id`;
+        if (inserted.length === 1) {
+          seq++;
+          results.push({
+            mid: inserted[0].id as number,
+            chatId,
+            seq,
+            sender,
+            clientId,
+            text,
+            sentAtMs: now,
+            duplicate: false,
+          });
+          continue;
+        }
+        const earlier = await tx`SELECT ${tx.unsafe(MESSAGE_COLUMNS)}
+          FROM messages
+          WHERE sender = ${sender} AND client_id = ${bytes(clientId)}`;
+        results.push(toStored(earlier[0], true));
+      }
+      if (seq !== first) {
+        await tx`UPDATE chats SET last_seq = ${seq} WHERE id = ${chatId}`;
+      }
+      return results;
+    });
+  }
+}
+
+function toChat(row: Row): ChatRecord {
+  return {
+    id: row.id as number,
+    kind: row.kind as "direct" | "room",
+    name: row.name as string,
+  };
+}
+
+/** The error to throw: unreachability as {@linkcode ChatStoreUnavailableError}. */
+function unavailable(error: unknown): unknown {
+  if (error instanceof ChatStoreUnavailableError || !isUnreachable(error)) {
+    return error;
+  }
+  const { code, message } = error as Error & { code: string };
+  return new ChatStoreUnavailableError(
+    message.includes(code) ? message : `${message} (${code})`,
+    { cause: error },
+  );
+}
+
+/**
+ * `work`, or a {@linkcode ChatStoreUnavailableError} once `ms` have passed.
+ * The timer is cleared either way, so nothing outlives the operation.
+ */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ChatStoreUnavailableError(`no answer within ${ms} ms`),
+        ),
+      ms,
+    );
+  });
+  // A query that fails after we stopped waiting must not surface as an
+  // unhandled rejection.
+  work.catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
