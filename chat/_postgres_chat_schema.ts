@@ -7,7 +7,15 @@
 // declarations must not name an npm type (JSR slow types), and a
 // single-node user must not fetch the package, so it is only ever loaded
 // with a dynamic import() when a PostgreSQL store connects.
-import type { StoredMessage } from "./chat_store.ts";
+import {
+  type ChatRecord,
+  ChatStoreUnavailableError,
+  type ChatSummary,
+  type StoredMessage,
+  type UserChatSummary,
+} from "./chat_store.ts";
+import { describe } from "../internal/describe.ts";
+import { stringOption } from "../internal/options.ts";
 export { directName } from "./_sqlite_chat_schema.ts";
 
 /** A row as the client returns it. */
@@ -28,6 +36,16 @@ export interface SqlPool extends Sql {
   /** Closes every connection; queries still running after `timeout` s are cut. */
   end(options?: { timeout?: number }): Promise<void>;
 }
+
+/**
+ * The client package, pinned: the same version as `deno.json`'s
+ * `"postgres"` import (a test checks they agree). It is imported through
+ * this constant, not a literal `import("npm:…")`, on purpose: Deno follows
+ * literal dynamic imports into the module graph and fetches every npm
+ * package of the graph before a program starts, so a literal would make
+ * every single-node server download the client it never uses.
+ */
+export const POSTGRES_MODULE: string = "npm:postgres@3.4.9";
 
 /** The `postgres` package's default export, as far as the store uses it. */
 export type PostgresFactory = (url: string, options: object) => SqlPool;
@@ -134,6 +152,64 @@ export async function migrate(pool: SqlPool): Promise<number> {
 }
 
 /**
+ * Checks a database URL; a password in it is masked in the message.
+ *
+ * @throws {TypeError} If it is not a `postgres://` or `postgresql://` URL.
+ */
+export function checkUrl(url: unknown): void {
+  stringOption("url", url, { nonEmpty: true });
+  if (!/^postgres(ql)?:\/\//.test(url as string)) {
+    throw new TypeError(
+      `Cannot use url ${
+        describe((url as string).replace(/:[^:@/]*@/, ":***@"))
+      }: expected a postgres:// URL`,
+    );
+  }
+}
+
+/** What {@linkcode openPool} needs of the store's options. */
+export interface PoolSettings {
+  readonly maxConnections: number;
+  readonly queryTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * Loads the client, opens a pool and migrates the schema, within the
+ * connect and query timeouts; closes the pool again if that fails.
+ */
+export async function openPool(
+  url: string,
+  settings: PoolSettings,
+): Promise<SqlPool> {
+  const module = await import(POSTGRES_MODULE);
+  const postgres = module.default as PostgresFactory;
+  const sql = postgres(url, {
+    max: settings.maxConnections,
+    connect_timeout: settings.connectTimeoutMs / 1000,
+    onnotice: () => {},
+    types: { bigint: BIGINT_AS_NUMBER },
+    connection: {
+      application_name: "framewire",
+      // The server gives up too, so a statement we stopped waiting for
+      // does not hold its locks for long.
+      statement_timeout: settings.queryTimeoutMs,
+      idle_in_transaction_session_timeout: settings.queryTimeoutMs,
+    },
+  });
+  try {
+    await within(
+      settings.connectTimeoutMs + settings.queryTimeoutMs,
+      migrate(sql),
+    );
+  } catch (error) {
+    await sql.end({ timeout: 0 }).catch(() => {});
+    throw unavailable(error);
+  }
+  return sql;
+}
+
+/**
  * Type parsers: `bigint` (ids, `seq`, times, `COUNT(*)`) comes back as a
  * number instead of the client's default string. Every such value here is
  * far below 2^53.
@@ -161,6 +237,72 @@ export function plainBytes(value: unknown): Uint8Array {
 /** The columns {@linkcode toStored} reads. */
 export const MESSAGE_COLUMNS =
   "id, chat_id, seq, sender, client_id, text, sent_at";
+
+/** Creates a direct chat with both members; `undefined` if it exists. */
+export function createDirectChat(
+  sql: SqlPool,
+  name: string,
+  a: string,
+  b: string,
+): Promise<ChatRecord | undefined> {
+  return sql.begin(async (tx) => {
+    const rows = await tx`INSERT INTO chats (kind, name, created_at)
+      VALUES ('direct', ${name}, ${Date.now()})
+      ON CONFLICT (kind, name) DO NOTHING RETURNING id, kind, name`;
+    if (rows.length === 0) return undefined;
+    await tx`INSERT INTO members (chat_id, user_name, cursor)
+      VALUES (${rows[0].id}, ${a}, 0), (${rows[0].id}, ${b}, 0)
+      ON CONFLICT DO NOTHING`;
+    return toChat(rows[0]);
+  });
+}
+
+/** A user's chats with unread counts (see `ChatStore.userChats`). */
+export async function userChats(
+  sql: Sql,
+  user: string,
+): Promise<UserChatSummary[]> {
+  const rows = await sql`SELECT c.id, c.kind, c.name, c.last_seq,
+      (SELECT sent_at FROM messages
+        WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
+      (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id
+        AND m.seq > mb.cursor AND m.sender <> mb.user_name) AS unread
+    FROM members mb JOIN chats c ON c.id = mb.chat_id
+    WHERE mb.user_name = ${user} ORDER BY c.id`;
+  return rows.map((row) => ({
+    chat: toChat(row),
+    lastSeq: row.last_seq as number,
+    lastAtMs: (row.last_at ?? undefined) as number | undefined,
+    unread: row.unread as number,
+  }));
+}
+
+/**
+ * Every chat, most recently active first. (PostgreSQL sorts NULLs first
+ * in a descending order, SQLite last: empty chats go last here too.)
+ */
+export async function allChats(
+  sql: Sql,
+  limit: number,
+): Promise<ChatSummary[]> {
+  const rows = await sql`SELECT c.id, c.kind, c.name, c.last_seq,
+      (SELECT sent_at FROM messages
+        WHERE chat_id = c.id AND seq = c.last_seq) AS last_at
+    FROM chats c ORDER BY last_at DESC NULLS LAST, c.id LIMIT ${limit}`;
+  return rows.map((row) => ({
+    chat: toChat(row),
+    messages: row.last_seq as number,
+    lastAtMs: (row.last_at ?? undefined) as number | undefined,
+  }));
+}
+
+export function toChat(row: Row): ChatRecord {
+  return {
+    id: row.id as number,
+    kind: row.kind as "direct" | "room",
+    name: row.name as string,
+  };
+}
 
 export function toStored(row: Row, duplicate: boolean): StoredMessage {
   return {
@@ -206,6 +348,36 @@ const UNAVAILABLE_STATES = new Set([
   "57014",
   "53300",
 ]);
+
+/** The error to throw: unreachability as {@linkcode ChatStoreUnavailableError}. */
+export function unavailable(error: unknown): unknown {
+  if (error instanceof ChatStoreUnavailableError || !isUnreachable(error)) {
+    return error;
+  }
+  const { code, message } = error as Error & { code: string };
+  return new ChatStoreUnavailableError(
+    message.includes(code) ? message : `${message} (${code})`,
+    { cause: error },
+  );
+}
+
+/**
+ * `work`, or a {@linkcode ChatStoreUnavailableError} once `ms` have passed.
+ * The timer is cleared either way, so nothing outlives the operation.
+ */
+export function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ChatStoreUnavailableError(`no answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  // A query that fails after we stopped waiting must not surface as an
+  // unhandled rejection.
+  work.catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Whether an error means the database cannot be reached (now). */
 export function isUnreachable(error: unknown): boolean {

@@ -30,35 +30,33 @@
  *
  * @module
  */
-import {
-  numberOption,
-  optionsObject,
-  stringOption,
-} from "../internal/options.ts";
-import { describe } from "../internal/describe.ts";
-import {
-  type ChatRecord,
-  type ChatStore,
-  ChatStoreUnavailableError,
-  type ChatSummary,
-  type NewMessage,
-  type PasswordHash,
-  type StoredMessage,
-  type UserChatSummary,
+import { numberOption, optionsObject } from "../internal/options.ts";
+import type {
+  ChatRecord,
+  ChatStore,
+  ChatSummary,
+  NewMessage,
+  PasswordHash,
+  StoredMessage,
+  UserChatSummary,
 } from "./chat_store.ts";
 import {
-  BIGINT_AS_NUMBER,
-  bytes,
+  allChats,
+  checkUrl,
+  createDirectChat,
   directName,
-  isUnreachable,
   MESSAGE_COLUMNS,
-  migrate,
+  openPool,
   plainBytes,
-  type PostgresFactory,
   type Row,
   type SqlPool,
+  toChat,
   toStored,
+  unavailable,
+  userChats,
+  within,
 } from "./_postgres_chat_schema.ts";
+import { ChatWriteQueues, type Write } from "./_postgres_chat_writes.ts";
 
 /** Options for {@linkcode PostgresChatStore.connect}. */
 export interface PostgresChatStoreOptions {
@@ -101,27 +99,6 @@ const DEFAULTS = {
 
 type Resolved = { -readonly [K in keyof typeof DEFAULTS]: number };
 
-type Write =
-  | {
-    kind: "append";
-    message: NewMessage;
-    resolve(stored: StoredMessage): void;
-    reject(error: unknown): void;
-  }
-  | {
-    kind: "cursor";
-    user: string;
-    seq: number;
-    resolve(): void;
-    reject(error: unknown): void;
-  };
-
-interface ChatQueue {
-  writes: Write[];
-  /** Settles when the queue is empty again. */
-  done: Promise<void>;
-}
-
 /**
  * A chat store in PostgreSQL, for several chat nodes sharing one database
  * (see the module doc for the schema and the fault behaviour).
@@ -150,12 +127,17 @@ interface ChatQueue {
 export class PostgresChatStore implements ChatStore, AsyncDisposable {
   #sql: SqlPool;
   #options: Resolved;
-  #queues = new Map<number, ChatQueue>();
+  #writes: ChatWriteQueues;
   #closed = false;
 
   private constructor(sql: SqlPool, options: Resolved) {
     this.#sql = sql;
     this.#options = options;
+    this.#writes = new ChatWriteQueues(
+      sql,
+      options.maxBatch,
+      (work) => this.#query(work),
+    );
   }
 
   /**
@@ -186,62 +168,16 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
     options?: PostgresChatStoreOptions,
   ): Promise<PostgresChatStore> {
     const given = optionsObject(options, "Cannot connect chat store");
-    stringOption("url", url, { nonEmpty: true });
-    if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new TypeError(
-        `Cannot use url ${
-          describe(url.replace(/:[^:@/]*@/, ":***@"))
-        }: expected a postgres:// URL`,
-      );
-    }
+    checkUrl(url);
+    const number = (name: keyof Resolved, max?: number) =>
+      numberOption(name, given[name], DEFAULTS[name], { min: 1, max });
     const resolved: Resolved = {
-      maxConnections: numberOption(
-        "maxConnections",
-        given.maxConnections,
-        DEFAULTS.maxConnections,
-        { min: 1, max: 10000 },
-      ),
-      queryTimeoutMs: numberOption(
-        "queryTimeoutMs",
-        given.queryTimeoutMs,
-        DEFAULTS.queryTimeoutMs,
-        { min: 1 },
-      ),
-      connectTimeoutMs: numberOption(
-        "connectTimeoutMs",
-        given.connectTimeoutMs,
-        DEFAULTS.connectTimeoutMs,
-        { min: 1 },
-      ),
-      maxBatch: numberOption("maxBatch", given.maxBatch, DEFAULTS.maxBatch, {
-        min: 1,
-      }),
+      maxConnections: number("maxConnections", 10000),
+      queryTimeoutMs: number("queryTimeoutMs"),
+      connectTimeoutMs: number("connectTimeoutMs"),
+      maxBatch: number("maxBatch"),
     };
-    // Loaded here, not imported at the top: only cluster mode pays for it.
-    const module = await import("postgres");
-    const postgres = module.default as unknown as PostgresFactory;
-    const sql = postgres(url, {
-      max: resolved.maxConnections,
-      connect_timeout: resolved.connectTimeoutMs / 1000,
-      onnotice: () => {},
-      types: { bigint: BIGINT_AS_NUMBER },
-      connection: {
-        application_name: "framewire",
-        // The server gives up too, so a statement we stopped waiting for
-        // does not hold its locks for long.
-        statement_timeout: resolved.queryTimeoutMs,
-        idle_in_transaction_session_timeout: resolved.queryTimeoutMs,
-      },
-    });
-    try {
-      await within(
-        resolved.connectTimeoutMs + resolved.queryTimeoutMs,
-        migrate(sql),
-      );
-    } catch (error) {
-      await sql.end({ timeout: 0 }).catch(() => {});
-      throw unavailable(error);
-    }
+    const sql = await openPool(url, resolved);
     return new PostgresChatStore(sql, resolved);
   }
 
@@ -351,16 +287,7 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
     const found = await this.#chat("direct", name);
     if (found !== undefined) return found;
     const created = await this.#query((sql) =>
-      sql.begin(async (tx) => {
-        const rows = await tx`INSERT INTO chats (kind, name, created_at)
-          VALUES ('direct', ${name}, ${Date.now()})
-          ON CONFLICT (kind, name) DO NOTHING RETURNING id, kind, name`;
-        if (rows.length === 0) return undefined;
-        await tx`INSERT INTO members (chat_id, user_name, cursor)
-          VALUES (${rows[0].id}, ${a}, 0), (${rows[0].id}, ${b}, 0)
-          ON CONFLICT DO NOTHING`;
-        return toChat(rows[0]);
-      })
+      createDirectChat(sql, name, a, b)
     );
     // Undefined: another node created it meanwhile, members included.
     return created ?? (await this.#chat("direct", name))!;
@@ -473,7 +400,7 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
    * @returns The cursor, or `undefined` if the user is not a member.
    */
   async cursor(chatId: number, user: string): Promise<number | undefined> {
-    await this.#queues.get(chatId)?.done;
+    await this.#writes.settled(chatId);
     const rows = await this.#query((sql) =>
       sql`SELECT cursor FROM members WHERE chat_id = ${chatId}
         AND user_name = ${user}`
@@ -575,21 +502,7 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
    */
   async userChats(user: string): Promise<UserChatSummary[]> {
     await this.flush();
-    const rows = await this.#query((sql) =>
-      sql`SELECT c.id, c.kind, c.name, c.last_seq,
-          (SELECT sent_at FROM messages
-            WHERE chat_id = c.id AND seq = c.last_seq) AS last_at,
-          (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id
-            AND m.seq > mb.cursor AND m.sender <> mb.user_name) AS unread
-        FROM members mb JOIN chats c ON c.id = mb.chat_id
-        WHERE mb.user_name = ${user} ORDER BY c.id`
-    );
-    return rows.map((row) => ({
-      chat: toChat(row),
-      lastSeq: row.last_seq as number,
-      lastAtMs: (row.last_at ?? undefined) as number | undefined,
-      unread: row.unread as number,
-    }));
+    return await this.#query((sql) => userChats(sql, user));
   }
 
   /**
@@ -601,17 +514,7 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
    */
   async allChats(limit = 1000): Promise<ChatSummary[]> {
     await this.flush();
-    const rows = await this.#query((sql) =>
-      sql`SELECT c.id, c.kind, c.name, c.last_seq,
-          (SELECT sent_at FROM messages
-            WHERE chat_id = c.id AND seq = c.last_seq) AS last_at
-        FROM chats c ORDER BY last_at DESC NULLS LAST, c.id LIMIT ${limit}`
-    );
-    return rows.map((row) => ({
-      chat: toChat(row),
-      messages: row.last_seq as number,
-      lastAtMs: (row.last_at ?? undefined) as number | undefined,
-    }));
+    return await this.#query((sql) => allChats(sql, limit));
   }
 
   /**
@@ -629,10 +532,8 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
    *
    * @returns Resolves then.
    */
-  async flush(): Promise<void> {
-    while (this.#queues.size > 0) {
-      await Promise.all([...this.#queues.values()].map((queue) => queue.done));
-    }
+  flush(): Promise<void> {
+    return this.#writes.flush();
   }
 
   /**
@@ -687,147 +588,8 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
   #enqueue(chatId: number, write: Write): void {
     if (this.#closed) {
       write.reject(new Error("Cannot use the PostgreSQL chat store: closed"));
-      return;
+    } else {
+      this.#writes.add(chatId, write);
     }
-    const queue = this.#queues.get(chatId);
-    if (queue !== undefined) {
-      queue.writes.push(write);
-      return;
-    }
-    const writes = [write];
-    this.#queues.set(chatId, {
-      writes,
-      done: this.#drain(chatId, writes),
-    });
   }
-
-  /** Sends a chat's queued writes, a batch per transaction, in order. */
-  async #drain(chatId: number, writes: Write[]): Promise<void> {
-    // One microtask: writes queued in the same synchronous run join the
-    // first batch.
-    await null;
-    while (writes.length > 0) {
-      const batch = writes.splice(0, this.#options.maxBatch);
-      try {
-        const results = await this.#query(() => this.#write(chatId, batch));
-        for (let i = 0; i < batch.length; i++) {
-          const write = batch[i];
-          if (write.kind === "append") {
-            write.resolve(results[i]!);
-          } else {
-            write.resolve();
-          }
-        }
-      } catch (error) {
-        for (const write of batch) write.reject(error);
-      }
-    }
-    this.#queues.delete(chatId);
-  }
-
-  /**
-   * One transaction: lock the chat row, number and insert the appends,
-   * apply the cursor moves (clamped to the `seq` reached so far), store the
-   * new last `seq`.
-   */
-  #write(
-    chatId: number,
-    batch: Write[],
-  ): Promise<(StoredMessage | undefined)[]> {
-    return this.#sql.begin(async (tx) => {
-      const rows = await tx`SELECT last_seq FROM chats
-        WHERE id = ${chatId} FOR UPDATE`;
-      if (rows.length === 0) {
-        if (batch.every((write) => write.kind === "cursor")) {
-          return batch.map(() => undefined);
-        }
-        throw new Error(`Cannot append to chat ${chatId}: no such chat`);
-      }
-      const first = rows[0].last_seq as number;
-      let seq = first;
-      const now = Date.now();
-      const results: (StoredMessage | undefined)[] = [];
-      for (const write of batch) {
-        if (write.kind === "cursor") {
-          await tx`UPDATE members
-            SET cursor = GREATEST(cursor, LEAST(${write.seq}::bigint, ${seq}::bigint))
-            WHERE chat_id = ${chatId} AND user_name = ${write.user}`;
-          results.push(undefined);
-          continue;
-        }
-        const { sender, clientId, text } = write.message;
-        // A (sender, client id) stored before, by any node, inserts
-        // nothing; one being inserted by another node's open transaction
-        // makes this wait for its outcome.
-        const inserted = await tx`INSERT INTO messages
-            (chat_id, seq, sender, client_id, text, sent_at)
-          VALUES (${chatId}, ${seq + 1}, ${sender}, ${bytes(clientId)},
-            ${bytes(text)}, ${now})
-          ON CONFLICT (sender, client_id) DO NOTHING RETURNING id`;
-        if (inserted.length === 1) {
-          seq++;
-          results.push({
-            mid: inserted[0].id as number,
-            chatId,
-            seq,
-            sender,
-            clientId,
-            text,
-            sentAtMs: now,
-            duplicate: false,
-          });
-          continue;
-        }
-        const earlier = await tx`SELECT ${tx.unsafe(MESSAGE_COLUMNS)}
-          FROM messages
-          WHERE sender = ${sender} AND client_id = ${bytes(clientId)}`;
-        results.push(toStored(earlier[0], true));
-      }
-      if (seq !== first) {
-        await tx`UPDATE chats SET last_seq = ${seq} WHERE id = ${chatId}`;
-      }
-      return results;
-    });
-  }
-}
-
-function toChat(row: Row): ChatRecord {
-  return {
-    id: row.id as number,
-    kind: row.kind as "direct" | "room",
-    name: row.name as string,
-  };
-}
-
-/** The error to throw: unreachability as {@linkcode ChatStoreUnavailableError}. */
-function unavailable(error: unknown): unknown {
-  if (error instanceof ChatStoreUnavailableError || !isUnreachable(error)) {
-    return error;
-  }
-  const { code, message } = error as Error & { code: string };
-  return new ChatStoreUnavailableError(
-    message.includes(code) ? message : `${message} (${code})`,
-    { cause: error },
-  );
-}
-
-/**
- * `work`, or a {@linkcode ChatStoreUnavailableError} once `ms` have passed.
- * The timer is cleared either way, so nothing outlives the operation.
- */
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ChatStoreUnavailableError(`no answer within ${ms} ms`),
-        ),
-      ms,
-    );
-  });
-  // A query that fails after we stopped waiting must not surface as an
-  // unhandled rejection.
-  work.catch(() => {});
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -17,6 +17,7 @@ import {
   type PostgresInstance,
   startPostgres,
 } from "../../dev/postgres.ts";
+import { POSTGRES_MODULE } from "../../chat/_postgres_chat_schema.ts";
 import { chatStoreContract } from "./_chat_store_contract.ts";
 
 const required = Deno.env.get("FRAMEWIRE_REQUIRE_SERVICES") === "1";
@@ -72,6 +73,13 @@ if (ignore) {
     };
   });
 }
+
+Deno.test("PostgresChatStore loads the client version pinned in deno.json", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
+  );
+  assert.equal(POSTGRES_MODULE, config.imports.postgres);
+});
 
 function test(name: string, fn: () => Promise<void>): void {
   Deno.test({ name: `PostgresChatStore ${name}`, ignore, fn });
