@@ -60,6 +60,13 @@ export interface PostgresInstance extends AsyncDisposable {
   createDatabase(): Promise<PostgresDatabase>;
   /** Stops it abruptly (`pg_ctl stop -m immediate`: backends die at once, no checkpoint), keeping its data. */
   kill(): Promise<void>;
+  /**
+   * Freezes it (SIGSTOP to the server and its backends): connections stay
+   * open but nothing answers, as with a hung host. {@linkcode resume} undoes it.
+   */
+  pause(): Promise<void>;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): Promise<void>;
   /** Starts it again on the same port and data (after {@linkcode kill}). */
   start(): Promise<void>;
   /** Stops it for good and removes its directory. */
@@ -279,6 +286,21 @@ export async function startPostgres(
     }
   };
   let databases = 0;
+  // The server's processes: the postmaster (first line of postmaster.pid)
+  // and its children, the backends.
+  const signalAll = async (signal: "SIGSTOP" | "SIGCONT") => {
+    const pid = Number(
+      (await Deno.readTextFile(`${dataDir}/postmaster.pid`)).split("\n")[0],
+    );
+    const children = await new Deno.Command("pgrep", {
+      args: ["-P", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const pids = new TextDecoder().decode(children.stdout).split("\n")
+      .filter((line) => line.trim() !== "").map(Number);
+    for (const id of [pid, ...pids]) Deno.kill(id, signal);
+  };
 
   const instance: PostgresInstance = {
     url,
@@ -304,6 +326,12 @@ export async function startPostgres(
       if (!running) return;
       await pgCtl(["-m", "immediate", "-w", "stop"], "stop PostgreSQL");
       running = false;
+    },
+    async pause() {
+      await signalAll("SIGSTOP");
+    },
+    async resume() {
+      await signalAll("SIGCONT");
     },
     async start() {
       if (running) return;

@@ -272,6 +272,45 @@ test("rejects with ChatStoreUnavailableError while PostgreSQL is down, and serve
   });
 });
 
+test("rejects within queryTimeoutMs when PostgreSQL hangs, and answers again when it wakes", async () => {
+  await withDatabase(async (db, pg) => {
+    await using store = await PostgresChatStore.connect(db.url, {
+      queryTimeoutMs: 300,
+      connectTimeoutMs: 300,
+    });
+    const room = await store.createRoom("r");
+    await pg.pause();
+    try {
+      await assert.rejects(store.ping(), {
+        name: "ChatStoreUnavailableError",
+        message: "Cannot reach the chat store: no answer within 300 ms",
+      });
+      await assert.rejects(
+        store.append({
+          chatId: room.id,
+          sender: "a",
+          clientId: "1",
+          text: "x",
+        }),
+        ChatStoreUnavailableError,
+      );
+    } finally {
+      await pg.resume();
+    }
+    await store.ping();
+    // The append that timed out may have committed after all: a retry with
+    // the same id gets it back instead of storing it twice.
+    const retried = await store.append({
+      chatId: room.id,
+      sender: "a",
+      clientId: "1",
+      text: "x",
+    });
+    assert.equal(retried.seq, 1);
+    assert.equal(await store.lastSeq(room.id), 1);
+  });
+});
+
 // Last in the file: tests run in order, so the server outlives them all.
 Deno.test({
   name: "PostgresChatStore tests stop their PostgreSQL server",
