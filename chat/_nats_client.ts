@@ -2,8 +2,8 @@
 // The part of the npm NATS client (`@nats-io/transport-node`) that
 // NatsChatBus uses, as our own small interfaces: the client's types stay out
 // of the public API (no slow types for `deno publish`), and nothing imports
-// the package statically, so a single-node server never downloads it. The
-// module is loaded on first use by `loadNats()`.
+// the package in a way the module graph sees, so a single-node server never
+// downloads it. The module is loaded on first use by `loadNats()`.
 
 /** A received NATS message. */
 export interface NatsMsg {
@@ -57,15 +57,21 @@ interface NatsModule {
   connect(options: NatsConnectOptions): Promise<NatsConn>;
 }
 
+/**
+ * The client, pinned. The same as deno.json "imports" (a test checks it),
+ * but written out here and held in a variable: a dynamic import of a
+ * literal is part of the module graph, and Deno would fetch the package
+ * for every user of the chat module (`deno info`, `deno cache`, a first
+ * run), cluster or not. From a variable it is fetched on first use only,
+ * and resolves the same from a checkout or from the published package.
+ */
+export const NATS_CLIENT = "npm:@nats-io/transport-node@3.4.0";
+
 let loaded: Promise<NatsModule> | undefined;
 
-/**
- * The NATS client module, imported on first call (the import is resolved
- * through deno.json "imports", which pins the version).
- */
+/** The NATS client module, imported on first call. */
 export function loadNats(): Promise<NatsModule> {
-  loaded ??= import("@nats-io/transport-node").then(
-    (module) => module as unknown as NatsModule,
-  );
+  const specifier: string = NATS_CLIENT;
+  loaded ??= import(specifier).then((module) => module as NatsModule);
   return loaded;
 }

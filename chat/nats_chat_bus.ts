@@ -39,6 +39,13 @@ import type {
 import type { ChatAdminConnectionInfo } from "./messages.ts";
 import { loadNats, type NatsConn, type NatsMsg } from "./_nats_client.ts";
 import {
+  type Answer,
+  type Ask,
+  encoder,
+  parse,
+  type Pending,
+} from "./_nats_wire.ts";
+import {
   numberOption,
   optionsObject,
   stringOption,
@@ -140,36 +147,6 @@ function resolveOptions(options: NatsChatBusOptions | undefined): Resolved {
       { min: 1, max: 600_000 },
     ),
   };
-}
-
-/** What a gather asks for. */
-type Ask = "online" | "connections";
-
-/** A node's answer to a gather. */
-interface Answer {
-  readonly node: string;
-  readonly handle: string;
-  readonly users?: string[];
-  readonly connections?: ChatAdminConnectionInfo[];
-}
-
-/** A gather waiting for answers. */
-interface Pending {
-  readonly answers: Map<string, Answer>;
-  readonly expected: ReadonlySet<string>;
-  readonly done: () => void;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function parse(msg: NatsMsg): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(decoder.decode(msg.data));
-    return value !== null && typeof value === "object" ? value : undefined;
-  } catch {
-    return undefined; // Not ours, or damaged: ignored.
-  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type NatsChatBusOptions,
 } from "../../chat/mod.ts";
 import { natsBinary, type NatsInstance, startNats } from "../../dev/nats.ts";
+import { NATS_CLIENT } from "../../chat/_nats_client.ts";
 import { until } from "../_utils.ts";
 import { chatBusContract } from "./_chat_bus_contract.ts";
 
@@ -239,3 +240,31 @@ natsTest(
     assert.ok(again < 150, `second gather took ${again} ms`);
   },
 );
+
+Deno.test("NatsChatBus loads the client version pinned in deno.json imports", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
+  );
+  assert.equal(config.imports["@nats-io/transport-node"], NATS_CLIENT);
+});
+
+Deno.test("NatsChatBus.connect refuses bad options before connecting", async () => {
+  // No broker at this URL: the options fail first, with the usual message.
+  const url = "nats://127.0.0.1:1";
+  await assert.rejects(
+    NatsChatBus.connect(url, { subjectPrefix: "a.*" }),
+    (error: unknown) =>
+      error instanceof TypeError &&
+      /Cannot use subjectPrefix "a\.\*"/.test(error.message),
+  );
+  await assert.rejects(
+    NatsChatBus.connect(url, { requestTimeoutMs: 0 }),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      /Cannot use requestTimeoutMs 0/.test(error.message),
+  );
+  await assert.rejects(
+    NatsChatBus.connect(url, { nodeId: "" }),
+    TypeError,
+  );
+});
