@@ -152,6 +152,9 @@ class Instance implements NatsInstance {
       stdout: this.#log ? "inherit" : "null",
       stderr: this.#log ? "inherit" : "null",
     }).spawn();
+    // Unreferenced: a script that forgot to stop it still exits (and the
+    // unload listener then kills it) instead of waiting for it forever.
+    child.unref();
     this.#child = child;
     this.#exited = false;
     this.#status = child.status.then((status) => {
@@ -168,6 +171,7 @@ class Instance implements NatsInstance {
         this.#readyTimeoutMs,
       );
     } catch (error) {
+      child.ref();
       await this.#status;
       throw error;
     }
@@ -183,6 +187,9 @@ class Instance implements NatsInstance {
 
   async #end(signal: Deno.Signal): Promise<void> {
     if (this.#exited) return;
+    // Referenced again while we wait for its exit, or the event loop would
+    // see nothing to wait for.
+    this.#child?.ref();
     try {
       this.#child?.kill(signal);
     } catch {

@@ -268,3 +268,26 @@ Deno.test("NatsChatBus.connect refuses bad options before connecting", async () 
     TypeError,
   );
 });
+
+natsTest(
+  "closes promptly while the broker is down, leaving no timer or socket",
+  async ({ nats, a }) => {
+    await nats.kill();
+    await until(() => !a.connected, 2_000, "disconnected");
+    const start = performance.now();
+    await a.close();
+    assert.ok(
+      performance.now() - start < 500,
+      "close did not wait for the broker",
+    );
+    assert.equal(a.connected, false);
+    // Closed: publishes are dropped, not rejected.
+    await a.publish({
+      type: "presence",
+      user: "z",
+      session: "s9",
+      online: true,
+    });
+    assert.deepEqual(await a.online(), []);
+  },
+);
