@@ -49,6 +49,8 @@ export * from "./chat_store.ts";
 export * from "./sqlite_chat_store.ts";
 export * from "./chat_bus.ts";
 export * from "./in_process_chat_bus.ts";
+// Cluster mode: the NATS bus (its client is imported only when connecting).
+export * from "./nats_chat_bus.ts";
 export * from "./chat_admin.ts";
 export * from "./chat_server_options.ts";
 export * from "./chat_server.ts";
