@@ -32,6 +32,13 @@ import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { readLines } from "./_chat_cli.ts";
 import {
+  type ChatBackendFlags,
+  type ChatBackends,
+  checkChatBackendFlags,
+  isPostgresUrl,
+  openChatBackends,
+} from "./_chat_backends.ts";
+import {
   HELP_VERSION_FLAGS,
   helpOrVersion,
   optionalWholeNumberFlag,
@@ -79,8 +86,13 @@ Options:
                                 The six flags above take "off" to turn them off.
       --files DIR               serve the files under DIR for download (get)
       --uploads DIR             accept uploads (put) into DIR
-      --db PATH                 chat database, created if missing (default
-                                $FRAMEWIRE_CHAT_DB or ./framewire-chat.db)
+      --db PATH|URL             chat database, created if missing: a SQLite
+                                file (default $FRAMEWIRE_CHAT_DB or
+                                ./framewire-chat.db) or postgres://USER@HOST:PORT/DB
+      --cluster nats://HOST:PORT
+                                run as one node of a cluster: live delivery
+                                between nodes through NATS (needs a postgres:// --db)
+      --node-id NAME            this node's name in admin lists and metrics
       --db-sync FULL|NORMAL     FULL: an acknowledged message survives power
                                 loss; NORMAL: only a crash of the server (default FULL)
       --admin-token TOKEN       lets cli/admin.ts log in with TOKEN (default
@@ -163,6 +175,7 @@ export async function main(
   let uploadsDir: string | undefined;
   let chatOptions: ConstructorParameters<typeof ChatServer>[0];
   let adminHere: boolean;
+  let backendFlags: ChatBackendFlags;
   try {
     const { values } = parseArgs({
       args,
@@ -188,6 +201,8 @@ export async function main(
         files: { type: "string" },
         uploads: { type: "string" },
         db: { type: "string" },
+        cluster: { type: "string" },
+        "node-id": { type: "string" },
         "db-sync": { type: "string", default: "FULL" },
         "admin-token": { type: "string" },
         admin: { type: "boolean", default: false },
@@ -217,9 +232,16 @@ export async function main(
     }
     const adminToken = values["admin-token"] ??
       Deno.env.get("FRAMEWIRE_ADMIN_TOKEN");
-    chatOptions = {
-      path: values.db ?? Deno.env.get("FRAMEWIRE_CHAT_DB") ??
+    backendFlags = {
+      db: values.db ?? Deno.env.get("FRAMEWIRE_CHAT_DB") ??
         "framewire-chat.db",
+      cluster: values.cluster,
+      nodeId: values["node-id"],
+    };
+    checkChatBackendFlags(backendFlags);
+    chatOptions = {
+      path: isPostgresUrl(backendFlags.db) ? undefined : backendFlags.db,
+      nodeId: values["node-id"],
       synchronous: sync,
       adminToken: adminToken === "" ? undefined : adminToken,
       maxMessageBytes: positiveFlag(
@@ -350,10 +372,24 @@ export async function main(
       return 1;
     }
   }
+  let backends: ChatBackends;
+  try {
+    backends = await openChatBackends(backendFlags);
+  } catch (error) {
+    await files?.close();
+    console.error(`server: cannot serve chat: ${(error as Error).message}`);
+    return 1;
+  }
   let chat: ChatServer;
   try {
-    chat = new ChatServer({ ...chatOptions, logger: log });
+    chat = new ChatServer({
+      ...chatOptions,
+      store: backends.store,
+      bus: backends.bus,
+      logger: log,
+    });
   } catch (error) {
+    await backends.close();
     await files?.close();
     console.error(`server: cannot serve chat: ${(error as Error).message}`);
     return 1;
@@ -369,6 +405,7 @@ export async function main(
     );
   } catch (error) {
     await chat.close();
+    await backends.close();
     await files?.close();
     const where = options.path ?? `${options.hostname}:${options.port}`;
     console.error(
@@ -423,6 +460,7 @@ export async function main(
     // Commits the writes still pending (not acknowledged yet) and releases
     // the database lock.
     await chat.close();
+    await backends.close();
   }
 }
 
