@@ -1,0 +1,726 @@
+// Copyright 2026 the framewire authors. MIT license.
+/**
+ * A small metrics registry that renders the Prometheus text exposition
+ * format (version 0.0.4), with no dependency: counters, gauges and
+ * histograms with fixed buckets, optionally labelled.
+ *
+ * A metric's value is either kept by the metric (`inc`, `set`, `observe`)
+ * or read by a `collect` callback when the registry is rendered: a server
+ * that already counts bytes per connection sums them at scrape time instead
+ * of paying for a second counter on every frame.
+ *
+ * ```text
+ * # HELP framewire_connections_open Connections being served.
+ * # TYPE framewire_connections_open gauge
+ * framewire_connections_open 3
+ * ```
+ *
+ * Names follow Prometheus' conventions: `snake_case` with a prefix,
+ * counters end in `_total`, durations are in seconds (`_seconds`).
+ *
+ * @module
+ */
+
+/** Label values of one series, by label name. */
+export type MetricLabels = Readonly<Record<string, string>>;
+
+/** One series of a `collect` callback: its labels and its value. */
+export interface MetricSample {
+  /** The series' labels; every declared label name must be present. */
+  readonly labels?: MetricLabels;
+  /** The value. */
+  readonly value: number;
+}
+
+/** What a collected counter or gauge reports: one value, or labelled ones. */
+export type MetricCollector = () => number | readonly MetricSample[];
+
+/** Options of {@linkcode MetricsRegistry.prototype.counter} and `gauge`. */
+export interface MetricOptions {
+  /** The metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
+  name: string;
+  /** One line saying what it counts (escaped when rendered). */
+  help: string;
+  /**
+   * The label names every series of the metric carries, in the order they
+   * are rendered.
+   *
+   * @default {[]}
+   */
+  labelNames?: readonly string[];
+  /**
+   * Reads the value when the registry is rendered. A collected metric keeps
+   * no value of its own: `inc` and `set` throw on it.
+   *
+   * @default {undefined}
+   */
+  collect?: MetricCollector;
+}
+
+/** Options of {@linkcode MetricsRegistry.prototype.histogram}. */
+export interface HistogramOptions {
+  /** The metric name; `_bucket`, `_sum` and `_count` are appended. */
+  name: string;
+  /** One line saying what it measures. */
+  help: string;
+  /**
+   * Upper bounds of the buckets, increasing; `+Inf` is added.
+   *
+   * @default {DEFAULT_BUCKETS}
+   */
+  buckets?: readonly number[];
+  /**
+   * The label names of every series (`le` is reserved).
+   *
+   * @default {[]}
+   */
+  labelNames?: readonly string[];
+}
+
+/**
+ * Prometheus' default buckets, in seconds: 5 ms to 10 s.
+ */
+export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+]);
+
+/** The `Content-Type` of {@linkcode MetricsRegistry.prototype.render}'s text. */
+export const PROMETHEUS_CONTENT_TYPE =
+  "text/plain; version=0.0.4; charset=utf-8";
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// Joins label values into a map key; a value cannot hold it unescaped
+// without the key still being unique per label tuple (it is only a key).
+const KEY_SEPARATOR = "\u0000";
+
+type MetricKind = "counter" | "gauge" | "histogram";
+
+/** What every metric gives the registry. */
+interface Renderable {
+  readonly name: string;
+  render(lines: string[]): void;
+}
+
+/** The labelled series of one metric: values by label key. */
+class Series<T> {
+  readonly labelNames: readonly string[];
+  #name: string;
+  #make: () => T;
+  // The unlabelled series, made at once: it renders as 0 before any change.
+  #single: T | undefined;
+  #byKey = new Map<string, { labels: MetricLabels; value: T }>();
+
+  constructor(name: string, labelNames: readonly string[], make: () => T) {
+    this.#name = name;
+    this.labelNames = labelNames;
+    this.#make = make;
+    if (labelNames.length === 0) this.#single = make();
+  }
+
+  get(labels: MetricLabels | undefined): T {
+    if (this.#single !== undefined) {
+      if (labels !== undefined && Object.keys(labels).length > 0) {
+        throw new TypeError(
+          `Cannot use labels on metric ${this.#name}: it declares none`,
+        );
+      }
+      return this.#single;
+    }
+    const key = labelKey(this.#name, this.labelNames, labels);
+    let entry = this.#byKey.get(key);
+    if (entry === undefined) {
+      entry = { labels: { ...labels }, value: this.#make() };
+      this.#byKey.set(key, entry);
+    }
+    return entry.value;
+  }
+
+  *entries(): Generator<[MetricLabels | undefined, T]> {
+    if (this.#single !== undefined) {
+      yield [undefined, this.#single];
+      return;
+    }
+    for (const entry of this.#byKey.values()) {
+      yield [entry.labels, entry.value];
+    }
+  }
+}
+
+/** A value that only goes up; see {@linkcode MetricsRegistry.prototype.counter}. */
+export class Counter implements Renderable {
+  /** The metric name. */
+  readonly name: string;
+  #help: string;
+  #series: Series<{ value: number }>;
+  #collect: MetricCollector | undefined;
+
+  /**
+   * Use {@linkcode MetricsRegistry.prototype.counter}.
+   *
+   * @param options Checked options.
+   */
+  constructor(options: MetricOptions) {
+    this.name = options.name;
+    this.#help = options.help;
+    this.#collect = options.collect;
+    this.#series = new Series(
+      options.name,
+      options.labelNames ?? [],
+      () => ({ value: 0 }),
+    );
+  }
+
+  /**
+   * Adds to the counter.
+   *
+   * @param amount How much, at least 0.
+   * @param labels The series, when the counter has labels.
+   * @throws {RangeError} If `amount` is negative or not finite.
+   * @throws {TypeError} If the labels do not match the declared names, or
+   * the counter is collected.
+   */
+  inc(amount = 1, labels?: MetricLabels): void {
+    if (!(amount >= 0) || amount === Infinity) {
+      throw new RangeError(
+        `Cannot add ${amount} to counter ${this.name}: expected a finite number of at least 0`,
+      );
+    }
+    noCollect(this.name, this.#collect);
+    this.#series.get(labels).value += amount;
+  }
+
+  /**
+   * The current value of one series (of what `inc` added).
+   *
+   * @param labels The series, when the counter has labels.
+   * @returns The value; 0 for a series never incremented.
+   */
+  get(labels?: MetricLabels): number {
+    return this.#series.get(labels).value;
+  }
+
+  /**
+   * Appends the counter's lines.
+   *
+   * @param lines Where to append.
+   */
+  render(lines: string[]): void {
+    renderSimple(
+      lines,
+      this.name,
+      this.#help,
+      "counter",
+      this.#series,
+      this.#collect,
+    );
+  }
+}
+
+/** A value that goes up and down; see {@linkcode MetricsRegistry.prototype.gauge}. */
+export class Gauge implements Renderable {
+  /** The metric name. */
+  readonly name: string;
+  #help: string;
+  #series: Series<{ value: number }>;
+  #collect: MetricCollector | undefined;
+
+  /**
+   * Use {@linkcode MetricsRegistry.prototype.gauge}.
+   *
+   * @param options Checked options.
+   */
+  constructor(options: MetricOptions) {
+    this.name = options.name;
+    this.#help = options.help;
+    this.#collect = options.collect;
+    this.#series = new Series(
+      options.name,
+      options.labelNames ?? [],
+      () => ({ value: 0 }),
+    );
+  }
+
+  /**
+   * Sets the gauge.
+   *
+   * @param value The new value.
+   * @param labels The series, when the gauge has labels.
+   * @throws {TypeError} If the labels do not match, or the gauge is collected.
+   */
+  set(value: number, labels?: MetricLabels): void {
+    noCollect(this.name, this.#collect);
+    this.#series.get(labels).value = value;
+  }
+
+  /**
+   * Adds to the gauge (a negative amount subtracts).
+   *
+   * @param amount How much.
+   * @param labels The series, when the gauge has labels.
+   * @throws {TypeError} If the labels do not match, or the gauge is collected.
+   */
+  inc(amount = 1, labels?: MetricLabels): void {
+    noCollect(this.name, this.#collect);
+    this.#series.get(labels).value += amount;
+  }
+
+  /**
+   * The current value of one series (of what `set` and `inc` made it).
+   *
+   * @param labels The series, when the gauge has labels.
+   * @returns The value; 0 for a series never set.
+   */
+  get(labels?: MetricLabels): number {
+    return this.#series.get(labels).value;
+  }
+
+  /**
+   * Appends the gauge's lines.
+   *
+   * @param lines Where to append.
+   */
+  render(lines: string[]): void {
+    renderSimple(
+      lines,
+      this.name,
+      this.#help,
+      "gauge",
+      this.#series,
+      this.#collect,
+    );
+  }
+}
+
+/** Observations counted in buckets; see {@linkcode MetricsRegistry.prototype.histogram}. */
+export class Histogram implements Renderable {
+  /** The metric name. */
+  readonly name: string;
+  /** The upper bounds of the buckets, without `+Inf`. */
+  readonly buckets: readonly number[];
+  #help: string;
+  #series: Series<{ counts: number[]; sum: number; count: number }>;
+
+  /**
+   * Use {@linkcode MetricsRegistry.prototype.histogram}.
+   *
+   * @param options Checked options.
+   */
+  constructor(options: HistogramOptions) {
+    this.name = options.name;
+    this.#help = options.help;
+    const buckets = Object.freeze([...(options.buckets ?? DEFAULT_BUCKETS)]);
+    this.buckets = buckets;
+    this.#series = new Series(
+      options.name,
+      options.labelNames ?? [],
+      () => ({ counts: new Array(buckets.length).fill(0), sum: 0, count: 0 }),
+    );
+  }
+
+  /**
+   * Records one observation (in the metric's unit: seconds for a
+   * `_seconds` histogram).
+   *
+   * @param value The observed value; `NaN` is ignored.
+   * @param labels The series, when the histogram has labels.
+   * @throws {TypeError} If the labels do not match.
+   */
+  observe(value: number, labels?: MetricLabels): void {
+    if (Number.isNaN(value)) return;
+    const series = this.#series.get(labels);
+    // Each observation lands in its own bucket only; render() makes the
+    // counts cumulative, so observe() touches one slot.
+    const buckets = this.buckets;
+    let i = 0;
+    while (i < buckets.length && value > buckets[i]) i++;
+    if (i < buckets.length) series.counts[i]++;
+    series.sum += value;
+    series.count++;
+  }
+
+  /**
+   * Observations so far of one series.
+   *
+   * @param labels The series, when the histogram has labels.
+   * @returns Their count and sum.
+   */
+  get(labels?: MetricLabels): { count: number; sum: number } {
+    const { count, sum } = this.#series.get(labels);
+    return { count, sum };
+  }
+
+  /**
+   * Appends the histogram's lines.
+   *
+   * @param lines Where to append.
+   */
+  render(lines: string[]): void {
+    header(lines, this.name, this.#help, "histogram");
+    const names = this.#series.labelNames;
+    for (const [labels, series] of this.#series.entries()) {
+      let cumulative = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        cumulative += series.counts[i];
+        lines.push(
+          `${this.name}_bucket${
+            labelText(names, labels, formatValue(this.buckets[i]))
+          } ${cumulative}`,
+        );
+      }
+      lines.push(
+        `${this.name}_bucket${
+          labelText(names, labels, "+Inf")
+        } ${series.count}`,
+      );
+      const plain = labelText(names, labels);
+      lines.push(`${this.name}_sum${plain} ${formatValue(series.sum)}`);
+      lines.push(`${this.name}_count${plain} ${series.count}`);
+    }
+  }
+}
+
+/**
+ * The metrics of a process, rendered for a Prometheus scrape. Metrics
+ * render in the order they were registered; a name is registered once.
+ *
+ * @example Counters, a collected gauge and a histogram, rendered
+ * ```ts
+ * import { MetricsRegistry } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new MetricsRegistry();
+ * const sent = registry.counter({ name: "app_sent_total", help: "Messages sent." });
+ * sent.inc();
+ * sent.inc(2);
+ * const queue: string[] = ["a", "b"];
+ * registry.gauge({ name: "app_queued", help: "Messages queued.", collect: () => queue.length });
+ * const latency = registry.histogram({
+ *   name: "app_latency_seconds",
+ *   help: "Time to send.",
+ *   buckets: [0.01, 0.1],
+ * });
+ * latency.observe(0.004);
+ * latency.observe(0.5);
+ * assert.equal(registry.render(), [
+ *   "# HELP app_sent_total Messages sent.",
+ *   "# TYPE app_sent_total counter",
+ *   "app_sent_total 3",
+ *   "# HELP app_queued Messages queued.",
+ *   "# TYPE app_queued gauge",
+ *   "app_queued 2",
+ *   "# HELP app_latency_seconds Time to send.",
+ *   "# TYPE app_latency_seconds histogram",
+ *   'app_latency_seconds_bucket{le="0.01"} 1',
+ *   'app_latency_seconds_bucket{le="0.1"} 1',
+ *   'app_latency_seconds_bucket{le="+Inf"} 2',
+ *   "app_latency_seconds_sum 0.504",
+ *   "app_latency_seconds_count 2",
+ *   "",
+ * ].join("\n"));
+ * ```
+ *
+ * @example A labelled counter
+ * ```ts
+ * import { MetricsRegistry } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const registry = new MetricsRegistry();
+ * const refused = registry.counter({
+ *   name: "app_refused_total",
+ *   help: "Requests refused, by code.",
+ *   labelNames: ["code"],
+ * });
+ * refused.inc(1, { code: "FULL" });
+ * assert.match(registry.render(), /^app_refused_total\{code="FULL"\} 1$/m);
+ * ```
+ */
+export class MetricsRegistry {
+  #metrics = new Map<string, Renderable>();
+
+  /**
+   * Registers a counter: a value that only goes up (requests served, bytes
+   * sent). Name it `…_total`.
+   *
+   * @param options Name, help, labels, or a `collect` callback.
+   * @returns The counter.
+   * @throws {TypeError} If the name or a label name is invalid or taken.
+   */
+  counter(options: MetricOptions): Counter {
+    return this.#add(new Counter(checkOptions(options, "counter")));
+  }
+
+  /**
+   * Registers a gauge: a value that goes up and down (connections open).
+   * With `collect`, its value is read at render time.
+   *
+   * @param options Name, help, labels, or a `collect` callback.
+   * @returns The gauge.
+   * @throws {TypeError} If the name or a label name is invalid or taken.
+   */
+  gauge(options: MetricOptions): Gauge {
+    return this.#add(new Gauge(checkOptions(options, "gauge")));
+  }
+
+  /**
+   * Registers a histogram with fixed buckets (latencies, sizes).
+   *
+   * @param options Name, help, buckets, labels.
+   * @returns The histogram.
+   * @throws {TypeError} If the name or a label name is invalid or taken.
+   * @throws {RangeError} If the buckets are not finite and increasing.
+   */
+  histogram(options: HistogramOptions): Histogram {
+    const checked = checkOptions(options, "histogram");
+    if (checked.labelNames?.includes("le")) {
+      throw new TypeError(
+        `Cannot use label le on histogram ${checked.name}: it is reserved for buckets`,
+      );
+    }
+    const buckets = options.buckets ?? DEFAULT_BUCKETS;
+    if (!Array.isArray(buckets) && buckets !== DEFAULT_BUCKETS) {
+      throw new TypeError(
+        `Cannot use buckets of histogram ${checked.name}: expected an array of numbers`,
+      );
+    }
+    for (let i = 0; i < buckets.length; i++) {
+      const bound = buckets[i];
+      if (
+        typeof bound !== "number" || !Number.isFinite(bound) ||
+        (i > 0 && bound <= buckets[i - 1])
+      ) {
+        throw new RangeError(
+          `Cannot use buckets of histogram ${checked.name}: expected finite numbers in increasing order`,
+        );
+      }
+    }
+    return this.#add(new Histogram({ ...checked, buckets }));
+  }
+
+  /**
+   * Renders every metric in the Prometheus text format 0.0.4, for a
+   * `GET /metrics` answered with {@linkcode PROMETHEUS_CONTENT_TYPE}.
+   *
+   * @returns The text; each line ends in `\n`.
+   */
+  render(): string {
+    const lines: string[] = [];
+    for (const metric of this.#metrics.values()) metric.render(lines);
+    return lines.length === 0 ? "" : lines.join("\n") + "\n";
+  }
+
+  #add<T extends Renderable>(metric: T): T {
+    if (this.#metrics.has(metric.name)) {
+      throw new TypeError(
+        `Cannot register metric ${metric.name}: the name is taken`,
+      );
+    }
+    this.#metrics.set(metric.name, metric);
+    return metric;
+  }
+}
+
+/**
+ * Escapes a label value: backslash, double quote and line feed.
+ *
+ * @param value The raw value.
+ * @returns The value as it goes between the quotes.
+ *
+ * @example
+ * ```ts
+ * import { escapeLabelValue } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(escapeLabelValue('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
+ * ```
+ */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : `\\${c}`);
+}
+
+/**
+ * Escapes a HELP text: backslash and line feed (quotes stay as they are).
+ *
+ * @param text The raw text.
+ * @returns The text as it goes after `# HELP name `.
+ *
+ * @example
+ * ```ts
+ * import { escapeHelp } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(escapeHelp('a "b"\\\nc'), 'a "b"\\\\\\nc');
+ * ```
+ */
+export function escapeHelp(text: string): string {
+  return text.replace(/[\\\n]/g, (c) => c === "\n" ? "\\n" : "\\\\");
+}
+
+function checkOptions<T extends MetricOptions | HistogramOptions>(
+  options: T,
+  kind: MetricKind,
+): T {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Cannot register ${kind}: expected an options object`);
+  }
+  const { name, help, labelNames } = options;
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new TypeError(
+      `Cannot register ${kind} ${
+        JSON.stringify(name)
+      }: expected a name matching [a-zA-Z_:][a-zA-Z0-9_:]*`,
+    );
+  }
+  if (typeof help !== "string") {
+    throw new TypeError(`Cannot register ${kind} ${name}: expected help text`);
+  }
+  if (labelNames !== undefined) {
+    if (!Array.isArray(labelNames)) {
+      throw new TypeError(
+        `Cannot register ${kind} ${name}: expected labelNames to be an array`,
+      );
+    }
+    for (const label of labelNames) {
+      if (
+        typeof label !== "string" || !LABEL_NAME.test(label) ||
+        label.startsWith("__")
+      ) {
+        throw new TypeError(
+          `Cannot register ${kind} ${name}: invalid label name ${
+            JSON.stringify(label)
+          }`,
+        );
+      }
+    }
+    if (new Set(labelNames).size !== labelNames.length) {
+      throw new TypeError(
+        `Cannot register ${kind} ${name}: a label name is repeated`,
+      );
+    }
+  }
+  const collect = (options as MetricOptions).collect;
+  if (collect !== undefined && typeof collect !== "function") {
+    throw new TypeError(
+      `Cannot register ${kind} ${name}: expected collect to be a function`,
+    );
+  }
+  return { ...options, labelNames: Object.freeze([...(labelNames ?? [])]) };
+}
+
+function noCollect(name: string, collect: MetricCollector | undefined): void {
+  if (collect !== undefined) {
+    throw new TypeError(
+      `Cannot change metric ${name}: its value is collected at render time`,
+    );
+  }
+}
+
+function labelKey(
+  name: string,
+  labelNames: readonly string[],
+  labels: MetricLabels | undefined,
+): string {
+  if (labels === undefined) {
+    throw new TypeError(
+      `Cannot use metric ${name} without labels: expected ${
+        labelNames.join(", ")
+      }`,
+    );
+  }
+  let key = "";
+  let given = 0;
+  for (let i = 0; i < labelNames.length; i++) {
+    const value = labels[labelNames[i]];
+    if (typeof value !== "string") {
+      throw new TypeError(
+        `Cannot use metric ${name}: label ${labelNames[i]} must be a string`,
+      );
+    }
+    given++;
+    key += i === 0 ? value : KEY_SEPARATOR + value;
+  }
+  if (Object.keys(labels).length !== given) {
+    throw new TypeError(
+      `Cannot use metric ${name}: expected only the labels ${
+        labelNames.join(", ")
+      }`,
+    );
+  }
+  return key;
+}
+
+function header(
+  lines: string[],
+  name: string,
+  help: string,
+  kind: MetricKind,
+): void {
+  lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${kind}`);
+}
+
+function renderSimple(
+  lines: string[],
+  name: string,
+  help: string,
+  kind: MetricKind,
+  series: Series<{ value: number }>,
+  collect: MetricCollector | undefined,
+): void {
+  header(lines, name, help, kind);
+  const names = series.labelNames;
+  if (collect === undefined) {
+    for (const [labels, { value }] of series.entries()) {
+      lines.push(`${name}${labelText(names, labels)} ${formatValue(value)}`);
+    }
+    return;
+  }
+  const collected = collect();
+  if (typeof collected === "number") {
+    if (names.length > 0) {
+      throw new TypeError(
+        `Cannot render metric ${name}: collect returned one number, expected labelled samples`,
+      );
+    }
+    lines.push(`${name} ${formatValue(collected)}`);
+    return;
+  }
+  for (const sample of collected) {
+    // Checks the labels the way inc() would.
+    if (names.length > 0) labelKey(name, names, sample.labels);
+    lines.push(
+      `${name}${labelText(names, sample.labels)} ${formatValue(sample.value)}`,
+    );
+  }
+}
+
+/** `{a="1",b="2"}` in declared order, with `le` last; `""` when empty. */
+function labelText(
+  names: readonly string[],
+  labels: MetricLabels | undefined,
+  le?: string,
+): string {
+  if (names.length === 0 && le === undefined) return "";
+  const parts: string[] = [];
+  for (const label of names) {
+    parts.push(`${label}="${escapeLabelValue(labels?.[label] ?? "")}"`);
+  }
+  if (le !== undefined) parts.push(`le="${le}"`);
+  return `{${parts.join(",")}}`;
+}
+
+/** A sample value as the format spells it: `+Inf`, `-Inf`, `NaN`. */
+function formatValue(value: number): string {
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
