@@ -66,3 +66,4 @@ export * from "./transport/log.ts";
 export * from "./transport/serve_options.ts";
 export * from "./transport/server.ts";
 export * from "./transport/metrics.ts";
+export * from "./transport/server_metrics.ts";
