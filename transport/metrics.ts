@@ -111,11 +111,16 @@ export class Counter {
   #collect: MetricCollector | undefined;
 
   /**
-   * Use {@linkcode MetricsRegistry.prototype.counter}.
+   * A counter of no registry yet: add it to one with
+   * {@linkcode MetricsRegistry.prototype.register} (a component can count
+   * before anyone asks for its metrics). Usually
+   * {@linkcode MetricsRegistry.prototype.counter} makes and registers it.
    *
-   * @param options Checked options.
+   * @param options Name, help, labels, or a `collect` callback.
+   * @throws {TypeError} If the name or a label name is invalid.
    */
   constructor(options: MetricOptions) {
+    options = checkOptions(options, "counter");
     this.name = options.name;
     this.#help = options.help;
     this.#collect = options.collect;
@@ -181,11 +186,16 @@ export class Gauge {
   #collect: MetricCollector | undefined;
 
   /**
-   * Use {@linkcode MetricsRegistry.prototype.gauge}.
+   * A gauge of no registry yet: add it to one with
+   * {@linkcode MetricsRegistry.prototype.register} (a component can count
+   * before anyone asks for its metrics). Usually
+   * {@linkcode MetricsRegistry.prototype.gauge} makes and registers it.
    *
-   * @param options Checked options.
+   * @param options Name, help, labels, or a `collect` callback.
+   * @throws {TypeError} If the name or a label name is invalid.
    */
   constructor(options: MetricOptions) {
+    options = checkOptions(options, "gauge");
     this.name = options.name;
     this.#help = options.help;
     this.#collect = options.collect;
@@ -257,14 +267,19 @@ export class Histogram {
   #series: Series<{ counts: number[]; sum: number; count: number }>;
 
   /**
-   * Use {@linkcode MetricsRegistry.prototype.histogram}.
+   * A histogram of no registry yet; see the {@linkcode Counter}
+   * constructor. Usually {@linkcode MetricsRegistry.prototype.histogram}
+   * makes and registers it.
    *
-   * @param options Checked options.
+   * @param options Name, help, buckets, labels.
+   * @throws {TypeError} If the name or a label name is invalid.
+   * @throws {RangeError} If the buckets are not finite and increasing.
    */
   constructor(options: HistogramOptions) {
+    options = checkOptions(options, "histogram");
     this.name = options.name;
     this.#help = options.help;
-    const buckets = Object.freeze([...(options.buckets ?? DEFAULT_BUCKETS)]);
+    const buckets = Object.freeze(checkBuckets(options));
     this.buckets = buckets;
     this.#series = new Series(
       options.name,
@@ -402,7 +417,7 @@ export class MetricsRegistry {
    * @throws {TypeError} If the name or a label name is invalid or taken.
    */
   counter(options: MetricOptions): Counter {
-    return this.#add(new Counter(checkOptions(options, "counter")));
+    return this.#add(new Counter(options));
   }
 
   /**
@@ -414,7 +429,7 @@ export class MetricsRegistry {
    * @throws {TypeError} If the name or a label name is invalid or taken.
    */
   gauge(options: MetricOptions): Gauge {
-    return this.#add(new Gauge(checkOptions(options, "gauge")));
+    return this.#add(new Gauge(options));
   }
 
   /**
@@ -426,30 +441,19 @@ export class MetricsRegistry {
    * @throws {RangeError} If the buckets are not finite and increasing.
    */
   histogram(options: HistogramOptions): Histogram {
-    const checked = checkOptions(options, "histogram");
-    if (checked.labelNames?.includes("le")) {
-      throw new TypeError(
-        `Cannot use label le on histogram ${checked.name}: it is reserved for buckets`,
-      );
-    }
-    const buckets = options.buckets ?? DEFAULT_BUCKETS;
-    if (!Array.isArray(buckets) && buckets !== DEFAULT_BUCKETS) {
-      throw new TypeError(
-        `Cannot use buckets of histogram ${checked.name}: expected an array of numbers`,
-      );
-    }
-    for (let i = 0; i < buckets.length; i++) {
-      const bound = buckets[i];
-      if (
-        typeof bound !== "number" || !Number.isFinite(bound) ||
-        (i > 0 && bound <= buckets[i - 1])
-      ) {
-        throw new RangeError(
-          `Cannot use buckets of histogram ${checked.name}: expected finite numbers in increasing order`,
-        );
-      }
-    }
-    return this.#add(new Histogram({ ...checked, buckets }));
+    return this.#add(new Histogram(options));
+  }
+
+  /**
+   * Adds a metric made on its own (`new Counter(…)`), which keeps counting
+   * where it was; a metric may be in several registries.
+   *
+   * @param metric The metric.
+   * @returns The metric.
+   * @throws {TypeError} If the registry already has a metric of its name.
+   */
+  register<T extends Counter | Gauge | Histogram>(metric: T): T {
+    return this.#add(metric);
   }
 
   /**
@@ -473,4 +477,32 @@ export class MetricsRegistry {
     this.#metrics.set(metric.name, metric);
     return metric;
   }
+}
+
+/** The histogram's buckets, checked: finite and increasing. */
+function checkBuckets(options: HistogramOptions): number[] {
+  const name = options.name;
+  if (options.labelNames?.includes("le")) {
+    throw new TypeError(
+      `Cannot use label le on histogram ${name}: it is reserved for buckets`,
+    );
+  }
+  const buckets = options.buckets ?? DEFAULT_BUCKETS;
+  if (!Array.isArray(buckets)) {
+    throw new TypeError(
+      `Cannot use buckets of histogram ${name}: expected an array of numbers`,
+    );
+  }
+  for (let i = 0; i < buckets.length; i++) {
+    const bound = buckets[i];
+    if (
+      typeof bound !== "number" || !Number.isFinite(bound) ||
+      (i > 0 && bound <= buckets[i - 1])
+    ) {
+      throw new RangeError(
+        `Cannot use buckets of histogram ${name}: expected finite numbers in increasing order`,
+      );
+    }
+  }
+  return [...buckets];
 }

@@ -1,6 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
 import {
+  Counter,
+  Histogram,
   MetricsRegistry,
   PROMETHEUS_CONTENT_TYPE,
 } from "../../transport/metrics.ts";
@@ -200,5 +202,36 @@ Deno.test("PROMETHEUS_CONTENT_TYPE names the 0.0.4 text format", () => {
   assert.equal(
     PROMETHEUS_CONTENT_TYPE,
     "text/plain; version=0.0.4; charset=utf-8",
+  );
+});
+
+Deno.test("MetricsRegistry.register adds a metric made on its own, which keeps its count", () => {
+  const counter = new Counter({ name: "early_total", help: "Early." });
+  counter.inc(4);
+  const histogram = new Histogram({ name: "h", help: "H.", buckets: [1] });
+  histogram.observe(2);
+  const registry = new MetricsRegistry();
+  assert.equal(registry.register(counter), counter);
+  registry.register(histogram);
+  assert.throws(() => registry.register(counter), TypeError);
+  assert.equal(
+    registry.render(),
+    [
+      "# HELP early_total Early.",
+      "# TYPE early_total counter",
+      "early_total 4",
+      "# HELP h H.",
+      "# TYPE h histogram",
+      'h_bucket{le="1"} 0',
+      'h_bucket{le="+Inf"} 1',
+      "h_sum 2",
+      "h_count 1",
+      "",
+    ].join("\n"),
+  );
+  assert.throws(() => new Counter({ name: "bad name", help: "" }), TypeError);
+  assert.throws(
+    () => new Histogram({ name: "h", help: "", buckets: [2, 1] }),
+    RangeError,
   );
 });
