@@ -15,6 +15,7 @@ import type { ChatRecord, ChatStore, StoredMessage } from "./chat_store.ts";
 import { ChatErrorCode } from "./errors.ts";
 import type { ChatAddress } from "./messages.ts";
 import { directMembers, userAddress } from "./_addresses.ts";
+import { ChatMetrics } from "./_chat_metrics.ts";
 import {
   PAGE_BYTES,
   PAGE_MESSAGES,
@@ -47,6 +48,8 @@ export class ChatDelivery {
   readonly sessions = new Map<ServerConnection, Session>();
   /** Logged-in users of this server. */
   readonly users = new Map<string, Session>();
+  /** What /metrics reports (ChatServer.registerMetrics). */
+  readonly metrics = new ChatMetrics();
   #store: ChatStore;
   #bus: ChatBus;
   #options: ResolvedChatOptions;
@@ -64,6 +67,7 @@ export class ChatDelivery {
   /** The bus listener. */
   onEvent(event: ChatBusEvent): void {
     if (event.type === "message") {
+      this.metrics.busLag(Date.now() - event.message.sentAtMs);
       this.#fanOut(event);
       return;
     }
@@ -121,12 +125,15 @@ export class ChatDelivery {
     clientId: string,
     text: string,
   ): Promise<StoredMessage> {
+    const startedMs = performance.now();
     const stored = await this.#store.append({
       chatId: chat.id,
       sender,
       clientId,
       text,
     });
+    this.metrics.storeLatency(performance.now() - startedMs);
+    if (!stored.duplicate) this.metrics.stored();
     if (!stored.duplicate) await this.#publishMessage(chat, stored);
     return stored;
   }
@@ -305,6 +312,7 @@ export class ChatDelivery {
           frame = messageFrame(message, userAddress(chat, member));
         }
         session.conn.send(frame).catch(() => {});
+        this.metrics.delivered();
         continue;
       }
       const count = (session.unread.get(chat.id) ?? 0) + 1;
