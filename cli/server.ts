@@ -20,6 +20,7 @@ import {
   FrameRouter,
   FrameType,
   type LogEvent,
+  MetricsRegistry,
   resolveServeOptions,
   serve,
   type ServeOptions,
@@ -30,6 +31,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { FileServer } from "../files/mod.ts";
 import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
+import { type HttpEndpoint, operationsRoutes, serveHttp } from "./_http.ts";
 import { readLines } from "./_chat_cli.ts";
 import {
   HELP_VERSION_FLAGS,
@@ -51,6 +53,9 @@ Options:
       --unix PATH               listen on a Unix socket instead of TCP
       --tls-cert FILE           PEM certificate chain; serves TLS (needs --tls-key)
       --tls-key FILE            PEM private key for --tls-cert
+      --http-port PORT          serve /healthz, /livez and /metrics over HTTP
+                                on PORT (0 picks a free one) at --host
+                                (127.0.0.1 with --unix); default: off
       --max-connections N       most clients served at once (default 10000)
       --max-frame-length BYTES  largest payload accepted (default 1048576)
       --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
@@ -101,7 +106,8 @@ Options:
   -V, --version                 show the version
 
 Output: the listen address on stdout ("listening tcp://HOST:PORT" when not a
-terminal), one log line per event on stderr.`;
+terminal, then "listening http://HOST:PORT" with --http-port), one log line
+per event on stderr.`;
 
 /**
  * Protocol modules served by the program, in registration order. Each one
@@ -163,6 +169,8 @@ export async function main(
   let uploadsDir: string | undefined;
   let chatOptions: ConstructorParameters<typeof ChatServer>[0];
   let adminHere: boolean;
+  let httpPort: number | undefined;
+  let httpHost: string;
   try {
     const { values } = parseArgs({
       args,
@@ -172,6 +180,7 @@ export async function main(
         unix: { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        "http-port": { type: "string" },
         "max-connections": { type: "string" },
         "max-frame-length": { type: "string" },
         "max-queued-bytes": { type: "string" },
@@ -209,6 +218,15 @@ export async function main(
     filesDir = values.files;
     uploadsDir = values.uploads;
     adminHere = values.admin;
+    httpPort = values["http-port"] === undefined
+      ? undefined
+      : wholeNumberFlag("--http-port", values["http-port"]);
+    if (httpPort !== undefined && httpPort > 65535) {
+      throw new Error(
+        `invalid --http-port "${httpPort}": expected at most 65535`,
+      );
+    }
+    httpHost = values.unix !== undefined ? "127.0.0.1" : values.host;
     const sync = values["db-sync"].toUpperCase();
     if (sync !== "FULL" && sync !== "NORMAL") {
       throw new Error(
@@ -361,10 +379,13 @@ export async function main(
   const protocols = files === undefined
     ? [...PROTOCOLS, chat]
     : [...PROTOCOLS, files, chat];
+  // --- HTTP operations endpoint (issue 11) ---
+  const metrics = httpPort === undefined ? undefined : new MetricsRegistry();
+  // --- end of the HTTP operations endpoint ---
   let server: Server;
   try {
     server = serve(
-      { ...options, logger: log },
+      { ...options, logger: log, metrics },
       createServerHandler(log, protocols),
     );
   } catch (error) {
@@ -386,6 +407,60 @@ export async function main(
 
   const forced = Promise.withResolvers<number>();
   let stopping = false;
+  // --- HTTP operations endpoint (issue 11) ---
+  let http: HttpEndpoint | undefined;
+  if (httpPort !== undefined) {
+    chat.registerMetrics(metrics!);
+    metrics!.gauge({
+      name: "process_resident_memory_bytes",
+      help: "Resident set size of the server process, in bytes.",
+      collect: () => Deno.memoryUsage().rss,
+    });
+    const startedS = Date.now() / 1000;
+    metrics!.gauge({
+      name: "process_start_time_seconds",
+      help: "When the server process started, in seconds since the Unix epoch.",
+      collect: () => startedS,
+    });
+    try {
+      http = await serveHttp({
+        hostname: httpHost,
+        port: httpPort,
+        // Not ready while stopping, so a load balancer drains this node.
+        routes: operationsRoutes(metrics!, () =>
+          stopping
+            ? Promise.resolve({
+              ready: false,
+              checks: { server: "shutting down" },
+            })
+            : chat.health()),
+        onError: (error) =>
+          log({
+            level: "error",
+            event: "http_error",
+            message: `Cannot answer HTTP request: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+          }),
+      });
+    } catch (error) {
+      await server.shutdown({ timeoutMs: 0 });
+      await chat.close();
+      await files?.close();
+      console.error(
+        `server: cannot listen for HTTP on ${httpHost}:${httpPort}: ${
+          (error as Error).message
+        }`,
+      );
+      return 1;
+    }
+    console.log(
+      Deno.stdout.isTerminal()
+        ? `health and metrics on ${http.url}/healthz and ${http.url}/metrics`
+        : `listening ${http.url}`,
+    );
+  }
+  // --- end of the HTTP operations endpoint ---
   const stop = () => {
     if (stopping) {
       forced.resolve(130);
@@ -420,6 +495,7 @@ export async function main(
   } finally {
     for (const name of signals) Deno.removeSignalListener(name, stop);
     signal?.removeEventListener("abort", stop);
+    await http?.shutdown();
     // Commits the writes still pending (not acknowledged yet) and releases
     // the database lock.
     await chat.close();
