@@ -65,3 +65,5 @@ export * from "./transport/frame_router.ts";
 export * from "./transport/log.ts";
 export * from "./transport/serve_options.ts";
 export * from "./transport/server.ts";
+export * from "./transport/metrics.ts";
+export * from "./transport/server_metrics.ts";

@@ -15,6 +15,7 @@ import type { ChatRecord, ChatStore, StoredMessage } from "./chat_store.ts";
 import { ChatErrorCode } from "./errors.ts";
 import type { ChatAddress } from "./messages.ts";
 import { directMembers, userAddress } from "./_addresses.ts";
+import { ChatMetrics } from "./_chat_metrics.ts";
 import {
   PAGE_BYTES,
   PAGE_MESSAGES,
@@ -49,6 +50,8 @@ export class ChatDelivery {
   readonly users = new Map<string, Session>();
   /** Open chats repaired after a `seq` gap or a bus resync, since start. */
   gapsRepaired = 0;
+  /** What /metrics reports (ChatServer.registerMetrics). */
+  readonly metrics = new ChatMetrics();
   #store: ChatStore;
   #bus: ChatBus;
   #options: ResolvedChatOptions;
@@ -66,6 +69,7 @@ export class ChatDelivery {
   /** The bus listener. */
   onEvent(event: ChatBusEvent): void {
     if (event.type === "message") {
+      this.metrics.busLag(Date.now() - event.message.sentAtMs);
       this.#fanOut(event);
       return;
     }
@@ -126,12 +130,15 @@ export class ChatDelivery {
     clientId: string,
     text: string,
   ): Promise<StoredMessage> {
+    const startedMs = performance.now();
     const stored = await this.#store.append({
       chatId: chat.id,
       sender,
       clientId,
       text,
     });
+    this.metrics.storeLatency(performance.now() - startedMs);
+    if (!stored.duplicate) this.metrics.stored();
     if (!stored.duplicate) await this.#publishMessage(chat, stored);
     return stored;
   }
@@ -268,6 +275,7 @@ export class ChatDelivery {
    */
   async #repair(session: Session, user: string, state: OpenChat) {
     this.gapsRepaired++;
+    this.metrics.gapRepaired(1);
     try {
       await this.#catchUp(session, user, state, state.lastSeq);
     } catch (error) {
@@ -335,6 +343,7 @@ export class ChatDelivery {
     if (message.sender === user) return;
     session.conn.send(frame ?? messageFrame(message, open.address))
       .catch(() => {});
+    this.metrics.delivered();
   }
 
   /**

@@ -14,6 +14,7 @@ import type {
   ServerProtocol,
 } from "../transport/frame_router.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
+import type { MetricsRegistry } from "../transport/metrics.ts";
 import type { ChatAdmin } from "./chat_admin.ts";
 import type { ChatBus, ChatBusSubscription } from "./chat_bus.ts";
 import type { ChatServerOptions } from "./chat_server_options.ts";
@@ -53,6 +54,34 @@ export interface ChatPasswordHashStats {
   /** Hash slots handed out since the server started. */
   readonly hashes: number;
 }
+
+// --- operations: health and metrics (issue 11) ---
+
+/** Options of {@linkcode ChatServer.prototype.health}. */
+export interface ChatHealthOptions {
+  /**
+   * Longest wait for the store's `ping()`, in milliseconds: a load balancer
+   * asking whether to send traffic here needs an answer, not a hang.
+   *
+   * @default {1000}
+   */
+  timeoutMs?: number;
+}
+
+/** Whether a chat server can serve; {@linkcode ChatServer.prototype.health}. */
+export interface ChatHealth {
+  /** `true` when every check passed. */
+  readonly ready: boolean;
+  /**
+   * One short line per check: `store` (its `ping()`) and `bus` (its
+   * `connected`), each `"ok"` or why not.
+   */
+  readonly checks: Readonly<Record<string, string>>;
+}
+
+const HEALTH_TIMEOUT_MS = 1000;
+
+// --- end of operations: health and metrics ---
 
 /**
  * The chat protocol module: plug it into a `FrameRouter` (or the
@@ -200,6 +229,116 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
   get passwordHashStats(): ChatPasswordHashStats {
     return this.#auth.stats;
   }
+
+  // --- operations: health and metrics (issue 11) ---
+
+  /**
+   * Whether this server can serve chat, for a load balancer's health check
+   * (`/healthz` of `cli/server.ts --http-port`): the store answers `ping()`
+   * within `timeoutMs`, and the bus is connected. Never rejects.
+   *
+   * @param options The timeout.
+   * @returns `ready` and one line per check.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If `timeoutMs` is not positive.
+   *
+   * @example
+   * ```ts
+   * import { ChatServer } from "@framewire/framewire/chat";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const chat = new ChatServer({ path: `${dir}/chat.db`, logger: null });
+   * try {
+   *   assert.deepEqual(await chat.health(), {
+   *     ready: true,
+   *     checks: { store: "ok", bus: "ok" },
+   *   });
+   * } finally {
+   *   await chat.close();
+   *   await Deno.remove(dir, { recursive: true });
+   * }
+   * ```
+   */
+  async health(options: ChatHealthOptions = {}): Promise<ChatHealth> {
+    const timeoutMs = options.timeoutMs ?? HEALTH_TIMEOUT_MS;
+    if (typeof timeoutMs !== "number") {
+      throw new TypeError(
+        `Cannot use timeoutMs ${String(timeoutMs)}: expected a number`,
+      );
+    }
+    if (!(timeoutMs > 0)) {
+      throw new RangeError(
+        `Cannot use timeoutMs ${timeoutMs}: expected a number above 0`,
+      );
+    }
+    const checks: Record<string, string> = {};
+    if (this.#closing !== undefined) {
+      return { ready: false, checks: { chat: "closed" } };
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const ping = Promise.resolve().then(() => this.store.ping());
+      await Promise.race([
+        ping,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+      checks.store = "ok";
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // One line: a reason is read by people and parsed by load balancers.
+      checks.store = message.replace(/\s+/g, " ").slice(0, 200);
+    } finally {
+      clearTimeout(timer);
+    }
+    checks.bus = this.bus.connected ? "ok" : "not connected";
+    return {
+      ready: checks.store === "ok" && checks.bus === "ok",
+      checks,
+    };
+  }
+
+  /**
+   * Registers the chat metrics in a registry: messages stored and
+   * delivered, store append latency, bus lag, gaps repaired (counted since
+   * the server started), users online and chat sessions on this node (read
+   * when rendered). See the README's metric table.
+   *
+   * @param registry Where to register; a registry holds one chat server's.
+   * @throws {TypeError} If the registry already has one of the names.
+   *
+   * @example
+   * ```ts
+   * import { MetricsRegistry } from "@framewire/framewire";
+   * import { ChatServer } from "@framewire/framewire/chat";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const chat = new ChatServer({ path: `${dir}/chat.db`, logger: null });
+   * try {
+   *   const metrics = new MetricsRegistry();
+   *   chat.registerMetrics(metrics);
+   *   assert.match(metrics.render(), /^framewire_chat_messages_stored_total 0$/m);
+   * } finally {
+   *   await chat.close();
+   *   await Deno.remove(dir, { recursive: true });
+   * }
+   * ```
+   */
+  registerMetrics(registry: MetricsRegistry): void {
+    const delivery = this.#delivery;
+    delivery.metrics.register(registry, {
+      users: () => delivery.users.size,
+      sessions: () => delivery.sessions.size,
+    });
+  }
+
+  // --- end of operations: health and metrics ---
 
   /**
    * Sizes the replies to what the server may send: without a

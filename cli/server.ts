@@ -20,6 +20,7 @@ import {
   FrameRouter,
   FrameType,
   type LogEvent,
+  MetricsRegistry,
   resolveServeOptions,
   serve,
   type ServeOptions,
@@ -30,7 +31,9 @@ import denoJson from "../deno.json" with { type: "json" };
 import { FileServer } from "../files/mod.ts";
 import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
+import { type HttpEndpoint, operationsRoutes, serveHttp } from "./_http.ts";
 import { readLines } from "./_chat_cli.ts";
+import { openFileLimitWarning, readOpenFileLimit } from "./_open_files.ts";
 import {
   type ChatBackendFlags,
   type ChatBackends,
@@ -58,6 +61,9 @@ Options:
       --unix PATH               listen on a Unix socket instead of TCP
       --tls-cert FILE           PEM certificate chain; serves TLS (needs --tls-key)
       --tls-key FILE            PEM private key for --tls-cert
+      --http-port PORT          serve /healthz, /livez and /metrics over HTTP
+                                on PORT (0 picks a free one) at --host
+                                (127.0.0.1 with --unix); default: off
       --max-connections N       most clients served at once (default 10000)
       --max-frame-length BYTES  largest payload accepted (default 1048576)
       --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
@@ -113,7 +119,8 @@ Options:
   -V, --version                 show the version
 
 Output: the listen address on stdout ("listening tcp://HOST:PORT" when not a
-terminal), one log line per event on stderr.`;
+terminal, then "listening http://HOST:PORT" with --http-port), one log line
+per event on stderr.`;
 
 /**
  * Protocol modules served by the program, in registration order. Each one
@@ -176,6 +183,8 @@ export async function main(
   let chatOptions: ConstructorParameters<typeof ChatServer>[0];
   let adminHere: boolean;
   let backendFlags: ChatBackendFlags;
+  let httpPort: number | undefined;
+  let httpHost: string;
   try {
     const { values } = parseArgs({
       args,
@@ -185,6 +194,7 @@ export async function main(
         unix: { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        "http-port": { type: "string" },
         "max-connections": { type: "string" },
         "max-frame-length": { type: "string" },
         "max-queued-bytes": { type: "string" },
@@ -224,6 +234,15 @@ export async function main(
     filesDir = values.files;
     uploadsDir = values.uploads;
     adminHere = values.admin;
+    httpPort = values["http-port"] === undefined
+      ? undefined
+      : wholeNumberFlag("--http-port", values["http-port"]);
+    if (httpPort !== undefined && httpPort > 65535) {
+      throw new Error(
+        `invalid --http-port "${httpPort}": expected at most 65535`,
+      );
+    }
+    httpHost = values.unix !== undefined ? "127.0.0.1" : values.host;
     const sync = values["db-sync"].toUpperCase();
     if (sync !== "FULL" && sync !== "NORMAL") {
       throw new Error(
@@ -397,10 +416,13 @@ export async function main(
   const protocols = files === undefined
     ? [...PROTOCOLS, chat]
     : [...PROTOCOLS, files, chat];
+  // --- HTTP operations endpoint (issue 11) ---
+  const metrics = httpPort === undefined ? undefined : new MetricsRegistry();
+  // --- end of the HTTP operations endpoint ---
   let server: Server;
   try {
     server = serve(
-      { ...options, logger: log },
+      { ...options, logger: log, metrics },
       createServerHandler(log, protocols),
     );
   } catch (error) {
@@ -423,6 +445,60 @@ export async function main(
 
   const forced = Promise.withResolvers<number>();
   let stopping = false;
+  // --- HTTP operations endpoint (issue 11) ---
+  let http: HttpEndpoint | undefined;
+  if (httpPort !== undefined) {
+    chat.registerMetrics(metrics!);
+    metrics!.gauge({
+      name: "process_resident_memory_bytes",
+      help: "Resident set size of the server process, in bytes.",
+      collect: () => Deno.memoryUsage().rss,
+    });
+    const startedS = Date.now() / 1000;
+    metrics!.gauge({
+      name: "process_start_time_seconds",
+      help: "When the server process started, in seconds since the Unix epoch.",
+      collect: () => startedS,
+    });
+    try {
+      http = await serveHttp({
+        hostname: httpHost,
+        port: httpPort,
+        // Not ready while stopping, so a load balancer drains this node.
+        routes: operationsRoutes(metrics!, () =>
+          stopping
+            ? Promise.resolve({
+              ready: false,
+              checks: { server: "shutting down" },
+            })
+            : chat.health()),
+        onError: (error) =>
+          log({
+            level: "error",
+            event: "http_error",
+            message: `Cannot answer HTTP request: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+          }),
+      });
+    } catch (error) {
+      await server.shutdown({ timeoutMs: 0 });
+      await chat.close();
+      await files?.close();
+      console.error(
+        `server: cannot listen for HTTP on ${httpHost}:${httpPort}: ${
+          (error as Error).message
+        }`,
+      );
+      return 1;
+    }
+    console.log(
+      Deno.stdout.isTerminal()
+        ? `health and metrics on ${http.url}/healthz and ${http.url}/metrics`
+        : `listening ${http.url}`,
+    );
+  }
+  // --- end of the HTTP operations endpoint ---
   const stop = () => {
     if (stopping) {
       forced.resolve(130);
@@ -457,6 +533,7 @@ export async function main(
   } finally {
     for (const name of signals) Deno.removeSignalListener(name, stop);
     signal?.removeEventListener("abort", stop);
+    await http?.shutdown();
     // Commits the writes still pending (not acknowledged yet) and releases
     // the database lock.
     await chat.close();
@@ -472,58 +549,6 @@ function limitFlag(flag: string, text: string | undefined): number | undefined {
   if (text?.trim().toLowerCase() === "off") return Infinity;
   return positiveFlag(flag, text);
 }
-
-// --- open-file limit check (issue 9) ---
-
-/** Descriptors beyond the clients: listener, database, files, stdio. */
-export const OPEN_FILES_MARGIN = 64;
-
-/**
- * The soft limit on open files of this process, from `/proc/self/limits`
- * ("Max open files"), or `undefined` where that cannot be read (not Linux,
- * no read permission) or it is unlimited.
- *
- * @param limits The text of `/proc/self/limits`; read when omitted.
- * @returns The soft limit, or `undefined`.
- */
-export function readOpenFileLimit(limits?: string): number | undefined {
-  let text = limits;
-  if (text === undefined) {
-    try {
-      text = Deno.readTextFileSync("/proc/self/limits");
-    } catch {
-      return undefined;
-    }
-  }
-  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
-  if (match === null || match[1] === "unlimited") return undefined;
-  return Number(match[1]);
-}
-
-/**
- * The warning to print when the open-file limit is too low for the clients
- * the server may hold, or `undefined` when it is enough (or unknown). Only a
- * warning: the server still works up to the limit, and a machine that never
- * sees that many clients (a laptop at `ulimit -n 1024`) should not be
- * refused; past the limit, accepting fails and clients are turned away.
- *
- * @param sockets Descriptors the server may need for clients: the most
- * connections served plus the refusals kept open.
- * @param limit The soft limit on open files, or `undefined` if unknown.
- * @returns One line of advice, or `undefined`.
- */
-export function openFileLimitWarning(
-  sockets: number,
-  limit: number | undefined,
-): string | undefined {
-  const needed = sockets + OPEN_FILES_MARGIN;
-  if (limit === undefined || limit >= needed) return undefined;
-  return `warning: the open-file limit (${limit}) is below the ${needed} descriptors that --max-connections needs; clients beyond about ${
-    Math.max(0, limit - OPEN_FILES_MARGIN)
-  } will be turned away. Raise it with "ulimit -n ${needed}" before starting, or lower --max-connections`;
-}
-
-// --- end of the open-file limit check ---
 
 function readFile(flag: string, path: string): string {
   try {

@@ -26,6 +26,7 @@ import {
   resolveFramedConnOptions,
 } from "./framed_conn.ts";
 import { type Logger, resolveLogger } from "./log.ts";
+import { MetricsRegistry } from "./metrics.ts";
 
 export type { ListenTarget };
 
@@ -217,6 +218,15 @@ export interface ServeOptions
    * @default {true}
    */
   noDelay?: boolean;
+  /**
+   * Registers the server's metrics (connections, frames and bytes; see
+   * {@linkcode registerServerMetrics}) in this registry, to be rendered for
+   * a Prometheus scrape. They cost nothing per frame: they are read from
+   * the connections' own counters when rendered.
+   *
+   * @default {undefined} (no metrics registered; `Server.totals()` works anyway)
+   */
+  metrics?: MetricsRegistry;
 }
 
 /** Options for {@linkcode Server.prototype.shutdown}. */
@@ -272,6 +282,8 @@ export interface ResolvedServeOptions {
   readonly logger: Logger;
   /** Whether Nagle's algorithm is turned off. */
   readonly noDelay: boolean;
+  /** Where the server registers its metrics, if anywhere. */
+  readonly metrics: MetricsRegistry | undefined;
   /** Options of every client's {@linkcode FramedConn}, without `acceptTypes`. */
   readonly conn: ResolvedFramedConnOptions;
   /** Codec options of what the server sends, to check replies up front. */
@@ -420,6 +432,12 @@ export function resolveServeOptions(
   }
   const logger = resolveLogger(given.logger);
   const noDelay = booleanOption("noDelay", given.noDelay, DEFAULTS.noDelay);
+  const metrics = given.metrics;
+  if (metrics !== undefined && !(metrics instanceof MetricsRegistry)) {
+    throw new TypeError(
+      `Cannot use metrics ${describe(metrics)}: expected a MetricsRegistry`,
+    );
+  }
   // The frame limits are the codec's to check: their range depends on the
   // length field. The connection options are FramedConn's, checked here
   // once rather than when a client connects, where a throw would end the
@@ -457,6 +475,7 @@ export function resolveServeOptions(
     signal,
     logger,
     noDelay,
+    metrics,
     conn,
     send,
   });

@@ -26,6 +26,7 @@ import { hostKey, HostLimits } from "./_host_limits.ts";
 import { type LivenessLimits, sweepPeriodMs } from "./_liveness.ts";
 import { SniffingConn } from "./_protocol_sniff.ts";
 import { Refusals } from "./_refusal.ts";
+import { ServerCounters } from "./_server_counters.ts";
 import {
   ServedConnection,
   type ServedConnectionContext,
@@ -53,6 +54,7 @@ import type {
   ServerConnection,
   ServerTransport,
 } from "./server_connection.ts";
+import { registerServerMetrics, type ServerTotals } from "./server_metrics.ts";
 
 // A failing accept (out of file descriptors) would otherwise spin.
 const ACCEPT_RETRY_DELAY_MS = 100;
@@ -83,6 +85,7 @@ export class Server implements AsyncDisposable {
   #hostOf = new Map<number, string | undefined>();
   #nextId = 1;
   #refusals: Refusals;
+  #counters = new ServerCounters();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #acceptLoop: Promise<void>;
   #shuttingDown = false;
@@ -161,6 +164,9 @@ export class Server implements AsyncDisposable {
         periodMs ?? SWEEP_MAX_MS,
       );
     }
+    if (options.metrics !== undefined) {
+      registerServerMetrics(options.metrics, this);
+    }
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
     this.#acceptLoop = this.#accept();
     if (options.signal?.aborted) void this.shutdown();
@@ -182,6 +188,20 @@ export class Server implements AsyncDisposable {
   /** Number of clients being served. */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * Counters since the server started: connections accepted, refused (by
+   * code), evicted and closed (by reason), frames and bytes in and out.
+   * Costs one pass over the open connections; nothing is counted per frame.
+   *
+   * @returns A snapshot; see {@linkcode ServerTotals}.
+   */
+  totals(): ServerTotals {
+    return this.#counters.totals(
+      this.#connections.values(),
+      this.#connections.size,
+    );
   }
 
   /** Resolves once the server has shut down and every connection is closed. */
@@ -223,6 +243,7 @@ export class Server implements AsyncDisposable {
     const host = hostKey(conn.remoteAddr);
     const refusal = this.#hosts.admit(host, performance.now());
     if (refusal !== undefined) {
+      this.#counters.refused(refusal.code);
       this.#refusals.refuse(conn, remoteAddress, refusal.code, refusal.message);
       return;
     }
@@ -231,6 +252,7 @@ export class Server implements AsyncDisposable {
         this.#options.maxConnections && !this.#evictOne()
     ) {
       this.#hosts.release(host);
+      this.#counters.refused(ErrorCode.ServerFull);
       this.#refusals.refuse(conn, remoteAddress);
       return;
     }
@@ -251,6 +273,7 @@ export class Server implements AsyncDisposable {
       this.#context,
     );
     this.#connections.set(served.id, served);
+    this.#counters.accepted++;
     this.#unproven.add(served);
     if (host !== undefined && this.#hosts.enabled) {
       this.#hostOf.set(served.id, host);
@@ -289,6 +312,7 @@ export class Server implements AsyncDisposable {
         remoteAddress: victim.remoteAddress,
       });
       this.#evicted.add(victim.id);
+      this.#counters.evicted++;
       if (this.#evicted.size <= this.#options.maxLingeringRefusals) {
         victim.terminate(ErrorCode.Evicted, ErrorCode.Evicted, message);
       } else {
@@ -301,6 +325,7 @@ export class Server implements AsyncDisposable {
 
   #closed(conn: ServedConnection): void {
     this.#connections.delete(conn.id);
+    this.#counters.closed(conn);
     this.#unproven.delete(conn);
     this.#evicted.delete(conn.id);
     if (this.#hostOf.size > 0) {

@@ -67,9 +67,9 @@ export class ClusterNode {
           const line = rest.slice(0, end);
           rest = rest.slice(end + 1);
           this.#output.push(line);
-          const http = /^http listening \S+:(\d+)/.exec(line);
+          const http = /^listening http:\/\/\S+:(\d+)/.exec(line);
           if (http !== null) this.httpPort = Number(http[1]);
-          const framed = /^listening \S+:(\d+)/.exec(line);
+          const framed = /^listening tcp:\/\/\S+:(\d+)/.exec(line);
           if (framed !== null) {
             this.port = Number(framed[1]);
             listening.resolve();

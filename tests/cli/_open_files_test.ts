@@ -1,13 +1,12 @@
 // Copyright 2026 the framewire authors. MIT license.
-// The open-file limit check of cli/server.ts (kept apart from server_test.ts
-// so that its flags tests and this one change independently).
+// The open-file limit check of cli/server.ts.
 import assert from "node:assert/strict";
+import { main } from "../../cli/server.ts";
 import {
-  main,
   OPEN_FILES_MARGIN,
   openFileLimitWarning,
   readOpenFileLimit,
-} from "../../cli/server.ts";
+} from "../../cli/_open_files.ts";
 
 const LIMITS =
   `Limit                     Soft Limit           Hard Limit           Units
