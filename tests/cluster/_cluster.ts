@@ -70,8 +70,10 @@ export class ClusterNode {
           const http = /^listening http:\/\/\S+:(\d+)/.exec(line);
           if (http !== null) this.httpPort = Number(http[1]);
           const framed = /^listening tcp:\/\/\S+:(\d+)/.exec(line);
-          if (framed !== null) {
-            this.port = Number(framed[1]);
+          if (framed !== null) this.port = Number(framed[1]);
+          // With --http-port, its line follows the framed listener's.
+          const wantsHttp = this.args.includes("--http-port");
+          if (this.port !== 0 && (!wantsHttp || this.httpPort !== 0)) {
             listening.resolve();
           }
         }
@@ -163,6 +165,8 @@ export async function withCluster(
         "1000",
         "--admin-token",
         ADMIN_TOKEN,
+        "--http-port",
+        "0",
         ...extraArgs,
         ...more,
       ]);

@@ -5,13 +5,18 @@
 import assert from "node:assert/strict";
 import {
   ChatAdminClient,
-  type ChatClient,
+  ChatClient,
   ChatError,
   ChatErrorCode,
 } from "../../chat/mod.ts";
 import { nextEvents, nextMessages } from "../chat/_chat_utils.ts";
 import { until, within } from "../_utils.ts";
-import { ADMIN_TOKEN, clusterIgnored, withCluster } from "./_cluster.ts";
+import {
+  ADMIN_TOKEN,
+  clusterIgnored,
+  PASSWORD,
+  withCluster,
+} from "./_cluster.ts";
 
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name: `cluster: ${name}`, ignore: clusterIgnored, fn });
@@ -227,6 +232,84 @@ test("PostgreSQL down: sends fail fast with STORE_UNAVAILABLE; service resumes w
       assert.deepEqual(history.map((m) => m.text), ["before", "back"]);
     } finally {
       await closeAll(alice);
+    }
+  });
+});
+
+test("kill -9 of a node: its client fails over, resends unacked sends with the same id; nothing lost, nothing doubled", async () => {
+  await withCluster(2, async ({ nodes: [n1, n2] }) => {
+    const bob = await n2.login("bob");
+    const alice = await ChatClient.connect({
+      addresses: [n1.address, n2.address],
+      user: "alice",
+      password: PASSWORD,
+      reconnect: {
+        initialDelayMs: 50,
+        maxDelayMs: 500,
+        maxReconnectMs: 30_000,
+      },
+    });
+    try {
+      await bob.openChat("@alice");
+      const total = 100;
+      const sends = [];
+      for (let i = 0; i < total; i++) {
+        sends.push(alice.send("@bob", `m${i}`));
+        // Half are in flight or acknowledged when the node dies.
+        if (i === total / 2) await n1.kill();
+      }
+      const acks = await within(60_000, Promise.all(sends), "every ack");
+      assert.deepEqual(
+        acks.map((ack) => ack.seq),
+        Array.from({ length: total }, (_, i) => i + 1),
+      );
+      const got = await nextMessages(bob, total, 30_000);
+      assert.deepEqual(
+        got.map((message) => `${message.seq}:${message.text}`),
+        Array.from({ length: total }, (_, i) => `${i + 1}:m${i}`),
+      );
+      const { messages } = await bob.history("@alice", { limit: 100 });
+      assert.equal(messages.length, total);
+    } finally {
+      await closeAll(alice, bob);
+    }
+  });
+});
+
+test("/healthz is ready only with store and bus; /metrics counts the chat", async () => {
+  await withCluster(1, async ({ nats, nodes: [n1] }) => {
+    const base = `http://127.0.0.1:${n1.httpPort}`;
+    const get = async (path: string) => {
+      const response = await fetch(`${base}${path}`);
+      return { status: response.status, text: await response.text() };
+    };
+    assert.notEqual(n1.httpPort, 0);
+    assert.equal((await get("/healthz")).status, 200);
+    await (await n1.login("bob")).close();
+    const alice = await n1.login("alice");
+    try {
+      await alice.send("@bob", "counted");
+      const metrics = (await get("/metrics")).text;
+      assert.match(metrics, /^framewire_chat_messages_stored_total 1$/m);
+      assert.match(metrics, /^framewire_connections_open \d+$/m);
+      await nats.kill();
+      const down = Date.now() + 20_000;
+      let health = await get("/healthz");
+      while (health.status === 200 && Date.now() < down) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await get("/healthz");
+      }
+      assert.equal(health.status, 503);
+      assert.match(health.text, /bus/);
+      await nats.start();
+      const up = Date.now() + 30_000;
+      while (health.status !== 200 && Date.now() < up) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await get("/healthz");
+      }
+      assert.equal(health.status, 200);
+    } finally {
+      await alice.close();
     }
   });
 });
