@@ -17,6 +17,8 @@ export interface ChatBackendFlags {
 export interface ChatBackends {
   readonly store?: ChatStore;
   readonly bus?: ChatBus;
+  /** The node's id: `--node-id`, or the one the NATS bus chose. */
+  readonly nodeId?: string;
   /** Closes what was opened here (the server does not own them). */
   close(): Promise<void>;
 }
@@ -63,7 +65,7 @@ export async function openChatBackends(
   if (flags.cluster === undefined) {
     return { store, close: () => store.close() };
   }
-  let bus: ChatBus;
+  let bus: ChatBus & { readonly nodeId: string };
   try {
     const { NatsChatBus } = await import("../chat/nats_chat_bus.ts");
     bus = await NatsChatBus.connect(flags.cluster, {
@@ -76,6 +78,7 @@ export async function openChatBackends(
   return {
     store,
     bus,
+    nodeId: bus.nodeId,
     close: async () => {
       await bus.close();
       await store.close();

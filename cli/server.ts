@@ -405,6 +405,7 @@ export async function main(
       ...chatOptions,
       store: backends.store,
       bus: backends.bus,
+      nodeId: chatOptions.nodeId ?? backends.nodeId,
       logger: log,
     });
   } catch (error) {
