@@ -69,6 +69,11 @@ async function receive(client: ChatClient, count: number): Promise<void> {
   while (got < count) {
     const event = await client.nextEvent();
     if (event === undefined) throw new Error(`${client.user} closed early`);
+    if (event.type === "error") {
+      throw new Error(
+        `${client.user}: ${event.error.code} ${event.error.message}`,
+      );
+    }
     if (event.type === "message") got++;
   }
 }
@@ -148,7 +153,16 @@ async function measure(
   }
 }
 
-const COMMON = ["--port", "0", "--password-iterations", "1000", "--quiet"];
+// The rate limit is off: this measures the path, not the limiter.
+const COMMON = [
+  "--port",
+  "0",
+  "--password-iterations",
+  "1000",
+  "--message-rate-limit",
+  "0",
+  "--quiet",
+];
 const rows: Row[] = [];
 const dir = await Deno.makeTempDir({ prefix: "framewire_bench_cluster_" });
 const postgres = await startPostgres();
