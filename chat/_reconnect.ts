@@ -26,6 +26,7 @@ import {
   type ChatReconnectOptions,
   ChatUnreachableError,
 } from "./chat_reconnect.ts";
+import { sleep } from "../internal/sleep.ts";
 
 /** The defaults of {@linkcode ChatReconnectOptions}. */
 export const RECONNECT_DEFAULTS = {
@@ -545,18 +546,4 @@ function closedError(id: string): ChatError {
     "Cannot get an answer: the connection closed",
     id,
   );
-}
-
-/** Waits `ms`, or less if `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

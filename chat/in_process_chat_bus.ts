@@ -14,6 +14,7 @@ import type {
   ChatNodeReporter,
 } from "./chat_bus.ts";
 import type { ChatAdminConnectionInfo } from "./messages.ts";
+import { PresenceTable } from "./_presence_table.ts";
 
 /**
  * A bus for chat servers in one process (one, usually; several share it in
@@ -37,7 +38,7 @@ export class InProcessChatBus implements ChatBus {
   #listeners = new Set<ChatBusListener>();
   #reporters = new Set<ChatNodeReporter>();
   /** Online sessions per user. */
-  #sessions = new Map<string, Set<string>>();
+  readonly #presenceTable = new PresenceTable();
   #closed = false;
 
   /**
@@ -48,7 +49,7 @@ export class InProcessChatBus implements ChatBus {
    */
   publish(event: ChatBusEvent): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    if (event.type === "presence") this.#presence(event);
+    if (event.type === "presence") this.#presenceTable.apply(event);
     for (const listener of [...this.#listeners]) {
       try {
         listener(event);
@@ -103,7 +104,7 @@ export class InProcessChatBus implements ChatBus {
    * @returns Their names, sorted.
    */
   online(): Promise<string[]> {
-    return Promise.resolve([...this.#sessions.keys()].sort());
+    return Promise.resolve(this.#presenceTable.users());
   }
 
   /**
@@ -115,21 +116,7 @@ export class InProcessChatBus implements ChatBus {
     this.#closed = true;
     this.#listeners.clear();
     this.#reporters.clear();
-    this.#sessions.clear();
+    this.#presenceTable.clear();
     return Promise.resolve();
-  }
-
-  #presence(event: ChatBusEvent & { type: "presence" }): void {
-    let sessions = this.#sessions.get(event.user);
-    if (event.online) {
-      if (sessions === undefined) {
-        sessions = new Set();
-        this.#sessions.set(event.user, sessions);
-      }
-      sessions.add(event.session);
-    } else if (sessions !== undefined) {
-      sessions.delete(event.session);
-      if (sessions.size === 0) this.#sessions.delete(event.user);
-    }
   }
 }

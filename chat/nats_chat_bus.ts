@@ -34,7 +34,6 @@ import type {
   ChatBusListener,
   ChatBusSubscription,
   ChatNodeReporter,
-  ChatPresenceEvent,
 } from "./chat_bus.ts";
 import type { ChatAdminConnectionInfo } from "./messages.ts";
 import { loadNats, type NatsConn, type NatsMsg } from "./_nats_client.ts";
@@ -50,6 +49,7 @@ import {
   optionsObject,
   stringOption,
 } from "../internal/options.ts";
+import { PresenceTable } from "./_presence_table.ts";
 
 /** Options of {@linkcode NatsChatBus.connect}. */
 export interface NatsChatBusOptions {
@@ -188,7 +188,7 @@ export class NatsChatBus implements ChatBus {
   readonly #listeners = new Set<ChatBusListener>();
   readonly #reporters = new Set<ChatNodeReporter>();
   /** Sessions this handle published online, per user. */
-  readonly #sessions = new Map<string, Set<string>>();
+  readonly #presenceTable = new PresenceTable();
   /** Other handles known to be up: a gather ends once they all answered. */
   readonly #peers = new Set<string>();
   readonly #pending = new Map<string, Pending>();
@@ -334,7 +334,7 @@ export class NatsChatBus implements ChatBus {
     if (event?.type === "presence" && !event.online) {
       // A session id is unique in the cluster: its end counts wherever it
       // was published (a server may end a session that another announced).
-      this.#presence(event);
+      this.#presenceTable.apply(event);
     }
     if (event?.type === "message" || event?.type === "presence") {
       this.#deliver(event);
@@ -370,7 +370,7 @@ export class NatsChatBus implements ChatBus {
     if (typeof body?.from === "string") this.#peers.add(body.from);
     const answer: Answer = body?.what === "connections"
       ? { ...this.#me(), connections: this.#localConnections() }
-      : { ...this.#me(), users: [...this.#sessions.keys()] };
+      : { ...this.#me(), users: this.#presenceTable.users() };
     try {
       this.#nc.publish(msg.reply, encoder.encode(JSON.stringify(answer)));
     } catch {
@@ -449,7 +449,7 @@ export class NatsChatBus implements ChatBus {
    */
   publish(event: ChatBusEvent): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    if (event.type === "presence") this.#presence(event);
+    if (event.type === "presence") this.#presenceTable.apply(event);
     if (event.type === "resync") return Promise.resolve(); // Not sent.
     if (!this.#connected) {
       return Promise.reject(
@@ -502,7 +502,7 @@ export class NatsChatBus implements ChatBus {
    * @returns Their names, sorted.
    */
   async online(): Promise<string[]> {
-    const users = new Set(this.#sessions.keys());
+    const users = new Set(this.#presenceTable.users());
     for (const answer of await this.#gather("online")) {
       for (const user of answer.users ?? []) users.add(user);
     }
@@ -550,7 +550,7 @@ export class NatsChatBus implements ChatBus {
     for (const pending of this.#pending.values()) pending.done();
     this.#listeners.clear();
     this.#reporters.clear();
-    this.#sessions.clear();
+    this.#presenceTable.clear();
     try {
       // Draining flushes our goodbye; it needs the broker, so only then.
       if (this.#connected) await this.#nc.drain();
@@ -560,19 +560,5 @@ export class NatsChatBus implements ChatBus {
     }
     await this.#nc.closed();
     await this.#watching;
-  }
-
-  #presence(event: ChatPresenceEvent): void {
-    let sessions = this.#sessions.get(event.user);
-    if (event.online) {
-      if (sessions === undefined) {
-        sessions = new Set();
-        this.#sessions.set(event.user, sessions);
-      }
-      sessions.add(event.session);
-    } else if (sessions !== undefined) {
-      sessions.delete(event.session);
-      if (sessions.size === 0) this.#sessions.delete(event.user);
-    }
   }
 }

@@ -33,6 +33,7 @@ import {
 } from "./_flags.ts";
 import { CHAT_HELP, chatTerminal } from "./_chat_terminal.ts";
 import { chatConnectFlags, RECONNECT_MS, reconnectFlag } from "./_chat_cli.ts";
+import { sleep } from "../internal/sleep.ts";
 
 const HELP = `Usage: deno run -A cli/client.ts ping HOST:PORT [options]
        deno run -A cli/client.ts ping --unix PATH [options]
@@ -419,18 +420,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
