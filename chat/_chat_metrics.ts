@@ -61,7 +61,7 @@ export class ChatMetrics {
   readonly #gapsRepaired = new Counter({
     name: "framewire_chat_gaps_repaired_total",
     help:
-      "Messages the bus lost and this node read back from the store (seq gaps and resyncs).",
+      "Repairs of an open chat from the store: a seq gap in the live messages, or a bus resync that found messages missing.",
   });
 
   /** A message was committed (not a duplicate). */
@@ -87,9 +87,14 @@ export class ChatMetrics {
     this.#busLag.observe(Math.max(0, ms) / 1000);
   }
 
-  /** `count` messages lost by the bus were read back from the store. */
-  gapRepaired(count = 1): void {
-    this.#gapsRepaired.inc(count);
+  /** An open chat was repaired from the store (a seq gap, a resync). */
+  gapRepaired(): void {
+    this.#gapsRepaired.inc();
+  }
+
+  /** Repairs since start. */
+  get gapsRepaired(): number {
+    return this.#gapsRepaired.get();
   }
 
   /** Adds every chat metric to `registry`, the gauges read from `gauges`. */

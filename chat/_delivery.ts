@@ -48,8 +48,6 @@ export class ChatDelivery {
   readonly sessions = new Map<ServerConnection, Session>();
   /** Logged-in users of this server. */
   readonly users = new Map<string, Session>();
-  /** Open chats repaired after a `seq` gap or a bus resync, since start. */
-  gapsRepaired = 0;
   /** What /metrics reports (ChatServer.registerMetrics). */
   readonly metrics = new ChatMetrics();
   #store: ChatStore;
@@ -274,8 +272,7 @@ export class ChatDelivery {
    * ones from the store, and sends both in order.
    */
   async #repair(session: Session, user: string, state: OpenChat) {
-    this.gapsRepaired++;
-    this.metrics.gapRepaired(1);
+    this.metrics.gapRepaired();
     try {
       await this.#catchUp(session, user, state, state.lastSeq);
     } catch (error) {

@@ -219,7 +219,7 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
    * gap), or a bus reconnect (`resync`).
    */
   get gapsRepaired(): number {
-    return this.#delivery.gapsRepaired;
+    return this.#delivery.metrics.gapsRepaired;
   }
 
   /**

@@ -148,17 +148,6 @@ export function checkOptions<T extends CheckedShape>(
   return { ...options, labelNames: Object.freeze([...(labelNames ?? [])]) };
 }
 
-export function noCollect(
-  name: string,
-  collect: MetricCollector | undefined,
-): void {
-  if (collect !== undefined) {
-    throw new TypeError(
-      `Cannot change metric ${name}: its value is collected at render time`,
-    );
-  }
-}
-
 export function labelKey(
   name: string,
   labelNames: readonly string[],
@@ -202,38 +191,81 @@ export function header(
   lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${kind}`);
 }
 
-export function renderSimple(
-  lines: string[],
-  name: string,
-  help: string,
-  kind: MetricKind,
-  series: Series<{ value: number }>,
-  collect: MetricCollector | undefined,
-): void {
-  header(lines, name, help, kind);
-  const names = series.labelNames;
-  if (collect === undefined) {
-    for (const [labels, { value }] of series.entries()) {
-      lines.push(`${name}${labelText(names, labels)} ${formatValue(value)}`);
-    }
-    return;
+/**
+ * What a counter and a gauge share: one number per series, kept here or
+ * read from a `collect` callback at render time.
+ */
+export class ValueMetric {
+  readonly name: string;
+  #help: string;
+  #kind: MetricKind;
+  #series: Series<{ value: number }>;
+  #collect: MetricCollector | undefined;
+
+  constructor(options: MetricOptionsShape, kind: MetricKind) {
+    options = checkOptions(options, kind);
+    this.name = options.name;
+    this.#help = options.help;
+    this.#kind = kind;
+    this.#collect = options.collect;
+    this.#series = new Series(
+      options.name,
+      options.labelNames ?? [],
+      () => ({ value: 0 }),
+    );
   }
-  const collected = collect();
-  if (typeof collected === "number") {
-    if (names.length > 0) {
-      throw new TypeError(
-        `Cannot render metric ${name}: collect returned one number, expected labelled samples`,
+
+  add(amount: number, labels: MetricLabels | undefined): void {
+    this.#series.get(this.#kept(labels)).value += amount;
+  }
+
+  set(value: number, labels: MetricLabels | undefined): void {
+    this.#series.get(this.#kept(labels)).value = value;
+  }
+
+  get(labels: MetricLabels | undefined): number {
+    return this.#series.get(labels).value;
+  }
+
+  render(lines: string[]): void {
+    const { name } = this;
+    header(lines, name, this.#help, this.#kind);
+    const names = this.#series.labelNames;
+    if (this.#collect === undefined) {
+      for (const [labels, { value }] of this.#series.entries()) {
+        lines.push(`${name}${labelText(names, labels)} ${formatValue(value)}`);
+      }
+      return;
+    }
+    const collected = this.#collect();
+    if (typeof collected === "number") {
+      if (names.length > 0) {
+        throw new TypeError(
+          `Cannot render metric ${name}: collect returned one number, expected labelled samples`,
+        );
+      }
+      lines.push(`${name} ${formatValue(collected)}`);
+      return;
+    }
+    for (const sample of collected) {
+      // Checks the labels the way inc() would.
+      if (names.length > 0) labelKey(name, names, sample.labels);
+      lines.push(
+        `${name}${labelText(names, sample.labels)} ${
+          formatValue(sample.value)
+        }`,
       );
     }
-    lines.push(`${name} ${formatValue(collected)}`);
-    return;
   }
-  for (const sample of collected) {
-    // Checks the labels the way inc() would.
-    if (names.length > 0) labelKey(name, names, sample.labels);
-    lines.push(
-      `${name}${labelText(names, sample.labels)} ${formatValue(sample.value)}`,
-    );
+
+  /** A collected metric keeps no value: changing it is a mistake. */
+  #kept(labels: MetricLabels | undefined): MetricLabels | undefined {
+    if (this.#collect !== undefined) {
+      throw new TypeError(
+        `Cannot change metric ${this.name}: its value is collected at render time`,
+      );
+    }
+    return labels;
   }
 }
 
@@ -264,4 +296,9 @@ export interface CheckedShape {
   name: string;
   help: string;
   labelNames?: readonly string[];
+}
+
+/** The options of a counter or a gauge, as ValueMetric reads them. */
+export interface MetricOptionsShape extends CheckedShape {
+  collect?: MetricCollector;
 }

@@ -33,10 +33,9 @@ import {
   labelText,
   type MetricCollector,
   type MetricLabels,
-  noCollect,
   type Renderable,
-  renderSimple,
   Series,
+  ValueMetric,
 } from "./_metrics_text.ts";
 
 /** Options of {@linkcode MetricsRegistry.prototype.counter} and `gauge`. */
@@ -104,11 +103,7 @@ export const PROMETHEUS_CONTENT_TYPE =
 
 /** A value that only goes up; see {@linkcode MetricsRegistry.prototype.counter}. */
 export class Counter {
-  /** The metric name. */
-  readonly name: string;
-  #help: string;
-  #series: Series<{ value: number }>;
-  #collect: MetricCollector | undefined;
+  #metric: ValueMetric;
 
   /**
    * A counter of no registry yet: add it to one with
@@ -120,15 +115,12 @@ export class Counter {
    * @throws {TypeError} If the name or a label name is invalid.
    */
   constructor(options: MetricOptions) {
-    options = checkOptions(options, "counter");
-    this.name = options.name;
-    this.#help = options.help;
-    this.#collect = options.collect;
-    this.#series = new Series(
-      options.name,
-      options.labelNames ?? [],
-      () => ({ value: 0 }),
-    );
+    this.#metric = new ValueMetric(options, "counter");
+  }
+
+  /** The metric name. */
+  get name(): string {
+    return this.#metric.name;
   }
 
   /**
@@ -146,8 +138,7 @@ export class Counter {
         `Cannot add ${amount} to counter ${this.name}: expected a finite number of at least 0`,
       );
     }
-    noCollect(this.name, this.#collect);
-    this.#series.get(labels).value += amount;
+    this.#metric.add(amount, labels);
   }
 
   /**
@@ -157,7 +148,7 @@ export class Counter {
    * @returns The value; 0 for a series never incremented.
    */
   get(labels?: MetricLabels): number {
-    return this.#series.get(labels).value;
+    return this.#metric.get(labels);
   }
 
   /**
@@ -166,24 +157,13 @@ export class Counter {
    * @param lines Where to append.
    */
   render(lines: string[]): void {
-    renderSimple(
-      lines,
-      this.name,
-      this.#help,
-      "counter",
-      this.#series,
-      this.#collect,
-    );
+    this.#metric.render(lines);
   }
 }
 
 /** A value that goes up and down; see {@linkcode MetricsRegistry.prototype.gauge}. */
 export class Gauge {
-  /** The metric name. */
-  readonly name: string;
-  #help: string;
-  #series: Series<{ value: number }>;
-  #collect: MetricCollector | undefined;
+  #metric: ValueMetric;
 
   /**
    * A gauge of no registry yet: add it to one with
@@ -195,15 +175,12 @@ export class Gauge {
    * @throws {TypeError} If the name or a label name is invalid.
    */
   constructor(options: MetricOptions) {
-    options = checkOptions(options, "gauge");
-    this.name = options.name;
-    this.#help = options.help;
-    this.#collect = options.collect;
-    this.#series = new Series(
-      options.name,
-      options.labelNames ?? [],
-      () => ({ value: 0 }),
-    );
+    this.#metric = new ValueMetric(options, "gauge");
+  }
+
+  /** The metric name. */
+  get name(): string {
+    return this.#metric.name;
   }
 
   /**
@@ -214,8 +191,7 @@ export class Gauge {
    * @throws {TypeError} If the labels do not match, or the gauge is collected.
    */
   set(value: number, labels?: MetricLabels): void {
-    noCollect(this.name, this.#collect);
-    this.#series.get(labels).value = value;
+    this.#metric.set(value, labels);
   }
 
   /**
@@ -226,8 +202,7 @@ export class Gauge {
    * @throws {TypeError} If the labels do not match, or the gauge is collected.
    */
   inc(amount = 1, labels?: MetricLabels): void {
-    noCollect(this.name, this.#collect);
-    this.#series.get(labels).value += amount;
+    this.#metric.add(amount, labels);
   }
 
   /**
@@ -237,7 +212,7 @@ export class Gauge {
    * @returns The value; 0 for a series never set.
    */
   get(labels?: MetricLabels): number {
-    return this.#series.get(labels).value;
+    return this.#metric.get(labels);
   }
 
   /**
@@ -246,14 +221,7 @@ export class Gauge {
    * @param lines Where to append.
    */
   render(lines: string[]): void {
-    renderSimple(
-      lines,
-      this.name,
-      this.#help,
-      "gauge",
-      this.#series,
-      this.#collect,
-    );
+    this.#metric.render(lines);
   }
 }
 

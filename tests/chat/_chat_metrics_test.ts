@@ -18,7 +18,8 @@ Deno.test("ChatMetrics counts before registration and reports in seconds after",
   metrics.storeLatency(250); // ms
   metrics.busLag(-40); // another node's clock ahead: counted as 0
   metrics.busLag(1500);
-  metrics.gapRepaired(2);
+  metrics.gapRepaired();
+  metrics.gapRepaired();
   const registry = new MetricsRegistry();
   metrics.register(registry, { users: () => 5, sessions: () => 7 });
   assert.deepEqual(samples(registry), [
