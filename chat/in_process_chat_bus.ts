@@ -14,6 +14,7 @@ import type {
   ChatNodeReporter,
 } from "./chat_bus.ts";
 import type { ChatAdminConnectionInfo } from "./messages.ts";
+import { BusSubscribers } from "./_bus_subscribers.ts";
 import { PresenceTable } from "./_presence_table.ts";
 
 /**
@@ -35,8 +36,7 @@ import { PresenceTable } from "./_presence_table.ts";
  * ```
  */
 export class InProcessChatBus implements ChatBus {
-  #listeners = new Set<ChatBusListener>();
-  #reporters = new Set<ChatNodeReporter>();
+  readonly #subscribers = new BusSubscribers();
   /** Online sessions per user. */
   readonly #presenceTable = new PresenceTable();
   #closed = false;
@@ -50,13 +50,7 @@ export class InProcessChatBus implements ChatBus {
   publish(event: ChatBusEvent): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (event.type === "presence") this.#presenceTable.apply(event);
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // One failing listener must not starve the others.
-      }
-    }
+    this.#subscribers.deliver(event);
     return Promise.resolve();
   }
 
@@ -71,15 +65,7 @@ export class InProcessChatBus implements ChatBus {
     listener: ChatBusListener,
     reporter?: ChatNodeReporter,
   ): Promise<ChatBusSubscription> {
-    this.#listeners.add(listener);
-    if (reporter !== undefined) this.#reporters.add(reporter);
-    return Promise.resolve({
-      unsubscribe: () => {
-        this.#listeners.delete(listener);
-        if (reporter !== undefined) this.#reporters.delete(reporter);
-        return Promise.resolve();
-      },
-    });
+    return Promise.resolve(this.#subscribers.add(listener, reporter));
   }
 
   /**
@@ -88,9 +74,7 @@ export class InProcessChatBus implements ChatBus {
    * @returns The connections, subscriber by subscriber.
    */
   connections(): Promise<ChatAdminConnectionInfo[]> {
-    return Promise.resolve(
-      [...this.#reporters].flatMap((reporter) => reporter.connections()),
-    );
+    return Promise.resolve(this.#subscribers.connections());
   }
 
   /** Always `true` until closed: there is no broker to lose. */
@@ -114,8 +98,7 @@ export class InProcessChatBus implements ChatBus {
    */
   close(): Promise<void> {
     this.#closed = true;
-    this.#listeners.clear();
-    this.#reporters.clear();
+    this.#subscribers.clear();
     this.#presenceTable.clear();
     return Promise.resolve();
   }

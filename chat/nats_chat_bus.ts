@@ -49,6 +49,7 @@ import {
   optionsObject,
   stringOption,
 } from "../internal/options.ts";
+import { BusSubscribers } from "./_bus_subscribers.ts";
 import { PresenceTable } from "./_presence_table.ts";
 
 /** Options of {@linkcode NatsChatBus.connect}. */
@@ -185,8 +186,7 @@ export class NatsChatBus implements ChatBus {
   readonly #nc: NatsConn;
   /** Unique per handle: several handles may share a node id. */
   readonly #handle = crypto.randomUUID();
-  readonly #listeners = new Set<ChatBusListener>();
-  readonly #reporters = new Set<ChatNodeReporter>();
+  readonly #subscribers = new BusSubscribers();
   /** Sessions this handle published online, per user. */
   readonly #presenceTable = new PresenceTable();
   /** Other handles known to be up: a gather ends once they all answered. */
@@ -312,19 +312,9 @@ export class NatsChatBus implements ChatBus {
         if (this.#closed) break;
         this.#connected = true;
         this.#hello(false);
-        this.#deliver({ type: "resync" });
+        this.#subscribers.deliver({ type: "resync" });
       } else if (status.type === "close") {
         break;
-      }
-    }
-  }
-
-  #deliver(event: ChatBusEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // One failing listener must not starve the others.
       }
     }
   }
@@ -337,7 +327,7 @@ export class NatsChatBus implements ChatBus {
       this.#presenceTable.apply(event);
     }
     if (event?.type === "message" || event?.type === "presence") {
-      this.#deliver(event);
+      this.#subscribers.deliver(event);
     }
   }
 
@@ -481,17 +471,7 @@ export class NatsChatBus implements ChatBus {
     listener: ChatBusListener,
     reporter?: ChatNodeReporter,
   ): Promise<ChatBusSubscription> {
-    // Wrapped: the same function may be registered twice.
-    const entry: ChatBusListener = (event) => listener(event);
-    this.#listeners.add(entry);
-    if (reporter !== undefined) this.#reporters.add(reporter);
-    return Promise.resolve({
-      unsubscribe: () => {
-        this.#listeners.delete(entry);
-        if (reporter !== undefined) this.#reporters.delete(reporter);
-        return Promise.resolve();
-      },
-    });
+    return Promise.resolve(this.#subscribers.add(listener, reporter));
   }
 
   /**
@@ -525,7 +505,7 @@ export class NatsChatBus implements ChatBus {
   }
 
   #localConnections(): ChatAdminConnectionInfo[] {
-    return [...this.#reporters].flatMap((reporter) => reporter.connections());
+    return this.#subscribers.connections();
   }
 
   /** Whether the client is connected to the broker. */
@@ -548,8 +528,7 @@ export class NatsChatBus implements ChatBus {
       // Going away anyway.
     }
     for (const pending of this.#pending.values()) pending.done();
-    this.#listeners.clear();
-    this.#reporters.clear();
+    this.#subscribers.clear();
     this.#presenceTable.clear();
     try {
       // Draining flushes our goodbye; it needs the broker, so only then.
