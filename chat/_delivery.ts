@@ -8,6 +8,7 @@
 // sender's handler: with a bus shared by several nodes, a message committed
 // on another node arrives the same way.
 import type { Frame } from "../codec/frame.ts";
+import { sleep } from "../internal/sleep.ts";
 import type { HandlerResult } from "../transport/frame_router.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
 import type { ChatBus, ChatBusEvent, ChatMessageEvent } from "./chat_bus.ts";
@@ -30,6 +31,11 @@ import {
   type Session,
 } from "./_session.ts";
 import { encodeChatFrame } from "./_wire.ts";
+
+/** First wait before a failed repair reads the store again; it doubles. */
+const REPAIR_RETRY_MS = 250;
+/** Longest wait between two reads of a repair that keeps failing. */
+const REPAIR_RETRY_MAX_MS = 5_000;
 
 /** Receives the messages of a watched chat. */
 export type WatchListener = (message: StoredMessage, chat: ChatRecord) => void;
@@ -136,8 +142,10 @@ export class ChatDelivery {
       text,
     });
     this.metrics.storeLatency(performance.now() - startedMs);
-    if (!stored.duplicate) this.metrics.stored();
-    if (!stored.duplicate) await this.#publishMessage(chat, stored);
+    if (!stored.duplicate) {
+      this.metrics.stored();
+      await this.#publishMessage(chat, stored);
+    }
     return stored;
   }
 
@@ -273,17 +281,22 @@ export class ChatDelivery {
    */
   async #repair(session: Session, user: string, state: OpenChat) {
     this.metrics.gapRepaired();
-    try {
-      await this.#catchUp(session, user, state, state.lastSeq);
-    } catch (error) {
-      // The store is out of reach: push what is held, in order, and leave
-      // the hole to the next repair (or to the member's next `open`, which
-      // reads from the cursor).
-      logInternal(this.#options.log, error, session);
-      if (session.open.get(state.chat.id) !== state) return;
-      const held = (state.pending ?? []).sort((a, b) => a.seq - b.seq);
-      state.pending = undefined;
-      for (const message of held) this.#push(session, user, state, message);
+    let delayMs = REPAIR_RETRY_MS;
+    while (true) {
+      try {
+        await this.#catchUp(session, user, state, state.lastSeq);
+        return;
+      } catch (error) {
+        // The store is out of reach. Pushing what is held past the hole
+        // would lose the hole's messages for good (a client drops a seq
+        // below one it has): keep holding, and read again, less often each
+        // time, until it works or the chat or connection closes.
+        logInternal(this.#options.log, error, session);
+        await sleep(delayMs, session.conn.signal);
+        if (session.conn.signal.aborted) return;
+        if (session.open.get(state.chat.id) !== state) return;
+        delayMs = Math.min(delayMs * 2, REPAIR_RETRY_MAX_MS);
+      }
     }
   }
 
@@ -292,9 +305,11 @@ export class ChatDelivery {
    * store has messages past what was pushed is repaired.
    */
   async #resync(): Promise<void> {
+    // Unknown (the store failed): taken as behind, so that the repair,
+    // which retries, finds out.
     const last = new Map<number, number>();
     for (const session of this.users.values()) {
-      for (const chatId of session.open.keys()) last.set(chatId, 0);
+      for (const chatId of session.open.keys()) last.set(chatId, Infinity);
     }
     try {
       for (const chatId of last.keys()) {
@@ -302,12 +317,11 @@ export class ChatDelivery {
       }
     } catch (error) {
       logInternal(this.#options.log, error, undefined);
-      return;
     }
     for (const [user, session] of this.users) {
       for (const state of session.open.values()) {
         if (state.pending !== undefined) continue; // Being read already.
-        if ((last.get(state.chat.id) ?? 0) <= state.lastSeq) continue;
+        if (last.get(state.chat.id)! <= state.lastSeq) continue;
         state.pending = [];
         void this.#repair(session, user, state);
       }

@@ -8,7 +8,10 @@ import {
   type ChatBusListener,
   type ChatBusSubscription,
   type ChatNodeReporter,
+  ChatStoreUnavailableError,
   InProcessChatBus,
+  SqliteChatStore,
+  type StoredMessage,
 } from "../../chat/mod.ts";
 import { nextMessages, withChat } from "./_chat_utils.ts";
 import { until } from "../_utils.ts";
@@ -161,4 +164,59 @@ Deno.test("chat server counts the member's own messages, so they are no gap", as
     }
   }, { bus });
   await bus.close();
+});
+
+/** A store whose next `failures` reads of messages fail as unreachable. */
+class FlakyStore extends SqliteChatStore {
+  failures = 0;
+  reads = 0;
+
+  override messagesAfter(
+    chatId: number,
+    afterSeq: number,
+    exceptSender: string,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    this.reads++;
+    if (this.failures > 0) {
+      this.failures--;
+      return Promise.reject(new ChatStoreUnavailableError("down for a test"));
+    }
+    return super.messagesAfter(chatId, afterSeq, exceptSender, limit);
+  }
+}
+
+Deno.test("chat server keeps the held messages and reads again while the store fails a repair", async () => {
+  const bus = new LossyBus();
+  const dir = await Deno.makeTempDir({ prefix: "framewire_gap_" });
+  const store = new FlakyStore(`${dir}/chat.db`);
+  try {
+    await withChat(async (chat) => {
+      const alice = await chat.login("alice");
+      const bob = await chat.login("bob");
+      try {
+        await bob.openChat("@alice");
+        bus.fate = (event) => seqOf(event) === 1 ? "drop" : "pass";
+        store.failures = 2;
+        const readsBefore = store.reads;
+        await alice.send("@bob", "one");
+        await alice.send("@bob", "two");
+        const got = await nextMessages(bob, 2);
+        assert.deepEqual(got.map((m) => [m.seq, m.text]), [
+          [1, "one"],
+          [2, "two"],
+        ]);
+        // Two failed reads, then the one that worked.
+        assert.equal(store.reads - readsBefore, 3);
+        assert.equal(chat.chat.gapsRepaired, 1);
+      } finally {
+        await alice.close();
+        await bob.close();
+      }
+    }, { bus, store });
+  } finally {
+    await store.close();
+    await bus.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
