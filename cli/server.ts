@@ -361,7 +361,7 @@ export async function main(
     return 1;
   }
 
-  // --- open-file limit check (issue 9) ---
+  // Each client is a descriptor: warn before the limit turns them away.
   try {
     const resolved = resolveServeOptions(options);
     const warning = openFileLimitWarning(
@@ -372,7 +372,6 @@ export async function main(
   } catch {
     // A bad option: serve() below reports it.
   }
-  // --- end of the open-file limit check ---
 
   const log = (event: LogEvent) => {
     if (quiet && event.level === "info") return;
@@ -417,9 +416,13 @@ export async function main(
   const protocols = files === undefined
     ? [...PROTOCOLS, chat]
     : [...PROTOCOLS, files, chat];
-  // --- HTTP operations endpoint (issue 11) ---
   const metrics = httpPort === undefined ? undefined : new MetricsRegistry();
-  // --- end of the HTTP operations endpoint ---
+  // The chat server, then the store and bus it was given (it does not own
+  // them).
+  const closeChat = async () => {
+    await chat.close();
+    await backends.close();
+  };
   let server: Server;
   try {
     server = serve(
@@ -427,8 +430,7 @@ export async function main(
       createServerHandler(log, protocols),
     );
   } catch (error) {
-    await chat.close();
-    await backends.close();
+    await closeChat();
     await files?.close();
     const where = options.path ?? `${options.hostname}:${options.port}`;
     console.error(
@@ -446,7 +448,6 @@ export async function main(
 
   const forced = Promise.withResolvers<number>();
   let stopping = false;
-  // --- HTTP operations endpoint (issue 11) ---
   let http: HttpEndpoint | undefined;
   if (httpPort !== undefined) {
     chat.registerMetrics(metrics!);
@@ -484,7 +485,7 @@ export async function main(
       });
     } catch (error) {
       await server.shutdown({ timeoutMs: 0 });
-      await chat.close();
+      await closeChat();
       await files?.close();
       console.error(
         `server: cannot listen for HTTP on ${httpHost}:${httpPort}: ${
@@ -499,7 +500,6 @@ export async function main(
         : `listening ${http.url}`,
     );
   }
-  // --- end of the HTTP operations endpoint ---
   const stop = () => {
     if (stopping) {
       forced.resolve(130);
@@ -537,8 +537,7 @@ export async function main(
     await http?.shutdown();
     // Commits the writes still pending (not acknowledged yet) and releases
     // the database lock.
-    await chat.close();
-    await backends.close();
+    await closeChat();
   }
 }
 
