@@ -26,6 +26,7 @@ import {
   type ChatReconnectOptions,
   ChatUnreachableError,
 } from "./chat_reconnect.ts";
+import { parseHostPort } from "../internal/host_port.ts";
 import { sleep } from "../internal/sleep.ts";
 
 /** The defaults of {@linkcode ChatReconnectOptions}. */
@@ -117,18 +118,15 @@ export function resolveFailover(
 
 /** `"host:port"` or `"[v6]:port"` to `{hostname, port}`. */
 function parseAddress(address: string): { hostname: string; port: number } {
-  const colon = typeof address === "string" ? address.lastIndexOf(":") : -1;
-  const host = colon > 0 ? address.slice(0, colon) : "";
-  const port = Number(colon > 0 ? address.slice(colon + 1) : "");
-  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+  const parts = typeof address === "string"
+    ? parseHostPort(address)
+    : undefined;
+  if (parts === undefined) {
     throw new TypeError(
       `Cannot use address ${JSON.stringify(address)}: expected HOST:PORT`,
     );
   }
-  const hostname = host.startsWith("[") && host.endsWith("]")
-    ? host.slice(1, -1)
-    : host;
-  return { hostname, port };
+  return parts;
 }
 
 /** What a client adds to the channel: its login and how to restore itself. */

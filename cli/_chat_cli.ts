@@ -170,14 +170,14 @@ export function chatConnectFlags(
     return connectFlags(target, values);
   }
   const addresses = target.split(",").map((address) => address.trim());
-  let first: ConnectOptions | undefined;
-  for (const address of addresses) {
+  // Each one checked as a single address would be; the first gives the
+  // shared settings (TLS, retry).
+  const [first] = addresses.map((address) => {
     if (address === "") {
       throw new Error(`invalid address list "${target}": an address is empty`);
     }
-    first ??= connectFlags(address, values);
-    connectFlags(address, values);
-  }
+    return connectFlags(address, values);
+  });
   const { hostname: _, port: __, ...rest } = first as ConnectOptions & {
     hostname: string;
   };

@@ -6,6 +6,7 @@
 // line, before exiting 1.
 import type { ConnectOptions } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import { parseHostPort } from "../internal/host_port.ts";
 
 /** The `parseArgs` options for `-h, --help` and `-V, --version`. */
 export const HELP_VERSION_FLAGS = {
@@ -103,20 +104,11 @@ export function connectFlags(
     return { path: values.unix, retry };
   }
   if (target === undefined) throw new Error("missing HOST:PORT (see --help)");
-  const colon = target.lastIndexOf(":");
-  const host = colon > 0 ? target.slice(0, colon) : "";
-  const portText = colon > 0 ? target.slice(colon + 1) : "";
-  const port = Number(portText);
-  if (
-    host === "" || portText === "" || !Number.isInteger(port) || port < 1 ||
-    port > 65535
-  ) {
+  const parts = parseHostPort(target);
+  if (parts === undefined) {
     throw new Error(`invalid address "${target}": expected HOST:PORT`);
   }
-  // "[::1]:9000": the brackets belong to the address syntax, not the name.
-  const hostname = host.startsWith("[") && host.endsWith("]")
-    ? host.slice(1, -1)
-    : host;
+  const { hostname, port } = parts;
   if (values.tls || values.ca !== undefined) {
     const caCerts = values.ca === undefined ? undefined : [readCa(values.ca)];
     return { hostname, port, tls: { caCerts }, retry };
