@@ -11,6 +11,7 @@
 // connection it opens pushes into it, so events survive a failover and the
 // program reads one stream.
 import { connect, type ConnectOptions } from "../transport/connect.ts";
+import { ErrorCode } from "../transport/protocol_errors.ts";
 import { numberOption, optionsObject } from "../internal/options.ts";
 import {
   type ChatChannel,
@@ -19,7 +20,7 @@ import {
   EventQueue,
   type JsonObject,
 } from "./_chat_connection.ts";
-import { ChatError } from "./errors.ts";
+import { ChatError, ChatErrorCode } from "./errors.ts";
 import {
   type ChatAddressesOptions,
   type ChatReconnectEvent,
@@ -148,27 +149,27 @@ export interface ReconnectHooks<E> {
 
 // A refused login that another node, or waiting, will not change: the
 // client ends with this error instead of trying again.
-const FINAL_LOGIN_ERRORS = new Set([
-  "AUTH_FAILED",
-  "INVALID_NAME",
-  "WEAK_PASSWORD",
-  "ACCOUNT_LIMIT",
-  "INVALID_TEXT",
-  "INVALID_FIELD",
-  "MISSING_FIELD",
-  "INVALID_JSON",
-  "FORBIDDEN",
+const FINAL_LOGIN_ERRORS = new Set<string>([
+  ChatErrorCode.AuthFailed,
+  ChatErrorCode.InvalidName,
+  ChatErrorCode.WeakPassword,
+  ChatErrorCode.AccountLimit,
+  ChatErrorCode.InvalidText,
+  ChatErrorCode.InvalidField,
+  ChatErrorCode.MissingField,
+  ChatErrorCode.InvalidJson,
+  ChatErrorCode.Forbidden,
 ]);
 
 // Error frames that announce the end of a connection for reasons of the
 // node (stopping, liveness): with reconnect on they are not shown to the
 // program, they become the `error` of the `reconnecting` event.
-const NODE_CLOSE_CODES = new Set([
-  "SHUTTING_DOWN",
-  "IDLE_TIMEOUT",
-  "HEARTBEAT_TIMEOUT",
-  "FRAME_STALLED",
-  "EVICTED",
+const NODE_CLOSE_CODES = new Set<string>([
+  ErrorCode.ShuttingDown,
+  ErrorCode.IdleTimeout,
+  ErrorCode.HeartbeatTimeout,
+  ErrorCode.FrameStalled,
+  ErrorCode.Evicted,
 ]);
 
 interface Outstanding {
@@ -422,7 +423,7 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
     const error = (event as ChatErrorEvent).type === "error"
       ? (event as ChatErrorEvent).error
       : undefined;
-    if (error?.code === "SESSION_REPLACED") {
+    if (error?.code === ChatErrorCode.SessionReplaced) {
       // Logged in elsewhere: reconnecting would throw that session out in
       // turn, and so on forever. The program decides.
       this.#final = error;
