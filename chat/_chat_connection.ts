@@ -275,7 +275,8 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
   }
 }
 
-function closedError(id: string, cause?: unknown): ChatError {
+/** The client-side error of a command whose connection closed first. */
+export function closedError(id: string, cause?: unknown): ChatError {
   const error = new ChatError(
     "CONNECTION_CLOSED",
     "Cannot get an answer: the connection closed",

@@ -17,6 +17,7 @@ import {
   type ChatChannel,
   ChatConnection,
   type ChatErrorEvent,
+  closedError,
   EventQueue,
   type JsonObject,
 } from "./_chat_connection.ts";
@@ -537,12 +538,4 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
 
 function isFinal(error: unknown): boolean {
   return error instanceof ChatError && FINAL_LOGIN_ERRORS.has(error.code);
-}
-
-function closedError(id: string): ChatError {
-  return new ChatError(
-    "CONNECTION_CLOSED",
-    "Cannot get an answer: the connection closed",
-    id,
-  );
 }
