@@ -20,6 +20,11 @@ export function adminAddress(chat: ChatRecord): ChatAddress {
   return chat.kind === "room" ? `#${chat.name}` : `@${chat.name}`;
 }
 
+/** A direct chat's name: the two users, sorted, joined by a comma. */
+export function directName(a: string, b: string): string {
+  return a < b ? `${a},${b}` : `${b},${a}`;
+}
+
 /** The two members of a direct chat, from its name: no store call needed. */
 export function directMembers(chat: ChatRecord): string[] {
   return chat.name.split(",");

@@ -16,7 +16,6 @@ import {
 } from "./chat_store.ts";
 import { describe } from "../internal/describe.ts";
 import { stringOption } from "../internal/options.ts";
-export { directName } from "./_sqlite_chat_schema.ts";
 
 /** A row as the client returns it. */
 export type Row = Record<string, unknown>;

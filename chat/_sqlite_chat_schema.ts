@@ -127,8 +127,3 @@ export function toStored(row: MessageRow, duplicate: boolean): StoredMessage {
     duplicate,
   };
 }
-
-/** A direct chat's name: the two users, sorted, joined by a comma. */
-export function directName(a: string, b: string): string {
-  return a < b ? `${a},${b}` : `${b},${a}`;
-}

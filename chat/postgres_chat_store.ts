@@ -44,7 +44,6 @@ import {
   allChats,
   checkUrl,
   createDirectChat,
-  directName,
   MESSAGE_COLUMNS,
   openPool,
   plainBytes,
@@ -57,6 +56,7 @@ import {
   within,
 } from "./_postgres_chat_schema.ts";
 import { ChatWriteQueues, type Write } from "./_postgres_chat_writes.ts";
+import { directName } from "./_addresses.ts";
 
 /** Options for {@linkcode PostgresChatStore.connect}. */
 export interface PostgresChatStoreOptions {

@@ -43,7 +43,6 @@ import type {
 } from "./chat_store.ts";
 import {
   type ChatSummaryRow,
-  directName,
   type MessageRow,
   MIGRATE_TO_2,
   SCHEMA,
@@ -51,6 +50,7 @@ import {
   SQL,
   toStored,
 } from "./_sqlite_chat_schema.ts";
+import { directName } from "./_addresses.ts";
 
 /** Options for {@linkcode SqliteChatStore}. */
 export interface SqliteChatStoreOptions {
