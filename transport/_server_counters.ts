@@ -26,10 +26,7 @@ export class ServerCounters {
   };
   #closed: Record<string, number> = {};
   // Frames and bytes of the connections that have closed.
-  #framesIn = 0;
-  #framesOut = 0;
-  #bytesIn = 0;
-  #bytesOut = 0;
+  #traffic: Traffic = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
 
   refused(code: string): void {
     this.#refused[code] = (this.#refused[code] ?? 0) + 1;
@@ -37,38 +34,37 @@ export class ServerCounters {
 
   /** A served connection has closed: its final counts join the totals. */
   closed(conn: Counted): void {
-    const stats = conn.stats;
-    this.#framesIn += stats.framesReceived;
-    this.#framesOut += stats.framesSent;
-    this.#bytesIn += stats.bytesReceived;
-    this.#bytesOut += stats.bytesSent;
+    addTraffic(this.#traffic, conn.stats);
     const reason = conn.closeReason ?? "CLOSED";
     this.#closed[reason] = (this.#closed[reason] ?? 0) + 1;
   }
 
   /** The totals, with the open connections' counts added. */
   totals(open: Iterable<Counted>, openCount: number): ServerTotals {
-    let framesIn = this.#framesIn;
-    let framesOut = this.#framesOut;
-    let bytesIn = this.#bytesIn;
-    let bytesOut = this.#bytesOut;
-    for (const conn of open) {
-      const stats = conn.stats;
-      framesIn += stats.framesReceived;
-      framesOut += stats.framesSent;
-      bytesIn += stats.bytesReceived;
-      bytesOut += stats.bytesSent;
-    }
+    const traffic = { ...this.#traffic };
+    for (const conn of open) addTraffic(traffic, conn.stats);
     return {
       connectionsOpen: openCount,
       connectionsAccepted: this.accepted,
       connectionsRefused: { ...this.#refused },
       connectionsEvicted: this.evicted,
       connectionsClosed: { ...this.#closed },
-      framesIn,
-      framesOut,
-      bytesIn,
-      bytesOut,
+      ...traffic,
     };
   }
+}
+
+/** Frames and bytes, in and out. */
+interface Traffic {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+function addTraffic(into: Traffic, stats: Readonly<FramedConnStats>): void {
+  into.framesIn += stats.framesReceived;
+  into.framesOut += stats.framesSent;
+  into.bytesIn += stats.bytesReceived;
+  into.bytesOut += stats.bytesSent;
 }
