@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import type { ChatClient } from "../chat/mod.ts";
 import { natsBinary, startNats } from "../dev/nats.ts";
 import { postgresBinaries, startPostgres } from "../dev/postgres.ts";
-import { ClusterNode } from "../tests/cluster/_cluster.ts";
+import { ChatNode } from "../dev/chat_node.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -29,6 +29,7 @@ const MESSAGES = Number(values.messages);
 const WINDOW = Number(values.window);
 const LATENCY_SENDS = Number(values.latency);
 const ROOM_MEMBERS = 32;
+const PASSWORD = "bench-password";
 
 if (postgresBinaries() === undefined || natsBinary() === undefined) {
   console.error("bench:cluster needs PostgreSQL and nats-server installed");
@@ -96,13 +97,13 @@ async function ackLatencies(
 
 async function measure(
   setup: string,
-  nodes: ClusterNode[],
+  nodes: ChatNode[],
   rows: Row[],
 ): Promise<void> {
   const at = (i: number) => nodes[i % nodes.length];
   // 1 → 1.
-  const alice = await at(0).login(`alice`);
-  const bob = await at(1).login(`bob`);
+  const alice = await at(0).login("alice", PASSWORD);
+  const bob = await at(1).login("bob", PASSWORD);
   try {
     await bob.openChat("@alice");
     const start = performance.now();
@@ -124,7 +125,10 @@ async function measure(
   }
   // A 32-member room: one sender, 31 readers, over every node.
   const members = await Promise.all(
-    Array.from({ length: ROOM_MEMBERS }, (_, i) => at(i).login(`m${i}`)),
+    Array.from(
+      { length: ROOM_MEMBERS },
+      (_, i) => at(i).login(`m${i}`, PASSWORD),
+    ),
   );
   try {
     for (const member of members) await member.join("#bench");
@@ -167,9 +171,9 @@ const rows: Row[] = [];
 const dir = await Deno.makeTempDir({ prefix: "framewire_bench_cluster_" });
 const postgres = await startPostgres();
 const nats = await startNats();
-const started: ClusterNode[] = [];
+const started: ChatNode[] = [];
 try {
-  const sqlite = new ClusterNode("sqlite", [
+  const sqlite = new ChatNode("sqlite", [
     ...COMMON,
     "--db",
     `${dir}/chat.db`,
@@ -182,16 +186,16 @@ try {
   await sqlite.stop();
 
   const single = await postgres.createDatabase();
-  const pg = new ClusterNode("pg", [...COMMON, "--db", single.url]);
+  const pg = new ChatNode("pg", [...COMMON, "--db", single.url]);
   started.push(pg);
   await pg.start();
   await measure("1 node, PostgreSQL", [pg], rows);
   await pg.stop();
 
   const shared = await postgres.createDatabase();
-  const cluster: ClusterNode[] = [];
+  const cluster: ChatNode[] = [];
   for (let i = 1; i <= 3; i++) {
-    const node = new ClusterNode(`n${i}`, [
+    const node = new ChatNode(`n${i}`, [
       ...COMMON,
       "--db",
       shared.url,

@@ -7,6 +7,7 @@
 //   deno task cluster                    (nodes on 9001-9003, HTTP 9101-9103)
 //   deno task cluster --nodes 2 --base-port 7000
 import { parseArgs } from "node:util";
+import { ChatNode } from "./chat_node.ts";
 import { natsBinary, startNats } from "./nats.ts";
 import { postgresBinaries, startPostgres } from "./postgres.ts";
 
@@ -35,7 +36,6 @@ if (postgresBinaries() === undefined || natsBinary() === undefined) {
   Deno.exit(1);
 }
 
-const server = new URL("../cli/server.ts", import.meta.url).pathname;
 const postgres = await startPostgres();
 const nats = await startNats().catch(async (error) => {
   await postgres.stop();
@@ -45,34 +45,33 @@ const db = await postgres.createDatabase();
 console.log(`postgres  ${db.url}`);
 console.log(`nats      ${nats.url}`);
 
-const nodes: Deno.ChildProcess[] = [];
+const nodes: ChatNode[] = [];
 const addresses: string[] = [];
-for (let i = 1; i <= count; i++) {
-  const port = base + i;
-  addresses.push(`127.0.0.1:${port}`);
-  nodes.push(
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        server,
-        "--port",
-        String(port),
-        "--http-port",
-        String(base + 100 + i),
-        "--db",
-        db.url,
-        "--cluster",
-        nats.url,
-        "--node-id",
-        `n${i}`,
-        "--quiet",
-      ],
-      stdin: "null",
-    }).spawn(),
-  );
-  // The first node creates the schema; the next ones find it.
-  if (i === 1) await new Promise((resolve) => setTimeout(resolve, 3000));
+try {
+  // One after the other: the first creates the schema, the next find it.
+  for (let i = 1; i <= count; i++) {
+    const port = base + i;
+    const node = new ChatNode(`n${i}`, [
+      "--port",
+      String(port),
+      "--http-port",
+      String(base + 100 + i),
+      "--db",
+      db.url,
+      "--cluster",
+      nats.url,
+      "--node-id",
+      `n${i}`,
+      "--quiet",
+    ], (line) => console.log(`[n${i}] ${line}`));
+    nodes.push(node);
+    await node.start();
+    addresses.push(node.address);
+  }
+} catch (error) {
+  console.error(`cluster: ${(error as Error).message}`);
+  await stopAll();
+  Deno.exit(1);
 }
 console.log(`nodes     ${addresses.join(",")}`);
 console.log(
@@ -88,19 +87,13 @@ console.log("Ctrl-C stops everything.");
 const stopped = Promise.withResolvers<void>();
 Deno.addSignalListener("SIGINT", () => stopped.resolve());
 Deno.addSignalListener("SIGTERM", () => stopped.resolve());
-await Promise.race([
-  stopped.promise,
-  ...nodes.map((node) => node.status),
-]);
-for (const node of nodes) {
-  try {
-    node.kill("SIGTERM");
-  } catch {
-    // Already gone.
-  }
-}
-await Promise.all(nodes.map((node) => node.status));
-await nats.stop();
-await postgres.stop();
+await Promise.race([stopped.promise, ...nodes.map((node) => node.exited)]);
+await stopAll();
 console.log("cluster stopped");
 Deno.exit(0);
+
+async function stopAll(): Promise<void> {
+  await Promise.all(nodes.map((node) => node.stop()));
+  await nats.stop();
+  await postgres.stop();
+}
