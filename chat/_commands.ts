@@ -12,7 +12,13 @@ import {
 import { ADMIN_COMMANDS } from "./_admin.ts";
 import type { ChatContext, CommandHandler, CommandTable } from "./_context.ts";
 import { historyReply, ok, toMessage } from "./_replies.ts";
-import { logInternal, pauseSession, type Session } from "./_session.ts";
+import {
+  logInternal,
+  type OpenChat,
+  pauseSession,
+  type Session,
+} from "./_session.ts";
+import type { ChatAddress } from "./messages.ts";
 import type { ChatCommand, ChatCommandOp } from "./_wire.ts";
 import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
 
@@ -20,6 +26,21 @@ import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
 export const MAX_RATE_PAUSE_MS = 1000;
 
 type UserOp = Exclude<ChatCommandOp, `admin_${string}`>;
+
+/**
+ * The chat a command names, when the session has it open: its record
+ * needs no store lookup, since `open` checked the membership and `leave`
+ * closes it. Another spelling of the address simply takes the store path.
+ */
+function openChat(
+  session: Session,
+  address: ChatAddress,
+): OpenChat | undefined {
+  for (const state of session.open.values()) {
+    if (state.address === address) return state;
+  }
+  return undefined;
+}
 
 /** The commands of a user session (`who` also answers the admin). */
 export const USER_COMMANDS: CommandTable<UserOp> = {
@@ -39,13 +60,8 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
       await pauseSession(session, Math.min(retryAfterMs, MAX_RATE_PAUSE_MS));
       return undefined;
     }
-    const chat = await resolveUserChat(
-      context.store,
-      user,
-      command.chat,
-      "send",
-      true,
-    );
+    const chat = openChat(session, command.chat)?.chat ??
+      await resolveUserChat(context.store, user, command.chat, "send", true);
     return context.delivery.acceptSend(
       session,
       chat,
@@ -92,10 +108,15 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
   read: async (context, session, command) => {
     const user = session.user!;
     const { store } = context;
-    const chat = await resolveUserChat(store, user, command.chat, "read", true);
     // Clamped now to the last committed message (as the store does), so
-    // a read beyond the end never covers messages stored after it.
-    const last = await store.lastSeq(chat.id);
+    // a read beyond the end never covers messages stored after it. An open
+    // chat that is caught up knows a tighter bound without asking the
+    // store: nothing past its last pushed seq reached this session.
+    const open = openChat(session, command.chat);
+    const caughtUp = open !== undefined && open.pending === undefined;
+    const chat = open?.chat ??
+      await resolveUserChat(store, user, command.chat, "read", true);
+    const last = caughtUp ? open.lastSeq : await store.lastSeq(chat.id);
     const seq = Math.min(command.seq, last);
     const moved = store.moveCursor(chat.id, user, seq);
     const unread = session.unread.get(chat.id);
