@@ -183,6 +183,39 @@ interface Outstanding {
 
 type Event<E> = E | ChatErrorEvent | ChatReconnectEvent;
 
+/**
+ * Connects and logs in, the way the options say: one server as a plain
+ * connection, or (with `addresses` or `reconnect`) a channel that fails
+ * over. Both clients open their channel here.
+ *
+ * @returns The channel and the login's answer.
+ * @throws {TypeError} For bad `addresses` or `reconnect` options.
+ * @throws {ChatError} A refused login; nothing is left open then.
+ * @throws {ChatUnreachableError} When no server of `addresses` took it.
+ */
+export async function openChatChannel<E>(
+  options: ConnectOptions | ChatAddressesOptions,
+  reconnect: boolean | ChatReconnectOptions | undefined,
+  hooks: ReconnectHooks<E>,
+): Promise<
+  { channel: ChatChannel<E | ChatReconnectEvent>; welcome: JsonObject }
+> {
+  const failover = resolveFailover(options, reconnect);
+  if (failover.policy !== undefined) {
+    return await ReconnectingConnection.open(failover, hooks);
+  }
+  const plain = new ChatConnection<E>(
+    await connect(options as ConnectOptions),
+    hooks.onPush,
+  );
+  try {
+    return { channel: plain, welcome: await plain.login(hooks.login) };
+  } catch (error) {
+    await plain.close();
+    throw error;
+  }
+}
+
 /** A chat channel that fails over; see the top of this file. */
 export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
   #failover: Failover;

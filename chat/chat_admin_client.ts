@@ -6,14 +6,13 @@
  *
  * @module
  */
-import { connect, type ConnectOptions } from "../transport/connect.ts";
+import type { ConnectOptions } from "../transport/connect.ts";
 import {
   type ChatChannel,
-  ChatConnection,
   type JsonObject,
   toAck,
 } from "./_chat_connection.ts";
-import { ReconnectingConnection, resolveFailover } from "./_reconnect.ts";
+import { openChatChannel } from "./_reconnect.ts";
 import type { ChatAdmin } from "./chat_admin.ts";
 import type { ChatError } from "./errors.ts";
 import type {
@@ -124,7 +123,6 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
   ): Promise<ChatAdminClient> {
     const watchers = new Map<ChatAddress, (message: ChatMessage) => void>();
     const shown = new Map<ChatAddress, number>();
-    const failover = resolveFailover(options, options.reconnect);
     // Pushes are handled here; only Error frames become events.
     const onPush = (value: JsonObject) => {
       if (value.op === "message") {
@@ -136,37 +134,21 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
       }
       return undefined;
     };
-    const login = { type: "chat-admin", token: options.token };
-    let conn: ChatChannel<ChatReconnectEvent>;
-    if (failover.policy === undefined) {
-      const plain = new ChatConnection<never>(
-        await connect(options as ConnectOptions),
-        onPush,
-      );
-      try {
-        await plain.login(login);
-      } catch (error) {
-        await plain.close();
-        throw error;
+    // On a new node: watch again, and pass on what was missed.
+    const restore = (request: (body: JsonObject) => Promise<JsonObject>) => {
+      for (const chat of watchers.keys()) {
+        request({ op: "admin_watch", chat }).then((answer) => {
+          for (const message of answer.messages as ChatMessage[]) {
+            onPush({ op: "message", ...message });
+          }
+        }, () => {});
       }
-      conn = plain;
-    } else {
-      // On a new node: watch again, and pass on what was missed.
-      const restore = (request: (body: JsonObject) => Promise<JsonObject>) => {
-        for (const chat of watchers.keys()) {
-          request({ op: "admin_watch", chat }).then((answer) => {
-            for (const message of answer.messages as ChatMessage[]) {
-              onPush({ op: "message", ...message });
-            }
-          }, () => {});
-        }
-      };
-      ({ channel: conn } = await ReconnectingConnection.open(failover, {
-        login,
-        onPush,
-        restore,
-      }));
-    }
+    };
+    const { channel: conn } = await openChatChannel<never>(
+      options,
+      options.reconnect,
+      { login: { type: "chat-admin", token: options.token }, onPush, restore },
+    );
     const client = new ChatAdminClient(conn, watchers, shown);
     const { onError, onReconnect } = options;
     if (onError !== undefined || onReconnect !== undefined) {

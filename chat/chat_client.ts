@@ -5,15 +5,14 @@
  *
  * @module
  */
-import { connect, type ConnectOptions } from "../transport/connect.ts";
+import type { ConnectOptions } from "../transport/connect.ts";
 import { numberOption, optionsObject } from "../internal/options.ts";
 import {
   type ChatChannel,
-  ChatConnection,
   type JsonObject,
   toAck,
 } from "./_chat_connection.ts";
-import { ReconnectingConnection, resolveFailover } from "./_reconnect.ts";
+import { openChatChannel } from "./_reconnect.ts";
 import type { ChatError } from "./errors.ts";
 import type {
   ChatAddressesOptions,
@@ -225,49 +224,26 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       received: new Map(Object.entries(options.seen ?? {})),
       duplicates: 0,
     };
-    const failover = resolveFailover(options, options.reconnect);
-    const login = {
-      type: "chat",
-      user: options.user,
-      password: options.password,
-    };
-    const onPush = (value: JsonObject) => toEvent(value, delivery);
-    let conn: ChatChannel<ChatEvent>;
-    let answer: JsonObject;
-    if (failover.policy === undefined) {
-      const plain = new ChatConnection<ChatEvent>(
-        await connect(options as ConnectOptions),
-        onPush,
-      );
-      try {
-        answer = await plain.login(login);
-      } catch (error) {
-        await plain.close();
-        throw error;
-      }
-      conn = plain;
-    } else {
-      // The client exists only after the first login; a reconnect needs it.
-      const made: { client?: ChatClient } = {};
-      ({ channel: conn, welcome: answer } = await ReconnectingConnection.open(
-        failover,
-        {
-          login,
-          onPush,
-          restore: (...args) => {
-            if (made.client !== undefined) made.client.#restore(...args);
-          },
+    // The client exists only after the first login; a reconnect needs it.
+    const made: { client?: ChatClient } = {};
+    const { channel, welcome } = await openChatChannel<ChatEvent>(
+      options,
+      options.reconnect,
+      {
+        login: { type: "chat", user: options.user, password: options.password },
+        onPush: (value) => toEvent(value, delivery),
+        restore: (...args) => {
+          if (made.client !== undefined) made.client.#restore(...args);
         },
-      ));
-      made.client = new ChatClient(
-        conn,
-        toWelcome(answer),
-        delivery,
-        closeTimeoutMs,
-      );
-      return made.client;
-    }
-    return new ChatClient(conn, toWelcome(answer), delivery, closeTimeoutMs);
+      },
+    );
+    made.client = new ChatClient(
+      channel,
+      toWelcome(welcome),
+      delivery,
+      closeTimeoutMs,
+    );
+    return made.client;
   }
 
   /** The logged-in user. */
