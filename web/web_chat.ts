@@ -8,6 +8,7 @@
 import { ChatClient, type ChatLoginOptions } from "../chat/chat_client.ts";
 import type { ChatReconnectOptions } from "../chat/chat_reconnect.ts";
 import { optionsObject } from "../internal/options.ts";
+import { webSocketUrl } from "../transport/connect_websocket.ts";
 
 /** Options for {@linkcode connectWebChat}. */
 export interface WebChatOptions extends ChatLoginOptions {
@@ -74,10 +75,14 @@ export interface WebChatOptions extends ChatLoginOptions {
  * }
  * ```
  */
-export function connectWebChat(options: WebChatOptions): Promise<ChatClient> {
+export async function connectWebChat(
+  options: WebChatOptions,
+): Promise<ChatClient> {
   const given = optionsObject(options, "Cannot connect web chat");
-  return ChatClient.connect({
+  return await ChatClient.connect({
     ...given,
+    // Checked here, before any attempt: a wrong URL is no outage to retry.
+    url: webSocketUrl(given.url).href,
     reconnect: given.reconnect ?? true,
   });
 }
