@@ -106,6 +106,23 @@ Deno.test("WebSocketConn passes a message of exactly one frame on, also to small
   assert.equal(await conn.read(new Uint8Array(8)), null);
 });
 
+Deno.test("WebSocketConn hands over several queued messages in one read, as a TCP read would", async () => {
+  const socket = new FakeSocket();
+  const conn = wrap(socket);
+  const frames = [frame(2, 1, 1), frame(200, 3, 2), frame(2, 1, 3)];
+  for (const f of frames) socket.receive(encodeFrame(f));
+  assert.deepEqual(await readAll(conn), [...encodeFrames(frames)]);
+  // A buffer that ends inside a message: the rest comes next.
+  socket.receive(encodeFrame(frames[1]));
+  socket.receive(encodeFrame(frames[2]));
+  assert.deepEqual(await readAll(conn, 10), [
+    ...encodeFrames([frames[1], frames[2]]).subarray(0, 10),
+  ]);
+  assert.deepEqual(await readAll(conn), [
+    ...encodeFrame(frames[2]).subarray(2),
+  ]);
+});
+
 Deno.test("WebSocketConn fails a text message with WS_TEXT_MESSAGE, after the frames before it", async () => {
   const socket = new FakeSocket();
   const conn = wrap(socket);
