@@ -203,6 +203,18 @@ Deno.test("webSocketGateway answers a frame above maxFrameLength with FRAME_TOO_
   }, { maxFrameLength: 16, maxSendFrameLength: 1024 });
 });
 
+Deno.test("webSocketGateway applies maxConnections: a client over the limit gets SERVER_FULL and close code 1013", async () => {
+  await withGateway(async ({ url, server }) => {
+    using first = await connectWebSocket({ url });
+    await first.request(ping(1)); // Proven: it cannot be evicted.
+    const result = await rawExchange(url, []);
+    assert.deepEqual(errors(result), ["SERVER_FULL"]);
+    assert.equal(result.code, 1013);
+    assert.equal(server.totals().connectionsRefused.SERVER_FULL, 1);
+    assert.deepEqual((await first.request(ping(2))).payload, ping(2).payload);
+  }, { maxConnections: 1 });
+});
+
 Deno.test("webSocketGateway applies the heartbeat: a silent client gets a Ping, then HEARTBEAT_TIMEOUT and close code 1008", async () => {
   await withGateway(async ({ url }) => {
     const result = await rawExchange(url, []);
