@@ -285,6 +285,7 @@ Deno.test("webSocketGateway closes its clients with SHUTTING_DOWN and close code
 async function upgradeStatus(
   port: number,
   headers: Record<string, string>,
+  withKey = true,
 ): Promise<number> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
@@ -292,7 +293,7 @@ async function upgradeStatus(
       "GET /ws HTTP/1.1",
       `Host: 127.0.0.1:${port}`,
       "Connection: Upgrade",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      ...(withKey ? ["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="] : []),
       "Sec-WebSocket-Version: 13",
       ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     ];
@@ -343,6 +344,7 @@ Deno.test("webSocketGateway refuses an upgrade from another origin with 403, and
       );
       assert.equal(await upgradeStatus(port, upgrade), 101);
       assert.equal(await upgradeStatus(port, {}), 426);
+      assert.equal(await upgradeStatus(port, upgrade, false), 400);
       await server.shutdown({ timeoutMs: 100 });
     },
     {},
