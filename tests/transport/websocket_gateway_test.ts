@@ -216,6 +216,16 @@ Deno.test("webSocketGateway applies maxConnections: a client over the limit gets
   }, { maxConnections: 1 });
 });
 
+Deno.test("webSocketGateway applies the per-host limit to the peer's address: HOST_LIMIT and close code 1013", async () => {
+  await withGateway(async ({ url }) => {
+    using first = await connectWebSocket({ url });
+    await first.request(ping(1));
+    const result = await rawExchange(url, []);
+    assert.deepEqual(errors(result), ["HOST_LIMIT"]);
+    assert.equal(result.code, 1013);
+  }, { maxConnectionsPerHost: 1 });
+});
+
 Deno.test("webSocketGateway applies the heartbeat: a silent client gets a Ping, then HEARTBEAT_TIMEOUT and close code 1008", async () => {
   await withGateway(async ({ url }) => {
     const result = await rawExchange(url, []);
