@@ -5,7 +5,11 @@
 // are plain Errors whose message the program prints after its name, on one
 // line, before exiting 1.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { ConnectOptions } from "../mod.ts";
+import {
+  type ConnectOptions,
+  ProtocolMismatchError,
+  TlsCertificateError,
+} from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { parseHostPort } from "../internal/host_port.ts";
 
@@ -262,4 +266,32 @@ function readCa(path: string): string {
   } catch (error) {
     throw new Error(`cannot read --ca "${path}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * What to change when the server speaks another protocol or refuses TLS,
+ * in the words of the command line (`add --tls`, `pass --ca FILE`); found
+ * on the error or its causes. `undefined` for any other error.
+ */
+export function connectHint(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof ProtocolMismatchError) {
+      switch (e.peerProtocol) {
+        case "TLS":
+          return "the server speaks TLS; add --tls";
+        case "plain":
+          return "the server does not speak TLS; drop --tls";
+        default:
+          return `the server speaks ${e.peerProtocol}, not framewire (wrong port?)`;
+      }
+    }
+    if (e instanceof TlsCertificateError) {
+      return e.reason === "UnknownIssuer"
+        ? "certificate not trusted (UnknownIssuer); pass --ca FILE"
+        : e.reason === "NotValidForName"
+        ? "certificate not valid for this host name (NotValidForName); connect by the name it was issued for"
+        : `certificate refused (${e.reason})`;
+    }
+  }
+  return undefined;
 }
