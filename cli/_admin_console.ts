@@ -8,7 +8,7 @@ import { ChatError } from "../chat/mod.ts";
 import { formatError, formatMessage, type Print, record } from "./_chat_cli.ts";
 
 export const ADMIN_HELP =
-  `Admin commands (a line without "/" is sent to the watched chat):
+  `Admin commands (every line is a command: text goes out only with /send):
   /chats            every chat: members, who is online, message count
   /connections      every connection: id, peer, user, open chats, bytes
   /watch CHAT       watch #room or @alice,bob live (shows its last messages)
@@ -33,10 +33,20 @@ export async function adminConsole(
   for await (const line of lines) {
     const text = line.trim();
     if (text === "") continue;
-    const [command, ...rest] = text.startsWith("/")
-      ? text.split(/\s+/)
-      : ["/send", text];
-    const argument = text.startsWith("/") ? rest.join(" ") : line;
+    if (!text.startsWith("/")) {
+      // Never posted by itself: a command typed without its "/" (clear,
+      // quit) must not land in a user's chat as the admin's message.
+      print(formatError(
+        "UNKNOWN_COMMAND",
+        watched === undefined
+          ? `"${text}" is not a command; try /help`
+          : `"${text}" was not sent; to post it into ${watched}, type /send ${text}`,
+        human,
+      ));
+      continue;
+    }
+    const [command, ...rest] = text.split(/\s+/);
+    const argument = rest.join(" ");
     try {
       switch (command) {
         case "/chats": {

@@ -139,6 +139,29 @@ export function formatMessage(
   });
 }
 
+/**
+ * Why a login failed, once: `cannot log in as "alice": wrong credentials
+ * (AUTH_FAILED)`. The server's message already starts with "Cannot log in
+ * ..."; it is not said twice, and a connection problem gets its hint
+ * (`add --tls`) instead of the library's words.
+ */
+export function loginFailure(
+  who: string,
+  error: unknown,
+  hint: string | undefined,
+): string {
+  const code = (error as { code?: unknown }).code;
+  const suffix = typeof code === "string" && hint === undefined
+    ? ` (${code})`
+    : "";
+  const reason = hint ??
+    ((error as Error).message ?? String(error)).replace(
+      /^Cannot log in(?: as "[^"]*")?(?: at \S+)?: /,
+      "",
+    );
+  return `cannot log in as "${who}": ${reason}${suffix}`;
+}
+
 /** An error as a line. */
 export function formatError(
   code: string,

@@ -257,10 +257,13 @@ Deno.test("cli/server.ts takes the admin token from --admin-token-file or FRAMEW
         `${dir}/chat-${args.length}.db`,
         ...args,
       ], { env });
+      // The client reads it from a file too.
       const { code, stdout, stderr } = await run("admin.ts", [
         server.address.replace("tcp://", ""),
+        "--token-file",
+        `${dir}/token`,
         "chats",
-      ], { env: { FRAMEWIRE_ADMIN_TOKEN: "s3cret-token" } });
+      ]);
       assert.equal(code, 0, stderr);
       assert.match(stdout, /^chats_end count=0$/m);
       const wrong = await run("admin.ts", [
