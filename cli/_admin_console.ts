@@ -5,7 +5,13 @@
 // client, it reads commands and prints watched messages at the same time.
 import type { ChatAddress, ChatAdmin, ChatMessage } from "../chat/mod.ts";
 import { ChatError } from "../chat/mod.ts";
-import { formatError, formatMessage, type Print, record } from "./_chat_cli.ts";
+import {
+  formatError,
+  formatMessage,
+  plural,
+  type Print,
+  record,
+} from "./_chat_cli.ts";
 
 export const ADMIN_HELP =
   `Admin commands (every line is a command: text goes out only with /send):
@@ -55,11 +61,11 @@ export async function adminConsole(
           for (const chat of chats) {
             print(
               human
-                ? `${
-                  chat.active ? "*" : " "
-                } ${chat.chat} ${chat.messages} messages; members ${
-                  chat.members.join(", ")
-                }; online ${chat.online.join(", ") || "-"}`
+                ? `${chat.active ? "*" : " "} ${chat.chat} ${
+                  plural(chat.messages, "message")
+                }; members ${chat.members.join(", ")}; online ${
+                  chat.online.join(", ") || "-"
+                }`
                 : record("chat", {
                   chat: chat.chat,
                   kind: chat.kind,

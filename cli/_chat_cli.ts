@@ -139,6 +139,11 @@ export function formatMessage(
   });
 }
 
+/** `1 message`, `2 messages`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /**
  * Why a login failed, once: `cannot log in as "alice": wrong credentials
  * (AUTH_FAILED)`. The server's message already starts with "Cannot log in
