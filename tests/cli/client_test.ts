@@ -193,6 +193,32 @@ Deno.test("cli/client.ts ping names the protocol mistake in one line: add --tls,
   assert.equal(ok.code, 0, ok.stderr);
 });
 
+Deno.test("cli/client.ts chat and cli/admin.ts name the protocol mistake too", async () => {
+  await using tls = await startServer(["--port", "0", "--quiet", ...TLS_FLAGS]);
+  const at = tls.address.replace("tls://", "");
+  const chat = await run("client.ts", [
+    "chat",
+    at,
+    "--user",
+    "alice",
+    "--password",
+    "password1",
+    "--reconnect-ms",
+    "0",
+  ]);
+  assert.equal(chat.code, 1);
+  assert.equal(
+    chat.stderr,
+    'client: cannot log in as "alice": the server speaks TLS; add --tls\n',
+  );
+  const admin = await run("admin.ts", [at, "--token", "x", "chats"]);
+  assert.equal(admin.code, 1);
+  assert.equal(
+    admin.stderr,
+    'admin: cannot log in as "admin": the server speaks TLS; add --tls\n',
+  );
+});
+
 Deno.test("cli/client.ts ping of an HTTP server says it is not framewire", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const answered = (async () => {
