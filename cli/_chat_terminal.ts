@@ -69,7 +69,11 @@ export async function chatTerminal(
     return 1;
   }
   let password = settings.password ?? Deno.env.get("FRAMEWIRE_PASSWORD");
+  // A password typed at the prompt registers a new name only once it has
+  // been typed twice: the first login asks for an existing account only.
+  let typed = false;
   if (password === undefined) {
+    typed = true;
     if (!Deno.stdin.isTerminal()) {
       console.error(
         "client: chat needs --password or FRAMEWIRE_PASSWORD when stdin is not a terminal",
@@ -81,12 +85,33 @@ export async function chatTerminal(
   }
   let client: ChatClient;
   try {
-    client = await ChatClient.connect({
+    const login = {
       ...settings.connect,
       user,
       password,
       reconnect: settings.reconnect,
-    });
+    };
+    try {
+      client = await ChatClient.connect({
+        ...login,
+        register: typed ? false : undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof ChatError && error.code === "UNKNOWN_USER")) {
+        throw error;
+      }
+      const again = await readSecret(
+        `${user} is a new name. Type the password again to register it: `,
+      );
+      if (again === undefined) return 1;
+      if (again !== password) {
+        console.error(
+          `client: the passwords differ; "${user}" was not registered`,
+        );
+        return 1;
+      }
+      client = await ChatClient.connect(login);
+    }
   } catch (error) {
     console.error(`client: ${loginFailure(user, error, connectHint(error))}`);
     return 1;
