@@ -41,8 +41,9 @@ export async function* readLines(
  */
 export async function readSecret(prompt: string): Promise<string | undefined> {
   const encoder = new TextEncoder();
-  await Deno.stdout.write(encoder.encode(prompt));
+  // Raw mode first: a key typed as soon as the prompt shows is not echoed.
   Deno.stdin.setRaw(true);
+  await Deno.stdout.write(encoder.encode(prompt));
   const bytes: number[] = [];
   const buffer = new Uint8Array(1);
   try {

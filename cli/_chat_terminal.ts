@@ -225,6 +225,7 @@ class TerminalSession {
       this.#quit.promise.then(() => false),
       events.then(() => true),
     ]);
+    this.#editor?.close();
     if (lost) {
       this.#print(
         this.#human ? "Connection closed by the server." : record("closed", {}),

@@ -37,6 +37,8 @@ export class LineEditor {
   #decoder = new TextDecoder();
   /** Inside an escape sequence: its bytes are skipped. */
   #escape: "no" | "start" | "csi" = "no";
+  /** After {@linkcode LineEditor.close}: lines print plainly. */
+  #closed = false;
 
   constructor(io: LineEditorIo) {
     this.#io = io;
@@ -56,6 +58,10 @@ export class LineEditor {
 
   /** Prints a line above the input line, which is drawn again under it. */
   print(line: string): void {
+    if (this.#closed) {
+      this.#io.write(`${line.replaceAll("\n", "\r\n")}\r\n`);
+      return;
+    }
     this.#io.write(
       `${CLEAR_LINE}${
         line.replaceAll("\n", "\r\n")
@@ -63,10 +69,22 @@ export class LineEditor {
     );
   }
 
+  /**
+   * Ends the editing: the input line is cleared, the terminal leaves raw
+   * mode, and later lines print without a prompt under them (the program
+   * is ending, even if a read of the keyboard is still pending).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#io.write(CLEAR_LINE);
+    this.#io.setRaw?.(false);
+  }
+
   /** The entered lines, until Ctrl-D on an empty line, Ctrl-C or the end. */
   async *lines(): AsyncGenerator<string> {
     this.#io.setRaw?.(true);
-    this.#io.write(this.#prompt);
+    this.#redraw();
     try {
       for await (const chunk of this.#io.input) {
         const entered: string[] = [];
