@@ -292,7 +292,7 @@ class TerminalSession {
         this.#close();
         return;
       case "/help":
-        this.#track(async (out) => out(CHAT_HELP));
+        this.#track((out) => Promise.resolve(out(CHAT_HELP)));
         return;
       case "/quit":
       case "/exit":

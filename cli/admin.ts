@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { ChatAdminClient, ChatError } from "../chat/mod.ts";
+import { ChatAdminClient } from "../chat/mod.ts";
 import {
   chatConnectFlags,
   formatError,

@@ -114,6 +114,7 @@ Deno.test({
           // the half-typed text again.
           // (The terminal turns each \n into \r\n.)
           await zoe.waitFor(
+            // deno-lint-ignore no-control-regex
             /\r\x1b\[K\d\d:\d\d \[@amy\] amy: ping\r+\n@amy> I am typi/,
           );
           await zoe.keys("ng this\r");
