@@ -119,12 +119,16 @@ export async function chatTerminal(
   const interactive = Deno.stdin.isTerminal();
   // Both ends a terminal: the input line is ours to redraw (see
   // _line_editor.ts); otherwise lines are read and printed as they come.
-  const editor = interactive && human
+  const editor: LineEditor | undefined = interactive && human
     ? new LineEditor({
       input: Deno.stdin.readable,
       write: (text) => Deno.stdout.writeSync(new TextEncoder().encode(text)),
       setRaw: (raw) => Deno.stdin.setRaw(raw),
-      keepEntered: (line) => line.trim().startsWith("/") || line.trim() === "",
+      // A message leaves the screen until it is stored; a command, or text
+      // that has no chat to go to, stays.
+      keepEntered: (line): boolean =>
+        line.trim().startsWith("/") || line.trim() === "" ||
+        !session.chatOpen,
     })
     : undefined;
   const print: Print = editor === undefined
@@ -175,6 +179,11 @@ class TerminalSession {
     this.#print = print;
     this.#human = human;
     this.#editor = editor;
+  }
+
+  /** Whether typed text has a chat to go to. */
+  get chatOpen(): boolean {
+    return this.#currentChat !== undefined;
   }
 
   /** The chat typed lines go to; the prompt shows it. */
@@ -360,6 +369,15 @@ class TerminalSession {
             } ✓`
             : record("sent", { chat: ack.chat, seq: ack.seq }),
         );
+      }, (error) => {
+        // The editor took the line off the screen: give the text back.
+        if (this.#editor !== undefined && error instanceof ChatError) {
+          throw new ChatError(
+            error.code,
+            `${error.message} (not sent: ${text})`,
+          );
+        }
+        throw error;
       })
     );
   }
