@@ -5,83 +5,19 @@
 import assert from "node:assert/strict";
 import { ChatClient } from "../../chat/mod.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
+import { hasScript, onTerminal } from "./_pty.ts";
 
 const PASSWORD = "password1";
-const hasScript = (() => {
-  try {
-    return Deno.statSync("/usr/bin/script").isFile;
-  } catch {
-    return false;
-  }
-})();
-
-/** cli/client.ts chat in a pseudo-terminal: what it printed, and keys. */
-function chatOnTerminal(port: number, user: string) {
-  const client = new URL("../../cli/client.ts", import.meta.url).pathname;
-  const command =
-    `'${Deno.execPath()}' run -A '${client}' chat 127.0.0.1:${port} --user ${user} --reconnect-ms 0`;
-  const child = new Deno.Command("/usr/bin/script", {
-    args: ["-qec", command, "/dev/null"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { TERM: "dumb" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  let screen = "";
-  const waiting: { pattern: string | RegExp; resolve: () => void }[] = [];
-  const shows = (pattern: string | RegExp) =>
-    typeof pattern === "string"
-      ? screen.includes(pattern)
-      : pattern.test(screen);
-  const reading = (async () => {
-    for await (
-      const text of child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      screen += text;
-      for (const wait of [...waiting]) {
-        if (shows(wait.pattern)) {
-          waiting.splice(waiting.indexOf(wait), 1);
-          wait.resolve();
-        }
-      }
-    }
-  })();
-  const stderr = new Response(child.stderr).text();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  return {
-    get screen() {
-      return screen;
-    },
-    keys: (text: string) => writer.write(new TextEncoder().encode(text)),
-    /** Waits (at most 10 s) until the screen shows `pattern`. */
-    waitFor(pattern: string | RegExp): Promise<void> {
-      if (shows(pattern)) return Promise.resolve();
-      const { promise, resolve, reject } = Promise.withResolvers<void>();
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `no ${String(pattern)} in ${JSON.stringify(screen)}`,
-            ),
-          ),
-        10_000,
-      );
-      waiting.push({
-        pattern,
-        resolve: () => (clearTimeout(timer), resolve()),
-      });
-      return promise;
-    },
-    async exit(): Promise<number> {
-      await writer.close().catch(() => {});
-      const status = await child.status;
-      clearTimeout(killer);
-      await reading;
-      await stderr;
-      return status.code;
-    },
-  };
+/** cli/client.ts chat in a pseudo-terminal. */
+function chatOn(port: number, user: string) {
+  return onTerminal("client.ts", [
+    "chat",
+    `127.0.0.1:${port}`,
+    "--user",
+    user,
+    "--reconnect-ms",
+    "0",
+  ]);
 }
 
 Deno.test({
@@ -98,7 +34,7 @@ Deno.test({
             user: "amy",
             password: PASSWORD,
           });
-          const zoe = chatOnTerminal(server.port, "zoe");
+          const zoe = chatOn(server.port, "zoe");
           await zoe.waitFor("Password for zoe: ");
           await zoe.keys(`${PASSWORD}\r`);
           await zoe.waitFor("Type the password again to register it: ");
@@ -134,7 +70,7 @@ Deno.test({
           assert.equal(await zoe.exit(), 0);
         }
         // Two different passwords: nothing is registered.
-        const yan = chatOnTerminal(server.port, "yan");
+        const yan = chatOn(server.port, "yan");
         await yan.waitFor("Password for yan: ");
         await yan.keys(`${PASSWORD}\r`);
         await yan.waitFor("Type the password again to register it: ");

@@ -4,6 +4,7 @@ import { type ChatAck, ChatClient, type ChatMessage } from "../../chat/mod.ts";
 import { connect, FrameType } from "../../mod.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
 import { run, startServer } from "./_spawn.ts";
+import { hasScript, onTerminal } from "./_pty.ts";
 
 const PASSWORD = "password1";
 
@@ -109,6 +110,7 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--db-sync",
       "--admin",
       "--admin-token",
+      "--admin-token-file",
       "--max-message-bytes",
       "--message-rate-limit",
       "--message-burst",
@@ -436,4 +438,48 @@ Deno.test("cli/server.ts killed with SIGKILL mid-stream loses no acknowledged me
       assert.equal((await server.exit()).code, 0);
     }
   });
+});
+
+Deno.test({
+  name:
+    "cli/server.ts --admin on a terminal keeps info log lines off the console while it is open",
+  ignore: !hasScript,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const server = onTerminal("server.ts", [
+        "--port",
+        "0",
+        "--db",
+        `${dir}/chat.db`,
+        "--admin",
+      ]);
+      let pid: number | undefined;
+      try {
+        const started = /listening on tcp:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)/;
+        await server.waitFor(started);
+        const [, port, serverPid] = started.exec(server.screen)!;
+        pid = Number(serverPid);
+        await server.waitFor("Admin console: /help lists the commands.");
+        {
+          // An info event: a Debug frame is logged at level info.
+          using client = await connect({ port: Number(port) });
+          await client.send({
+            type: FrameType.Debug,
+            payload: new TextEncoder().encode("not on the console"),
+          });
+          await client.request({
+            type: FrameType.Ping,
+            payload: new Uint8Array(),
+          });
+        }
+        await server.keys("/chats\r");
+        await server.waitFor("No chats yet.");
+        assert.equal(server.screen.includes("not on the console"), false);
+        assert.doesNotMatch(server.screen, /^info /m);
+      } finally {
+        if (pid !== undefined) Deno.kill(pid, "SIGTERM");
+        await server.exit();
+      }
+    });
+  },
 });
