@@ -56,6 +56,7 @@ export * from "./transport/errors.ts";
 export * from "./transport/write_all.ts";
 export * from "./transport/framed_conn.ts";
 export * from "./transport/connect.ts";
+export * from "./transport/connect_errors.ts";
 export * from "./transport/listen.ts";
 export * from "./transport/messages.ts";
 export * from "./transport/protocol_errors.ts";

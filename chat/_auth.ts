@@ -63,7 +63,13 @@ export class ChatAuth {
   login(session: Session, login: ChatLogin): Promise<HandlerResult> {
     return login.type === "chat-admin"
       ? this.#adminLogin(session, login.token, login.id)
-      : this.#userLogin(session, login.user, login.password, login.id);
+      : this.#userLogin(
+        session,
+        login.user,
+        login.password,
+        login.id,
+        login.register,
+      );
   }
 
   async #userLogin(
@@ -71,6 +77,7 @@ export class ChatAuth {
     user: string,
     password: string,
     id: string | undefined,
+    register?: boolean,
   ): Promise<HandlerResult> {
     if (user === ADMIN_NAME) {
       return chatErrorFrame(
@@ -84,6 +91,14 @@ export class ChatAuth {
       return this.#throttled(session, user, id);
     }
     if (await this.#store.user(user) === undefined) {
+      // A client that asks first (to have a new password typed twice).
+      if (register === false) {
+        return chatErrorFrame(
+          ChatErrorCode.UnknownUser,
+          `Cannot log in as "${user}": no such account`,
+          id,
+        );
+      }
       if (password.length < MIN_PASSWORD_CHARS) {
         return chatErrorFrame(
           ChatErrorCode.WeakPassword,

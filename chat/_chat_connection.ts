@@ -212,15 +212,18 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
   }
 
   async #read(): Promise<void> {
+    // Kept as the cause: a server that speaks TLS or HTTP is named there.
+    let failure: unknown;
     try {
       for await (const frame of this.#conn) this.#dispatch(frame);
-    } catch {
+    } catch (error) {
       // Reset or truncated: the end is handled below either way.
+      failure = error;
     } finally {
       this.#ended = true;
       this.#conn.close();
       for (const [id, pending] of this.#pending) {
-        pending.reject(closedError(id));
+        pending.reject(closedError(id, failure));
       }
       this.#pending.clear();
       this.#sink.end();

@@ -163,6 +163,8 @@ const FINAL_LOGIN_ERRORS = new Set<string>([
   ChatErrorCode.MissingField,
   ChatErrorCode.InvalidJson,
   ChatErrorCode.Forbidden,
+  // A login with register: false for a name without an account.
+  ChatErrorCode.UnknownUser,
 ]);
 
 // Error frames that announce the end of a connection for reasons of the

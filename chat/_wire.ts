@@ -38,6 +38,11 @@ export type ChatLogin =
     readonly user: string;
     /** The password; registers the name on its first login. */
     readonly password: string;
+    /**
+     * `false`: log in only, never register (a name without an account
+     * gets `UNKNOWN_USER`). Absent: the first login registers.
+     */
+    readonly register?: boolean;
     /** Echoed in the answer. */
     readonly id?: string;
   }
@@ -355,7 +360,9 @@ export function parseChatLogin(payload: Uint8Array): ChatLogin | undefined {
         `Cannot log in: password longer than ${MAX_PASSWORD_CHARS} characters`,
       );
     }
-    return { type: "chat", user, password, id };
+    // Only false matters; anything else keeps the default.
+    const register = value.register === false ? false : undefined;
+    return { type: "chat", user, password, register, id };
   } catch (error) {
     throw withId(error, id);
   }

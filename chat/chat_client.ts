@@ -64,6 +64,14 @@ export interface ChatLoginOptions {
   /** Password (at least 8 characters for a new account). */
   password: string;
   /**
+   * `false`: log in to an existing account only; a name without one is
+   * refused with `UNKNOWN_USER` and not registered (a terminal client asks
+   * for a new password twice before it registers).
+   *
+   * @default {true}
+   */
+  register?: boolean;
+  /**
    * The last `seq` already shown per chat, from an earlier session of this
    * program ({@linkcode ChatClient.prototype.seen}). Messages up to it are
    * dropped if the server sends them again (it may, for messages delivered
@@ -232,7 +240,12 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       options,
       options.reconnect,
       {
-        login: { type: "chat", user: options.user, password: options.password },
+        login: {
+          type: "chat",
+          user: options.user,
+          password: options.password,
+          ...(options.register === false ? { register: false } : {}),
+        },
         onPush: (value) => toEvent(value, delivery),
         restore: (...args) => {
           if (made.client !== undefined) made.client.#restore(...args);

@@ -5,10 +5,16 @@
 // client, it reads commands and prints watched messages at the same time.
 import type { ChatAddress, ChatAdmin, ChatMessage } from "../chat/mod.ts";
 import { ChatError } from "../chat/mod.ts";
-import { formatError, formatMessage, type Print, record } from "./_chat_cli.ts";
+import {
+  formatError,
+  formatMessage,
+  plural,
+  type Print,
+  record,
+} from "./_chat_cli.ts";
 
 export const ADMIN_HELP =
-  `Admin commands (a line without "/" is sent to the watched chat):
+  `Admin commands (every line is a command: text goes out only with /send):
   /chats            every chat: members, who is online, message count
   /connections      every connection: id, peer, user, open chats, bytes
   /watch CHAT       watch #room or @alice,bob live (shows its last messages)
@@ -33,10 +39,20 @@ export async function adminConsole(
   for await (const line of lines) {
     const text = line.trim();
     if (text === "") continue;
-    const [command, ...rest] = text.startsWith("/")
-      ? text.split(/\s+/)
-      : ["/send", text];
-    const argument = text.startsWith("/") ? rest.join(" ") : line;
+    if (!text.startsWith("/")) {
+      // Never posted by itself: a command typed without its "/" (clear,
+      // quit) must not land in a user's chat as the admin's message.
+      print(formatError(
+        "UNKNOWN_COMMAND",
+        watched === undefined
+          ? `"${text}" is not a command; try /help`
+          : `"${text}" was not sent; to post it into ${watched}, type /send ${text}`,
+        human,
+      ));
+      continue;
+    }
+    const [command, ...rest] = text.split(/\s+/);
+    const argument = rest.join(" ");
     try {
       switch (command) {
         case "/chats": {
@@ -45,11 +61,11 @@ export async function adminConsole(
           for (const chat of chats) {
             print(
               human
-                ? `${
-                  chat.active ? "*" : " "
-                } ${chat.chat} ${chat.messages} messages; members ${
-                  chat.members.join(", ")
-                }; online ${chat.online.join(", ") || "-"}`
+                ? `${chat.active ? "*" : " "} ${chat.chat} ${
+                  plural(chat.messages, "message")
+                }; members ${chat.members.join(", ")}; online ${
+                  chat.online.join(", ") || "-"
+                }`
                 : record("chat", {
                   chat: chat.chat,
                   kind: chat.kind,

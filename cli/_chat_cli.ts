@@ -41,8 +41,9 @@ export async function* readLines(
  */
 export async function readSecret(prompt: string): Promise<string | undefined> {
   const encoder = new TextEncoder();
-  await Deno.stdout.write(encoder.encode(prompt));
+  // Raw mode first: a key typed as soon as the prompt shows is not echoed.
   Deno.stdin.setRaw(true);
+  await Deno.stdout.write(encoder.encode(prompt));
   const bytes: number[] = [];
   const buffer = new Uint8Array(1);
   try {
@@ -137,6 +138,34 @@ export function formatMessage(
     from: message.from,
     text: message.text,
   });
+}
+
+/** `1 message`, `2 messages`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * Why a login failed, once: `cannot log in as "alice": wrong credentials
+ * (AUTH_FAILED)`. The server's message already starts with "Cannot log in
+ * ..."; it is not said twice, and a connection problem gets its hint
+ * (`add --tls`) instead of the library's words.
+ */
+export function loginFailure(
+  who: string,
+  error: unknown,
+  hint: string | undefined,
+): string {
+  const code = (error as { code?: unknown }).code;
+  const suffix = typeof code === "string" && hint === undefined
+    ? ` (${code})`
+    : "";
+  const reason = hint ??
+    ((error as Error).message ?? String(error)).replace(
+      /^Cannot log in(?: as "[^"]*")?(?: at \S+)?: /,
+      "",
+    );
+  return `cannot log in as "${who}": ${reason}${suffix}`;
 }
 
 /** An error as a line. */

@@ -17,11 +17,15 @@ import {
   formatError,
   formatMessage,
   formatReconnect,
+  loginFailure,
+  plural,
   type Print,
   readLines,
   readSecret,
   record,
 } from "./_chat_cli.ts";
+import { connectHint } from "./_flags.ts";
+import { LineEditor } from "./_line_editor.ts";
 
 /** What the `chat` subcommand needs, parsed by cli/client.ts. */
 export interface ChatTerminalSettings {
@@ -36,7 +40,8 @@ export interface ChatTerminalSettings {
 }
 
 export const CHAT_HELP =
-  `Chat commands (a line without "/" is sent to the open chat):
+  `Chat commands (a line without "/" is sent to the open chat; your own
+lines show with their time and a ✓ once the server has stored them):
   /open NAME        open the chat with user NAME, or room #NAME (its unread
                     messages are shown, then new ones as they come)
   /join ROOM        join (or create) a room and open it
@@ -58,14 +63,17 @@ export async function chatTerminal(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const human = Deno.stdout.isTerminal();
-  const print: Print = (line) => console.log(line);
   const user = settings.user;
   if (user === undefined) {
     console.error("client: chat needs --user NAME (see --help)");
     return 1;
   }
   let password = settings.password ?? Deno.env.get("FRAMEWIRE_PASSWORD");
+  // A password typed at the prompt registers a new name only once it has
+  // been typed twice: the first login asks for an existing account only.
+  let typed = false;
   if (password === undefined) {
+    typed = true;
     if (!Deno.stdin.isTerminal()) {
       console.error(
         "client: chat needs --password or FRAMEWIRE_PASSWORD when stdin is not a terminal",
@@ -77,28 +85,65 @@ export async function chatTerminal(
   }
   let client: ChatClient;
   try {
-    client = await ChatClient.connect({
+    const login = {
       ...settings.connect,
       user,
       password,
       reconnect: settings.reconnect,
-    });
+    };
+    try {
+      client = await ChatClient.connect({
+        ...login,
+        register: typed ? false : undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof ChatError && error.code === "UNKNOWN_USER")) {
+        throw error;
+      }
+      const again = await readSecret(
+        `${user} is a new name. Type the password again to register it: `,
+      );
+      if (again === undefined) return 1;
+      if (again !== password) {
+        console.error(
+          `client: the passwords differ; "${user}" was not registered`,
+        );
+        return 1;
+      }
+      client = await ChatClient.connect(login);
+    }
   } catch (error) {
-    const code = error instanceof ChatError ? ` (${error.code})` : "";
-    console.error(
-      `client: cannot log in as "${user}": ${(error as Error).message}${code}`,
-    );
+    console.error(`client: ${loginFailure(user, error, connectHint(error))}`);
     return 1;
   }
-  const session = new TerminalSession(client, print, human);
+  const interactive = Deno.stdin.isTerminal();
+  // Both ends a terminal: the input line is ours to redraw (see
+  // _line_editor.ts); otherwise lines are read and printed as they come.
+  const editor: LineEditor | undefined = interactive && human
+    ? new LineEditor({
+      input: Deno.stdin.readable,
+      write: (text) => Deno.stdout.writeSync(new TextEncoder().encode(text)),
+      setRaw: (raw) => Deno.stdin.setRaw(raw),
+      // A message leaves the screen until it is stored; a command, or text
+      // that has no chat to go to, stays.
+      keepEntered: (line): boolean =>
+        line.trim().startsWith("/") || line.trim() === "" ||
+        !session.chatOpen,
+    })
+    : undefined;
+  const print: Print = editor === undefined
+    ? (line) => console.log(line)
+    : (line) => editor.print(line);
+  const session = new TerminalSession(client, print, human, editor);
   session.welcome();
   if (settings.open !== undefined) session.handle(`/open ${settings.open}`);
   const onAbort = () => session.quit();
   signal?.addEventListener("abort", onAbort, { once: true });
-  const interactive = Deno.stdin.isTerminal();
   if (interactive) Deno.addSignalListener("SIGINT", onAbort);
   try {
-    return await session.run(readLines(Deno.stdin.readable));
+    return await session.run(
+      editor?.lines() ?? readLines(Deno.stdin.readable),
+    );
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (interactive) Deno.removeSignalListener("SIGINT", onAbort);
@@ -110,26 +155,55 @@ class TerminalSession {
   #client: ChatClient;
   #print: Print;
   #human: boolean;
-  #current: ChatAddress | undefined;
+  #editor: LineEditor | undefined;
+  #currentChat: ChatAddress | undefined;
   /** Chats whose open the server confirmed (and that were not closed since). */
   #open = new Set<ChatAddress>();
   #inflight = new Set<Promise<void>>();
+  /**
+   * Printed when the command before has printed: answers come in the order
+   * of the commands (a /history after a send follows its `sent`), whatever
+   * order the server answers in.
+   */
+  #outputTail: Promise<void> = Promise.resolve();
   #quit = Promise.withResolvers<void>();
   #quitting = false;
 
-  constructor(client: ChatClient, print: Print, human: boolean) {
+  constructor(
+    client: ChatClient,
+    print: Print,
+    human: boolean,
+    editor?: LineEditor,
+  ) {
     this.#client = client;
     this.#print = print;
     this.#human = human;
+    this.#editor = editor;
+  }
+
+  /** Whether typed text has a chat to go to. */
+  get chatOpen(): boolean {
+    return this.#currentChat !== undefined;
+  }
+
+  /** The chat typed lines go to; the prompt shows it. */
+  get #current(): ChatAddress | undefined {
+    return this.#currentChat;
+  }
+
+  set #current(chat: ChatAddress | undefined) {
+    this.#currentChat = chat;
+    this.#editor?.setPrompt(chat === undefined ? "> " : `${chat}> `);
   }
 
   welcome(): void {
+    this.#editor?.setPrompt("> ");
     const { user, registered, unread } = this.#client.welcome;
     if (this.#human) {
       this.#print(
         `Logged in as ${user}${
           registered ? " (new account)" : ""
-        }. /help lists the commands.`,
+        }. /help lists the commands, /open NAME starts a chat.`,
       );
       const waiting = Object.entries(unread);
       if (waiting.length > 0) {
@@ -160,6 +234,7 @@ class TerminalSession {
       this.#quit.promise.then(() => false),
       events.then(() => true),
     ]);
+    this.#editor?.close();
     if (lost) {
       this.#print(
         this.#human ? "Connection closed by the server." : record("closed", {}),
@@ -209,14 +284,14 @@ class TerminalSession {
         this.#list();
         return;
       case "/who":
-        this.#track(
+        this.#track((out) =>
           this.#client.who().then((users) =>
-            this.#print(
+            out(
               this.#human
                 ? `Online: ${users.join(", ")}`
                 : record("online", { users: users.join(",") }),
             )
-          ),
+          )
         );
         return;
       case "/history":
@@ -226,14 +301,21 @@ class TerminalSession {
         this.#close();
         return;
       case "/help":
-        this.#print(CHAT_HELP);
+        this.#track((out) => Promise.resolve(out(CHAT_HELP)));
         return;
       case "/quit":
       case "/exit":
         this.quit();
         return;
       default:
-        this.#error("UNKNOWN_COMMAND", `Unknown command ${command}; try /help`);
+        this.#track(() =>
+          Promise.reject(
+            new ChatError(
+              "UNKNOWN_COMMAND",
+              `Unknown command ${command}; try /help`,
+            ),
+          )
+        );
     }
   }
 
@@ -266,15 +348,37 @@ class TerminalSession {
   #send(text: string): void {
     const chat = this.#current;
     if (chat === undefined) {
-      this.#error("NO_CHAT", "No chat is open: /open NAME or /join ROOM first");
+      this.#fail("NO_CHAT", "No chat is open: /open NAME or /join ROOM first");
       return;
     }
-    this.#track(
+    this.#track((out) =>
       this.#client.send(chat, text).then((ack) => {
-        if (!this.#human) {
-          this.#print(record("sent", { chat: ack.chat, seq: ack.seq }));
+        // On a terminal the line is shown once stored, as others see it,
+        // with a mark for "stored".
+        out(
+          this.#human
+            ? `${
+              formatMessage({
+                chat: ack.chat,
+                mid: ack.mid,
+                seq: ack.seq,
+                from: this.#client.welcome.user,
+                text,
+                ts: ack.ts,
+              }, true)
+            } ✓`
+            : record("sent", { chat: ack.chat, seq: ack.seq }),
+        );
+      }, (error) => {
+        // The editor took the line off the screen: give the text back.
+        if (this.#editor !== undefined && error instanceof ChatError) {
+          throw new ChatError(
+            error.code,
+            `${error.message} (not sent: ${text})`,
+          );
         }
-      }),
+        throw error;
+      })
     );
   }
 
@@ -282,29 +386,35 @@ class TerminalSession {
     const chat = this.#address(name, "@");
     if (chat === undefined) return;
     // Typed lines go to the new chat from now on; one chat is open at a
-    // time, so the others' messages show up as unread counts.
+    // time, so the others' messages show up as unread counts. The previous
+    // one is closed only once the new one opened: a failed /open (no such
+    // user) goes back to it.
     const previous = this.#current;
     this.#current = chat;
-    if (
-      previous !== undefined && previous !== chat && this.#open.delete(previous)
-    ) {
-      this.#track(this.#client.closeChat(previous));
-    }
-    this.#track(
+    this.#track((out) =>
       this.#client.openChat(chat).then(
-        (delivered) => {
+        async (delivered) => {
           this.#open.add(chat);
-          this.#print(
+          out(
             this.#human
               ? `-- ${chat} (${delivered} new) --`
               : record("opened", { chat, delivered }),
           );
+          if (
+            previous !== undefined && previous !== chat &&
+            this.#current === chat && this.#open.delete(previous)
+          ) await this.#client.closeChat(previous);
         },
         (error) => {
-          if (this.#current === chat) this.#current = undefined;
+          if (this.#current === chat) {
+            this.#current = previous;
+            if (this.#human && previous !== undefined) {
+              out(`-- still in ${previous} --`);
+            }
+          }
           throw error;
         },
-      ),
+      )
     );
   }
 
@@ -312,12 +422,12 @@ class TerminalSession {
     const room = this.#address(name, "#");
     if (room === undefined) return;
     if (!room.startsWith("#")) {
-      this.#error("INVALID_FIELD", `Cannot join ${room}: rooms start with #`);
+      this.#fail("INVALID_FIELD", `Cannot join ${room}: rooms start with #`);
       return;
     }
-    this.#track(
+    this.#track((out) =>
       this.#client.join(room).then(({ created, members }) => {
-        this.#print(
+        out(
           this.#human
             ? `Joined ${room}${created ? " (new room)" : ""}: ${
               members.join(", ")
@@ -328,7 +438,7 @@ class TerminalSession {
               members: members.join(","),
             }),
         );
-      }),
+      })
     );
     this.#openChat(room);
   }
@@ -336,30 +446,28 @@ class TerminalSession {
   #leave(name: string): void {
     const room = name === "" ? this.#current : this.#address(name, "#");
     if (room === undefined) {
-      this.#error("NO_CHAT", "Which room? /leave ROOM");
+      this.#fail("NO_CHAT", "Which room? /leave ROOM");
       return;
     }
     if (this.#current === room) this.#current = undefined;
     this.#open.delete(room);
-    this.#track(
+    this.#track((out) =>
       this.#client.leave(room).then(() =>
-        this.#print(
-          this.#human ? `Left ${room}` : record("left", { chat: room }),
-        )
-      ),
+        out(this.#human ? `Left ${room}` : record("left", { chat: room }))
+      )
     );
   }
 
   #members(name: string): void {
     const room = name === "" ? this.#current : this.#address(name, "#");
     if (room === undefined) {
-      this.#error("NO_CHAT", "Which room? /members ROOM");
+      this.#fail("NO_CHAT", "Which room? /members ROOM");
       return;
     }
-    this.#track(
+    this.#track((out) =>
       this.#client.members(room).then((members) => {
         const list = members.map((m) => `${m.user}${m.online ? "*" : ""}`);
-        this.#print(
+        out(
           this.#human
             ? `${room}: ${list.join(", ")} (* online)`
             : record("members", {
@@ -370,20 +478,20 @@ class TerminalSession {
               ),
             }),
         );
-      }),
+      })
     );
   }
 
   #list(): void {
-    this.#track(
+    this.#track((out) =>
       this.#client.chats().then((chats) => {
-        if (this.#human && chats.length === 0) this.#print("No chats yet.");
+        if (this.#human && chats.length === 0) out("No chats yet.");
         for (const entry of chats) {
-          this.#print(
+          out(
             this.#human
               ? `${entry.chat}${
                 entry.chat === this.#current ? " (open)" : ""
-              }: ${entry.unread} unread, ${entry.lastSeq} messages`
+              }: ${entry.unread} unread, ${plural(entry.lastSeq, "message")}`
               : record("chat", {
                 chat: entry.chat,
                 unread: entry.unread,
@@ -392,39 +500,37 @@ class TerminalSession {
               }),
           );
         }
-        if (!this.#human) {
-          this.#print(record("list_end", { count: chats.length }));
-        }
-      }),
+        if (!this.#human) out(record("list_end", { count: chats.length }));
+      })
     );
   }
 
   #history(argument: string): void {
     const chat = this.#current;
     if (chat === undefined) {
-      this.#error("NO_CHAT", "No chat is open: /open NAME first");
+      this.#fail("NO_CHAT", "No chat is open: /open NAME first");
       return;
     }
     const limit = argument === "" ? 20 : Number(argument);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      this.#error(
+      this.#fail(
         "INVALID_FIELD",
         `Cannot show ${argument} messages: give 1 to 100`,
       );
       return;
     }
-    this.#track(
+    this.#track((out) =>
       this.#client.history(chat, { limit }).then(({ messages }) => {
         if (this.#human) {
-          this.#print(`-- last ${messages.length} of ${chat} --`);
+          out(`-- last ${plural(messages.length, "message")} of ${chat} --`);
         }
         for (const message of messages) {
-          this.#print(formatMessage(message, this.#human, "history"));
+          out(formatMessage(message, this.#human, "history"));
         }
         if (!this.#human) {
-          this.#print(record("history_end", { chat, count: messages.length }));
+          out(record("history_end", { chat, count: messages.length }));
         }
-      }),
+      })
     );
   }
 
@@ -433,40 +539,56 @@ class TerminalSession {
     if (chat === undefined) return;
     this.#current = undefined;
     this.#open.delete(chat);
-    this.#track(
+    this.#track((out) =>
       this.#client.closeChat(chat).then(() =>
-        this.#print(
+        out(
           this.#human
             ? `-- closed ${chat} --`
             : record("closed_chat", { chat }),
         )
-      ),
+      )
     );
   }
 
   /** `bob` → `@bob` (or `#bob` for rooms); `@bob` and `#room` as given. */
   #address(name: string, sigil: "@" | "#"): ChatAddress | undefined {
     if (name === "") {
-      this.#error("MISSING_FIELD", "Give a name: /open bob, /open #room");
+      this.#fail("MISSING_FIELD", "Give a name: /open bob, /open #room");
       return undefined;
     }
     return name.startsWith("@") || name.startsWith("#") ? name : sigil + name;
   }
 
-  /** Prints the failure of a command when it comes; keeps it until then. */
-  #track(promise: Promise<unknown>): void {
-    const tracked = promise.then(
+  /**
+   * Runs a command: what it prints (through `out`), and its failure, come
+   * out after everything the commands before it printed.
+   */
+  #track(work: (out: Print) => Promise<unknown>): void {
+    const lines: string[] = [];
+    const out: Print = (line) => lines.push(line);
+    const settled = work(out).then(
       () => {},
       (error) => {
         if (error instanceof ChatError) {
           if (error.code !== "CONNECTION_CLOSED") {
-            this.#error(error.code, error.message);
+            out(formatError(error.code, error.message, this.#human));
           }
-        } else this.#error("ERROR", (error as Error).message);
+        } else out(formatError("ERROR", (error as Error).message, this.#human));
       },
     );
+    const tracked = this.#outputTail = Promise.all([
+      this.#outputTail,
+      settled,
+    ]).then(() => {
+      for (const line of lines) this.#print(line);
+    });
     this.#inflight.add(tracked);
     tracked.finally(() => this.#inflight.delete(tracked));
+  }
+
+  /** A command refused before it was sent, in its turn. */
+  #fail(code: string, message: string): void {
+    this.#track(() => Promise.reject(new ChatError(code, message)));
   }
 
   #error(code: string, message: string): void {

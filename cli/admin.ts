@@ -12,18 +12,24 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { ChatAdminClient, ChatError } from "../chat/mod.ts";
+import { ChatAdminClient } from "../chat/mod.ts";
 import {
   chatConnectFlags,
   formatError,
   formatReconnect,
+  loginFailure,
   readLines,
   readSecret,
   RECONNECT_MS,
   reconnectFlag,
 } from "./_chat_cli.ts";
-import { HELP_VERSION_FLAGS, helpOrVersion } from "./_flags.ts";
+import {
+  connectHint,
+  HELP_VERSION_FLAGS,
+  helpOrVersion,
+  parseFlags,
+} from "./_flags.ts";
+import { readTokenFile } from "./_server_start.ts";
 import { ADMIN_HELP, adminConsole } from "./_admin_console.ts";
 
 const HELP =
@@ -31,8 +37,9 @@ const HELP =
        deno run -A cli/admin.ts --unix PATH [options] [COMMAND]
 
 Connects to a framewire chat server as its operator. The admin token comes
-from --token, FRAMEWIRE_ADMIN_TOKEN, or a prompt on a terminal; the server
-must have been started with the same token (--admin-token). Without COMMAND,
+from --token-file, --token, FRAMEWIRE_ADMIN_TOKEN, or a prompt on a
+terminal; the server must have been started with the same token
+(--admin-token-file or FRAMEWIRE_ADMIN_TOKEN). Without COMMAND,
 reads commands from stdin until /quit or end of input; with COMMAND (chats,
 connections), runs it and exits. Several addresses (the nodes of a cluster)
 are tried in order; a lost connection is replaced with backoff (to the next
@@ -40,7 +47,8 @@ address), the watched chat is watched again, and "reconnecting ..." and
 "reconnected ..." lines are printed.
 
 Options:
-      --token TOKEN    the server's admin token
+      --token-file FILE  read the server's admin token from FILE
+      --token TOKEN    the token itself (visible in ps: prefer the above)
       --unix PATH      connect to a Unix socket instead of HOST:PORT
       --tls            connect with TLS
       --ca FILE        extra trusted CA certificate (PEM) for --tls
@@ -70,19 +78,20 @@ export async function main(args: string[]): Promise<number> {
   let values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseFlags(
       args,
-      allowPositionals: true,
-      options: {
+      {
         token: { type: "string" },
+        "token-file": { type: "string" },
         unix: { type: "string" },
         tls: { type: "boolean", default: false },
         ca: { type: "string" },
         retry: { type: "boolean", default: false },
         "reconnect-ms": { type: "string" },
         ...HELP_VERSION_FLAGS,
-      },
-    }));
+      } as const,
+      true,
+    ));
   } catch (error) {
     console.error(`admin: ${(error as Error).message}`);
     return 1;
@@ -107,6 +116,12 @@ export async function main(args: string[]): Promise<number> {
     }
     connect = chatConnectFlags(target, values);
     reconnect = reconnectFlag(values["reconnect-ms"]);
+    if (values.token !== undefined && values["token-file"] !== undefined) {
+      throw new Error("give --token or --token-file, not both");
+    }
+    if (values["token-file"] !== undefined) {
+      values.token = readTokenFile("--token-file", values["token-file"]);
+    }
   } catch (error) {
     console.error(`admin: ${(error as Error).message}`);
     return 1;
@@ -115,7 +130,7 @@ export async function main(args: string[]): Promise<number> {
   if (token === undefined) {
     if (!Deno.stdin.isTerminal()) {
       console.error(
-        "admin: needs --token or FRAMEWIRE_ADMIN_TOKEN when stdin is not a terminal",
+        "admin: needs --token-file, --token or FRAMEWIRE_ADMIN_TOKEN when stdin is not a terminal",
       );
       return 1;
     }
@@ -134,8 +149,9 @@ export async function main(args: string[]): Promise<number> {
       onError: (error) => print(formatError(error.code, error.message, human)),
     });
   } catch (error) {
-    const code = error instanceof ChatError ? ` (${error.code})` : "";
-    console.error(`admin: cannot log in: ${(error as Error).message}${code}`);
+    console.error(
+      `admin: ${loginFailure("admin", error, connectHint(error))}`,
+    );
     return 1;
   }
   try {

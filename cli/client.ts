@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   connect,
   type ConnectOptions,
@@ -26,81 +25,18 @@ import {
 import { get as getFile, put as putFile } from "./_files.ts";
 import {
   connectFlags,
+  connectHint,
   HELP_VERSION_FLAGS,
   helpOrVersion,
   optionalWholeNumberFlag,
+  parseFlags,
+  suggestFlag,
   wholeNumberFlag,
 } from "./_flags.ts";
-import { CHAT_HELP, chatTerminal } from "./_chat_terminal.ts";
-import { chatConnectFlags, RECONNECT_MS, reconnectFlag } from "./_chat_cli.ts";
+import { chatTerminal } from "./_chat_terminal.ts";
+import { chatConnectFlags, reconnectFlag } from "./_chat_cli.ts";
+import { CLIENT_HELP, COMMAND_HELP } from "./_client_help.ts";
 import { sleep } from "../internal/sleep.ts";
-
-const HELP = `Usage: deno run -A cli/client.ts ping HOST:PORT [options]
-       deno run -A cli/client.ts ping --unix PATH [options]
-       deno run -A cli/client.ts get HOST:PORT PATH [-o OUT] [--resume]
-       deno run -A cli/client.ts put HOST:PORT FILE [REMOTE] [--overwrite]
-       deno run -A cli/client.ts chat HOST:PORT[,HOST:PORT...] --user NAME [--password PW]
-
-Sends Ping frames to a framewire server and prints each round-trip time,
-then the loss and min/median/p99. Exits 0 if every Ping got its Pong.
-
-Options:
-  -c, --count N        Pings to send (default 4)
-  -s, --size BYTES     payload bytes per Ping (default 16)
-  -i, --interval MS    pause between Pings (default 1000)
-  -W, --timeout MS     how long to wait for each Pong (default 2000)
-      --unix PATH      connect to a Unix socket instead of HOST:PORT
-      --tls            connect with TLS
-      --ca FILE        extra trusted CA certificate (PEM) for --tls
-      --retry          retry connecting until the server is up (about 10 s)
-  -h, --help           show this help
-  -V, --version        show the version
-
-get downloads PATH (relative to the server's --files directory) into OUT
-(default: PATH's last segment) through OUT.part, renamed to OUT only once the
-size and SHA-256 verify; put uploads FILE into the server's --uploads
-directory as REMOTE (default: FILE's name), renamed into place by the server
-once verified. Both exit 0 on success, 1 with the error code on stderr.
-
-File options:
-  -o, --output OUT     where get writes (default: PATH's last segment)
-      --resume         get: continue from OUT.part left by an interrupted get
-      --overwrite      put: replace an existing file on the server
-      --window N       chunks in flight before an acknowledgement (default 8)
-      --chunk-bytes N  bytes per chunk (default 262144)
-
-chat logs in as NAME (the first login registers the name with the password;
-the password comes from --password, FRAMEWIRE_PASSWORD, or a prompt on a
-terminal), then reads commands and messages from stdin while printing
-incoming messages as they arrive. Exits 0 after /quit or end of input.
-Several addresses (the nodes of a cluster, comma-separated) are tried in
-order. When the connection is lost (the node died or restarted), chat
-reconnects with backoff, to the next address if there are several, logs in
-again, reopens the open chat (what arrived meanwhile is shown, nothing
-twice) and resends what got no acknowledgement (stored once); it prints
-"reconnecting ..." and "reconnected ..." lines meanwhile.
-
-Chat options:
-  -u, --user NAME      user name: a-z 0-9 _ . -, up to 32 characters
-      --password PW    password (at least 8 characters for a new name)
-      --open CHAT      open a chat right after login (bob, @bob or #room)
-      --reconnect-ms MS  give up reconnecting after MS without a server
-                       (default ${RECONNECT_MS}; 0: never reconnect)
-
-${CHAT_HELP}
-
-Output on a terminal reads like ping(8); otherwise one line per Ping,
-"pong seq=N bytes=B rtt_ms=T" or "timeout seq=N", then
-"summary sent=N received=N loss_pct=P min_ms=T median_ms=T p99_ms=T".
-get and put draw a progress bar (bytes, rate, ETA) on a terminal; otherwise
-they print one line: "get path=P out=O bytes=N resumed_from=N sha256=H ms=T"
-or "put path=P bytes=N sha256=H ms=T". chat prints human lines on a
-terminal; otherwise one record per line: "welcome user=U registered=B",
-"unread chat=C count=N", "message chat=C seq=N from=U text=JSON",
-"sent chat=C seq=N", "opened chat=C delivered=N", "error code=X message=JSON",
-"reconnecting attempt=N address=A code=X", "reconnected address=A",
-"bye" (and joined, left, members, chat, list_end, history, history_end,
-online, closed_chat, closed).`;
 
 /** Summary of round-trip times, in milliseconds. */
 export interface RttSummary {
@@ -152,10 +88,9 @@ export async function main(
 ): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseFlags(
       args,
-      allowPositionals: true,
-      options: {
+      {
         count: { type: "string", short: "c", default: "4" },
         size: { type: "string", short: "s", default: "16" },
         interval: { type: "string", short: "i", default: "1000" },
@@ -167,6 +102,7 @@ export async function main(
         output: { type: "string", short: "o" },
         resume: { type: "boolean", default: false },
         overwrite: { type: "boolean", default: false },
+        force: { type: "boolean", default: false },
         window: { type: "string" },
         "chunk-bytes": { type: "string" },
         user: { type: "string", short: "u" },
@@ -174,15 +110,21 @@ export async function main(
         open: { type: "string" },
         "reconnect-ms": { type: "string" },
         ...HELP_VERSION_FLAGS,
-      },
-    });
+      } as const,
+      true,
+    );
   } catch (error) {
     console.error(`client: ${(error as Error).message}`);
     return 1;
   }
   const { values, positionals } = parsed;
-  const shown = helpOrVersion(values, HELP);
+  // `COMMAND --help` shows that command's page; `--help` alone the overview.
+  const shown = helpOrVersion(
+    values,
+    COMMAND_HELP[positionals[0] ?? ""] ?? CLIENT_HELP,
+  );
   if (shown !== undefined) return shown;
+  values.overwrite ||= values.force;
   if (positionals[0] === "get" || positionals[0] === "put") {
     return await files(positionals, values, signal);
   }
@@ -213,7 +155,9 @@ export async function main(
       throw new Error(
         command === undefined
           ? "missing command: expected ping, get, put or chat (see --help)"
-          : `unknown command "${command}": expected ping, get, put or chat`,
+          : `unknown command "${command}": expected ping, get, put or chat${
+            suggestCommand(command)
+          }`,
       );
     }
     if (rest.length > 0) throw new Error(`unexpected argument "${rest[0]}"`);
@@ -271,6 +215,7 @@ async function files(
         path,
         out: values.output,
         resume: values.resume,
+        overwrite: values.overwrite,
         window,
         chunkBytes,
       }, signal);
@@ -354,8 +299,11 @@ async function ping(
           );
           continue;
         }
+        const hint = connectHint(error);
         console.error(
-          `client: ping ${where} failed: ${(error as Error).message}`,
+          hint === undefined
+            ? `client: ping ${where} failed: ${(error as Error).message}`
+            : `client: cannot talk to ${where}: ${hint}`,
         );
         break;
       }
@@ -404,6 +352,17 @@ async function ping(
     );
   }
   return sent > 0 && received === sent ? 0 : 1;
+}
+
+/** ` (did you mean ping?)` for a near miss of a command, else "". */
+function suggestCommand(command: string): string {
+  const guess = suggestFlag(command, {
+    ping: { type: "boolean" },
+    get: { type: "boolean" },
+    put: { type: "boolean" },
+    chat: { type: "boolean" },
+  });
+  return guess === undefined ? "" : ` (did you mean ${guess.slice(2)}?)`;
 }
 
 /** Sequence number in the first bytes (as many as fit), then a pattern. */

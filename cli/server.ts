@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   formatLogEvent,
   FrameRouter,
@@ -46,88 +45,19 @@ import {
   HELP_VERSION_FLAGS,
   helpOrVersion,
   optionalWholeNumberFlag,
+  parseFlags,
   positiveFlag,
   wholeNumberFlag,
 } from "./_flags.ts";
-
-const HELP = `Usage: deno run -A cli/server.ts [options]
-
-Starts a framewire server. Ping frames get a Pong with the same payload and
-Debug frames are logged; other frame types belong to protocol modules.
-Ctrl-C or SIGTERM stops it gracefully (a second one stops it at once).
-
-Options:
-      --host HOST               address to bind (default 127.0.0.1)
-  -p, --port PORT               TCP port; 0 picks a free one (default 9000)
-      --unix PATH               listen on a Unix socket instead of TCP
-      --tls-cert FILE           PEM certificate chain; serves TLS (needs --tls-key)
-      --tls-key FILE            PEM private key for --tls-cert
-      --http-port PORT          serve /healthz, /livez and /metrics over HTTP
-                                on PORT (0 picks a free one) at --host
-                                (127.0.0.1 with --unix); default: off. Also
-                                /ws: the same protocol over WebSocket (one
-                                frame per binary message). HTTPS and wss:
-                                with --tls-cert
-      --allow-origin ORIGIN     let pages of ORIGIN (https://chat.example, or
-                                *) open /ws; repeatable (default: the page's
-                                own origin only)
-      --max-connections N       most clients served at once (default 10000)
-      --max-frame-length BYTES  largest payload accepted (default 1048576)
-      --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
-      --idle-timeout-ms MS      close clients silent this long (default: never)
-      --send-timeout-ms MS      close clients whose replies stay unread this
-                                long (default 30000)
-      --max-lingering-refusals N
-                                SERVER_FULL refusals kept open for the client
-                                to read them; more are closed at once (default 64)
-      --shutdown-timeout-ms MS  grace for in-flight requests on stop (default 10000)
-      --heartbeat-ms MS         Ping a client silent this long (default 30000)
-      --heartbeat-timeout-ms MS close a client that answers no Ping within
-                                this long (HEARTBEAT_TIMEOUT; default 15000)
-      --frame-stall-ms MS       close a client silent this long inside a frame
-                                (FRAME_STALLED; default 20000)
-      --first-frame-timeout-ms MS
-                                close a client with no complete frame this long
-                                after connecting (FIRST_FRAME_TIMEOUT; default 10000)
-      --max-connections-per-host N
-                                most clients from one address (IPv6: one /64);
-                                HOST_LIMIT beyond (default: off, since clients
-                                behind a NAT or load balancer share one address)
-      --max-connections-per-host-per-second N
-                                most new connections per second from one
-                                address; CONNECTION_RATE_LIMITED beyond (default: off)
-                                The six flags above take "off" to turn them off.
-      --files DIR               serve the files under DIR for download (get)
-      --uploads DIR             accept uploads (put) into DIR
-      --db PATH|URL             chat database, created if missing: a SQLite
-                                file (default $FRAMEWIRE_CHAT_DB or
-                                ./framewire-chat.db) or postgres://USER@HOST:PORT/DB
-      --cluster nats://HOST:PORT
-                                run as one node of a cluster: live delivery
-                                between nodes through NATS (needs a postgres:// --db)
-      --node-id NAME            this node's name in admin lists and metrics
-      --db-sync FULL|NORMAL     FULL: an acknowledged message survives power
-                                loss; NORMAL: only a crash of the server (default FULL)
-      --admin-token TOKEN       lets cli/admin.ts log in with TOKEN (default
-                                $FRAMEWIRE_ADMIN_TOKEN; none: remote admin off)
-      --admin                   run the chat admin console on this terminal
-      --max-message-bytes N     longest chat message, UTF-8 bytes (default 4096)
-      --password-iterations N   PBKDF2 iterations for new accounts (default
-                                210000; lower only for tests)
-      --max-accounts N          most chat accounts (default 10000)
-      --max-rooms-per-user N    most rooms one account may create (default 20)
-      --max-room-members N      most members of a room (default 1000)
-      --max-concurrent-hashes N password hashes at once (default 4)
-      --message-rate-limit N    chat messages per second per user, after the
-                                burst; more get RATE_LIMITED (default 50, 0: off)
-      --message-burst N         chat messages a user may send at once (default 1000)
-  -q, --quiet                   log warnings and errors only
-  -h, --help                    show this help
-  -V, --version                 show the version
-
-Output: the listen address on stdout ("listening tcp://HOST:PORT" when not a
-terminal, then "listening http://HOST:PORT" with --http-port), one log line
-per event on stderr.`;
+import {
+  adminToken as readAdminToken,
+  listenReason,
+  missingDatabaseFiles,
+  probeListen,
+  removeFiles,
+  servedList,
+  SERVER_HELP,
+} from "./_server_start.ts";
 
 /**
  * Protocol modules served by the program, in registration order. Each one
@@ -189,14 +119,15 @@ export async function main(
   let uploadsDir: string | undefined;
   let chatOptions: ConstructorParameters<typeof ChatServer>[0];
   let adminHere: boolean;
-  let backendFlags: ChatBackendFlags;
+  // undefined: chat is off (no --db and no $FRAMEWIRE_CHAT_DB).
+  let backendFlags: ChatBackendFlags | undefined;
   let httpPort: number | undefined;
   let httpHost: string;
   let allowOrigins: string[];
   try {
-    const { values } = parseArgs({
+    const { values } = parseFlags(
       args,
-      options: {
+      {
         host: { type: "string", default: "127.0.0.1" },
         port: { type: "string", short: "p", default: "9000" },
         unix: { type: "string" },
@@ -224,6 +155,7 @@ export async function main(
         "node-id": { type: "string" },
         "db-sync": { type: "string", default: "FULL" },
         "admin-token": { type: "string" },
+        "admin-token-file": { type: "string" },
         admin: { type: "boolean", default: false },
         "max-message-bytes": { type: "string" },
         "password-iterations": { type: "string" },
@@ -235,9 +167,9 @@ export async function main(
         "message-burst": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
         ...HELP_VERSION_FLAGS,
-      },
-    });
-    const shown = helpOrVersion(values, HELP);
+      } as const,
+    );
+    const shown = helpOrVersion(values, SERVER_HELP);
     if (shown !== undefined) return shown;
     quiet = values.quiet;
     filesDir = values.files;
@@ -259,20 +191,44 @@ export async function main(
         `invalid --db-sync "${values["db-sync"]}": expected FULL or NORMAL`,
       );
     }
-    const adminToken = values["admin-token"] ??
-      Deno.env.get("FRAMEWIRE_ADMIN_TOKEN");
-    backendFlags = {
-      db: values.db ?? Deno.env.get("FRAMEWIRE_CHAT_DB") ??
-        "framewire-chat.db",
+    // Chat only with a database the user named: two servers started without
+    // one (the TCP, Unix and TLS examples side by side) must not fight over
+    // a default file, nor leave one in the working directory.
+    const db = values.db ?? (Deno.env.get("FRAMEWIRE_CHAT_DB") || undefined);
+    if (db === undefined) {
+      const needs = values.cluster !== undefined
+        ? "--cluster"
+        : values.admin
+        ? "--admin"
+        : values["admin-token"] !== undefined ||
+            values["admin-token-file"] !== undefined
+        ? "--admin-token"
+        : undefined;
+      if (needs !== undefined) {
+        throw new Error(`${needs} needs the chat: give --db PATH`);
+      }
+    }
+    backendFlags = db === undefined ? undefined : {
+      db,
       cluster: values.cluster,
       nodeId: values["node-id"],
     };
-    checkChatBackendFlags(backendFlags);
+    if (backendFlags !== undefined) checkChatBackendFlags(backendFlags);
+    const adminToken = readAdminToken(
+      values["admin-token"],
+      values["admin-token-file"],
+      Deno.env.get("FRAMEWIRE_ADMIN_TOKEN"),
+    );
+    if (values["admin-token"] !== undefined && adminToken !== undefined) {
+      console.error(
+        "server: warning: --admin-token shows in ps and the shell history; prefer --admin-token-file FILE or FRAMEWIRE_ADMIN_TOKEN",
+      );
+    }
     chatOptions = {
-      path: isPostgresUrl(backendFlags.db) ? undefined : backendFlags.db,
+      path: db === undefined || isPostgresUrl(db) ? undefined : db,
       nodeId: values["node-id"],
       synchronous: sync,
-      adminToken: adminToken === "" ? undefined : adminToken,
+      adminToken,
       maxMessageBytes: positiveFlag(
         "--max-message-bytes",
         values["max-message-bytes"],
@@ -366,26 +322,36 @@ export async function main(
         values["max-connections-per-host-per-second"],
       ),
     };
+    // Before anything is opened or created: a port that is taken or out of
+    // range is the error the user sees, not a locked database.
+    probeListen(options);
   } catch (error) {
     console.error(`server: ${(error as Error).message}`);
     return 1;
   }
 
   // Each client is a descriptor: warn before the limit turns them away.
-  try {
-    const resolved = resolveServeOptions(options);
-    const warning = openFileLimitWarning(
-      resolved.maxConnections + resolved.maxLingeringRefusals,
-      readOpenFileLimit(),
-    );
-    if (warning !== undefined) console.error(`server: ${warning}`);
-  } catch {
-    // A bad option: serve() below reports it.
-  }
+  const resolved = resolveServeOptions(options);
+  const warning = openFileLimitWarning(
+    resolved.maxConnections + resolved.maxLingeringRefusals,
+    readOpenFileLimit(),
+  );
+  if (warning !== undefined) console.error(`server: ${warning}`);
 
+  // While the admin console owns this terminal, info lines would land in
+  // the middle of what the operator types: they go only where stderr was
+  // redirected.
+  let consoleOpen = false;
   const log = (event: LogEvent) => {
-    if (quiet && event.level === "info") return;
+    if (event.level === "info" && (quiet || consoleOpen)) return;
     console.error(formatLogEvent(event));
+  };
+  // What a failed start removes: the database files it would create.
+  const created = missingDatabaseFiles(chatOptions.path);
+  const failed = (what: string, error: unknown) => {
+    removeFiles(created);
+    console.error(`server: ${what}: ${(error as Error).message}`);
+    return 1;
   };
   let files: FileServer | undefined;
   if (filesDir !== undefined || uploadsDir !== undefined) {
@@ -396,42 +362,43 @@ export async function main(
         logger: log,
       });
     } catch (error) {
-      console.error(`server: cannot serve files: ${(error as Error).message}`);
-      return 1;
+      return failed("cannot serve files", error);
     }
   }
-  let backends: ChatBackends;
-  try {
-    backends = await openChatBackends(backendFlags);
-  } catch (error) {
-    await files?.close();
-    console.error(`server: cannot serve chat: ${(error as Error).message}`);
-    return 1;
+  let backends: ChatBackends | undefined;
+  let chat: ChatServer | undefined;
+  if (backendFlags !== undefined) {
+    try {
+      backends = await openChatBackends(backendFlags);
+    } catch (error) {
+      await files?.close();
+      return failed("cannot serve chat", error);
+    }
+    try {
+      chat = new ChatServer({
+        ...chatOptions,
+        store: backends.store,
+        bus: backends.bus,
+        nodeId: chatOptions.nodeId ?? backends.nodeId,
+        logger: log,
+      });
+    } catch (error) {
+      await backends.close();
+      await files?.close();
+      return failed("cannot serve chat", error);
+    }
   }
-  let chat: ChatServer;
-  try {
-    chat = new ChatServer({
-      ...chatOptions,
-      store: backends.store,
-      bus: backends.bus,
-      nodeId: chatOptions.nodeId ?? backends.nodeId,
-      logger: log,
-    });
-  } catch (error) {
-    await backends.close();
-    await files?.close();
-    console.error(`server: cannot serve chat: ${(error as Error).message}`);
-    return 1;
-  }
-  const protocols = files === undefined
-    ? [...PROTOCOLS, chat]
-    : [...PROTOCOLS, files, chat];
+  const protocols = [
+    ...PROTOCOLS,
+    ...(files === undefined ? [] : [files]),
+    ...(chat === undefined ? [] : [chat]),
+  ];
   const metrics = httpPort === undefined ? undefined : new MetricsRegistry();
   // The chat server, then the store and bus it was given (it does not own
   // them).
   const closeChat = async () => {
-    await chat.close();
-    await backends.close();
+    await chat?.close();
+    await backends?.close();
   };
   let server: Server;
   try {
@@ -440,17 +407,22 @@ export async function main(
       createServerHandler(log, protocols),
     );
   } catch (error) {
+    // Taken since the trial bind: rare, and cleaned up all the same.
     await closeChat();
     await files?.close();
     const where = options.path ?? `${options.hostname}:${options.port}`;
-    console.error(
-      `server: cannot listen on ${where}: ${(error as Error).message}`,
-    );
-    return 1;
+    return failed(`cannot listen on ${where}`, new Error(listenReason(error)));
   }
   if (Deno.stdout.isTerminal()) {
+    // The pid, because a server started in the background (`&`) is not
+    // stopped by Ctrl-C.
     console.log(
-      `framewire ${denoJson.version} listening on ${server.address} (Ctrl-C to stop)`,
+      `framewire ${denoJson.version} listening on ${server.address} (pid ${Deno.pid}: Ctrl-C stops it, or kill ${Deno.pid})`,
+    );
+    console.log(
+      `serving: ${
+        servedList(chatOptions.path ?? backendFlags?.db, filesDir, uploadsDir)
+      }`,
     );
   } else {
     console.log(`listening ${server.address}`);
@@ -460,7 +432,7 @@ export async function main(
   let stopping = false;
   let http: HttpEndpoint | undefined;
   if (httpPort !== undefined) {
-    chat.registerMetrics(metrics!);
+    chat?.registerMetrics(metrics!);
     metrics!.gauge({
       name: "process_resident_memory_bytes",
       help: "Resident set size of the server process, in bytes.",
@@ -485,7 +457,8 @@ export async function main(
                 ready: false,
                 checks: { server: "shutting down" },
               })
-              : chat.health()),
+              : chat?.health() ??
+                Promise.resolve({ ready: true, checks: { server: "ok" } })),
           "/ws": webSocketGateway(server, {
             allowOrigins,
             secure: options.tls !== undefined,
@@ -504,6 +477,7 @@ export async function main(
       await server.shutdown({ timeoutMs: 0 });
       await closeChat();
       await files?.close();
+      removeFiles(created);
       console.error(
         `server: cannot listen for HTTP on ${httpHost}:${httpPort}: ${
           (error as Error).message
@@ -534,12 +508,19 @@ export async function main(
   if (adminHere) {
     // The operator at this terminal needs no token. The console ends with
     // stdin; the server goes on until it is stopped.
+    consoleOpen = Deno.stderr.isTerminal();
+    if (consoleOpen && Deno.stdout.isTerminal()) {
+      console.log(
+        "Admin console: /help lists the commands. Info log lines are off while it is open (warnings still show; redirect stderr to keep them).",
+      );
+    }
     void adminConsole(
-      chat.admin(),
+      chat!.admin(),
       readLines(Deno.stdin.readable),
       (line) => console.log(line),
       Deno.stdout.isTerminal(),
-    ).catch((error) => console.error(`server: admin console: ${error}`));
+    ).catch((error) => console.error(`server: admin console: ${error}`))
+      .finally(() => consoleOpen = false);
   }
   try {
     return await Promise.race([

@@ -13,6 +13,7 @@ import {
   resolveFramedConnOptions,
 } from "./framed_conn.ts";
 import { retryConnect, type RetryPolicy } from "./_retry_connect.ts";
+import { watchServerStart } from "./_recognise_server.ts";
 
 /** Retry policy for {@linkcode connect}: exponential backoff with jitter. */
 export interface ConnectRetryOptions {
@@ -146,6 +147,13 @@ export type ConnectOptions =
  * @throws {Deno.errors.TimedOut} If `retry.totalTimeoutMs` passes first.
  * @throws {unknown} The reason of `retry.signal`, once it aborts.
  * @throws {RangeError} If a retry option is out of range.
+ *
+ * A server that speaks another protocol is recognised on the first bytes:
+ * the first receive (or request) then fails with
+ * {@linkcode ProtocolMismatchError} (a TLS or HTTP server reached without
+ * `tls`, a plain server reached with it) or {@linkcode TlsCertificateError}
+ * (a certificate not trusted, such as a self-signed one without
+ * `tls.caCerts`), not with a frame-size or TLS-library error.
  *
  * @example Connect to a listener
  * ```ts
@@ -292,6 +300,7 @@ async function connectOnce(
     }
   }
   try {
+    watchServerStart(conn, options.tls !== undefined, framed.receiveCodec);
     return new FramedConn(conn, framed);
   } catch (error) {
     conn.close();

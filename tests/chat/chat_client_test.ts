@@ -98,3 +98,27 @@ Deno.test("ChatClient validates closeTimeoutMs before connecting", async () => {
     },
   );
 });
+
+Deno.test("ChatClient with register: false logs in to an existing account and never registers a new name", async () => {
+  await withChat(async (harness) => {
+    const refused = await ChatClient.connect({
+      port: harness.port,
+      user: "newbie",
+      password: PASSWORD,
+      register: false,
+    }).then(() => undefined, (error) => error);
+    assert.equal(refused?.code, "UNKNOWN_USER");
+    // Nothing was registered: a later default login registers the name.
+    {
+      await using first = await harness.login("newbie");
+      assert.equal(first.welcome.registered, true);
+    }
+    await using again = await ChatClient.connect({
+      port: harness.port,
+      user: "newbie",
+      password: PASSWORD,
+      register: false,
+    });
+    assert.equal(again.welcome.registered, false);
+  });
+});

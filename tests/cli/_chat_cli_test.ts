@@ -1,6 +1,13 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { formatError, formatMessage, record } from "../../cli/_chat_cli.ts";
+import {
+  formatError,
+  formatMessage,
+  loginFailure,
+  plural,
+  record,
+} from "../../cli/_chat_cli.ts";
+import { ChatError } from "../../chat/mod.ts";
 
 const message = (text: string) => ({
   chat: "@mallory",
@@ -68,4 +75,29 @@ Deno.test("record keeps a hostile text on one line, JSON-quoted", () => {
     );
     assert.equal(JSON.parse(line.slice("message text=".length)), text);
   }
+});
+
+Deno.test("plural says 1 message and 0 or 2 messages", () => {
+  assert.equal(plural(1, "message"), "1 message");
+  assert.equal(plural(0, "message"), "0 messages");
+  assert.equal(plural(2, "message"), "2 messages");
+});
+
+Deno.test("loginFailure says why once, with the code, or the connection hint instead", () => {
+  const refused = new ChatError(
+    "AUTH_FAILED",
+    'Cannot log in as "alice": wrong credentials',
+  );
+  assert.equal(
+    loginFailure("alice", refused, undefined),
+    'cannot log in as "alice": wrong credentials (AUTH_FAILED)',
+  );
+  assert.equal(
+    loginFailure(
+      "alice",
+      new Error("reset"),
+      "the server speaks TLS; add --tls",
+    ),
+    'cannot log in as "alice": the server speaks TLS; add --tls',
+  );
 });

@@ -121,14 +121,52 @@ Deno.test("cli/client.ts chat reports command errors as lines and keeps going", 
       await dave.waitFor(/^sent chat=#lobby seq=1$/);
       await dave.endInput();
       assert.equal((await dave.exit()).code, 0);
+      // In the order of the commands, whenever the server answered.
       assert.deepEqual(dave.lines, [
         "welcome user=dave registered=true",
         'error code=NO_CHAT message="No chat is open: /open NAME or /join ROOM first"',
-        'error code=UNKNOWN_COMMAND message="Unknown command /dance; try /help"',
         'error code=UNKNOWN_USER message="Cannot open \\"@zed\\": no user \\"zed\\""',
+        'error code=UNKNOWN_COMMAND message="Unknown command /dance; try /help"',
         "joined chat=#lobby created=true members=dave",
         "opened chat=#lobby delivered=0",
         "sent chat=#lobby seq=1",
+        "bye",
+      ]);
+    } finally {
+      server.kill("SIGTERM");
+      await server.exit();
+    }
+  });
+});
+
+Deno.test("cli/client.ts chat prints records in the order of the commands, and a failed /open keeps the open chat", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`);
+    try {
+      await using erin = spawnInteractive("client.ts", [
+        "chat",
+        `127.0.0.1:${server.port}`,
+        "--user",
+        "erin",
+        "--password",
+        PASSWORD,
+      ]);
+      await erin.type("/join lobby");
+      await erin.waitFor(/^opened chat=#lobby delivered=0$/);
+      // The send waits for its commit; the history needs none, and is
+      // printed after the send's record all the same.
+      await erin.type("first\n/history 5\n/open nosuchuser");
+      await erin.waitFor(/^error code=UNKNOWN_USER /);
+      await erin.type("still in the lobby");
+      await erin.waitFor(/^sent chat=#lobby seq=2$/);
+      await erin.endInput();
+      assert.equal((await erin.exit()).code, 0);
+      assert.deepEqual(erin.lines.slice(3), [
+        "sent chat=#lobby seq=1",
+        'history chat=#lobby seq=1 from=erin text="first"',
+        "history_end chat=#lobby count=1",
+        'error code=UNKNOWN_USER message="Cannot open \\"@nosuchuser\\": no user \\"nosuchuser\\""',
+        "sent chat=#lobby seq=2",
         "bye",
       ]);
     } finally {
@@ -155,7 +193,7 @@ Deno.test("cli/client.ts chat refuses a wrong password and a missing one, with o
       assert.equal(wrong.code, 1);
       assert.equal(
         wrong.stderr.trim(),
-        'client: cannot log in as "alice": Cannot log in as "alice": wrong credentials (AUTH_FAILED)',
+        'client: cannot log in as "alice": wrong credentials (AUTH_FAILED)',
       );
       const missing = await run("client.ts", [
         "chat",

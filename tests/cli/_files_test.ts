@@ -114,7 +114,10 @@ Deno.test("cli: get downloads from server --files with a summary line, put uploa
       `${local}/up.bin`,
     ]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /FILE_EXISTS/);
+    assert.equal(
+      again.stderr,
+      'client: put "up.bin" failed: the file exists on the server; pass --overwrite to replace it (FILE_EXISTS)\n',
+    );
     const overwrite = await run("client.ts", [
       "put",
       target(server.address),
@@ -163,6 +166,7 @@ Deno.test("cli: get --resume continues from OUT.part and verifies the whole file
       "big.bin",
       "-o",
       out,
+      "--overwrite",
     ]);
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.match(fresh.stdout, / resumed_from=0 /);
@@ -173,18 +177,17 @@ Deno.test("cli: get --resume continues from OUT.part and verifies the whole file
 Deno.test("cli: --help documents get, put, --files and --uploads; bad file flags exit 1", async () => {
   const client = await run("client.ts", ["--help"]);
   assert.equal(client.code, 0);
+  assert.ok(client.stdout.includes("get HOST:PORT PATH"));
+  assert.ok(client.stdout.includes("put HOST:PORT FILE"));
+  const get = await run("client.ts", ["get", "--help"]);
+  const put = await run("client.ts", ["put", "--help"]);
   for (
-    const flag of [
-      "get HOST:PORT PATH",
-      "put HOST:PORT FILE",
-      "--output",
-      "--resume",
-      "--overwrite",
-      "--window",
-      "--chunk-bytes",
-    ]
+    const [help, flags] of [
+      [get.stdout, ["--output", "--resume", "--overwrite", "--window"]],
+      [put.stdout, ["--overwrite", "--window", "--chunk-bytes"]],
+    ] as const
   ) {
-    assert.ok(client.stdout.includes(flag), flag);
+    for (const flag of flags) assert.ok(help.includes(flag), flag);
   }
   const server = await run("server.ts", ["--help"]);
   assert.match(server.stdout, /--files DIR/);
@@ -210,3 +213,96 @@ Deno.test("cli: --help documents get, put, --files and --uploads; bad file flags
   assert.equal(badWindow.code, 1);
   assert.match(badWindow.stderr, /--window/);
 });
+
+Deno.test("cli: get refuses to replace an existing local file unless --overwrite or --force", async () => {
+  await withDirs(async ({ root, local }) => {
+    await Deno.writeFile(`${root}/data.bin`, data);
+    await using server = await startServer([
+      "--port",
+      "0",
+      "--files",
+      root,
+      "--quiet",
+    ]);
+    const out = `${local}/data.bin`;
+    await Deno.writeTextFile(out, "mine");
+    const args = ["get", target(server.address), "data.bin", "-o", out];
+    const refused = await run("client.ts", args);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      `client: ${out} exists; pass --overwrite to replace it, or -o OUT to write elsewhere\n`,
+    );
+    assert.equal(await Deno.readTextFile(out), "mine");
+    for (const flag of ["--overwrite", "--force"]) {
+      await Deno.writeTextFile(out, "mine");
+      const replaced = await run("client.ts", [...args, flag]);
+      assert.equal(replaced.code, 0, replaced.stderr);
+      assert.deepEqual(await Deno.readFile(out), data);
+    }
+  });
+});
+
+Deno.test("cli: Ctrl-C during get says it was interrupted, keeps OUT.part and names --resume", async () => {
+  await withDirs(async ({ root, local }) => {
+    // Big enough, in small chunks one at a time, to be running when the
+    // signal comes.
+    const size = 32 * 1024 * 1024;
+    await Deno.writeFile(`${root}/slow.bin`, new Uint8Array(size));
+    await using server = await startServer([
+      "--port",
+      "0",
+      "--files",
+      root,
+      "--quiet",
+    ]);
+    const out = `${local}/slow.bin`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../../cli/client.ts", import.meta.url).pathname,
+        "get",
+        target(server.address),
+        "slow.bin",
+        "-o",
+        out,
+        "--window",
+        "1",
+        "--chunk-bytes",
+        "1024",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = child.output();
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    try {
+      // Interrupt once bytes have arrived in OUT.part.
+      while (!((await sizeOf(`${out}.part`)) > 0)) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.kill("SIGINT");
+      const { code, stderr } = await output;
+      const text = new TextDecoder().decode(stderr);
+      assert.equal(code, 1);
+      assert.match(
+        text,
+        /^client: get "slow\.bin" interrupted at .+ of 32\.0 MiB; .*slow\.bin\.part is kept: run the same command with --resume to go on\n$/,
+      );
+      assert.ok((await sizeOf(`${out}.part`)) > 0);
+      assert.equal(await exists(out), false);
+    } finally {
+      clearTimeout(killer);
+    }
+  });
+});
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return -1;
+  }
+}

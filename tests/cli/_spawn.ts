@@ -18,21 +18,39 @@ function chatDbDir(): string {
   return Deno.makeTempDirSync({ prefix: "framewire_cli_" });
 }
 
+/** Environment and working directory of a spawned script. */
+export interface SpawnOptions {
+  /** Added to (and overriding) the environment, FRAMEWIRE_CHAT_DB included. */
+  env?: Record<string, string>;
+  /** Working directory (default: the test's). */
+  cwd?: string;
+  /** Text written to stdin, which is then closed (default: no stdin). */
+  stdin?: string;
+}
+
 /** Runs a script to completion; returns its exit code and output. */
 export async function run(
   name: string,
   args: string[],
+  options: SpawnOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const dbDir = chatDbDir();
   let output: Deno.CommandOutput;
   try {
-    output = await new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", script(name), ...args],
-      stdin: "null",
+      stdin: options.stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
-      env: { FRAMEWIRE_CHAT_DB: `${dbDir}/chat.db` },
-    }).output();
+      cwd: options.cwd,
+      env: { FRAMEWIRE_CHAT_DB: `${dbDir}/chat.db`, ...options.env },
+    }).spawn();
+    if (options.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.close();
+    }
+    output = await child.output();
   } finally {
     Deno.removeSync(dbDir, { recursive: true });
   }
@@ -56,14 +74,18 @@ export interface RunningServer extends AsyncDisposable {
  * Starts cli/server.ts with `args` and waits (at most 10 s) for the
  * "listening" line on stdout.
  */
-export async function startServer(args: string[]): Promise<RunningServer> {
+export async function startServer(
+  args: string[],
+  options: Omit<SpawnOptions, "stdin"> = {},
+): Promise<RunningServer> {
   const dbDir = chatDbDir();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script("server.ts"), ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { FRAMEWIRE_CHAT_DB: `${dbDir}/chat.db` },
+    cwd: options.cwd,
+    env: { FRAMEWIRE_CHAT_DB: `${dbDir}/chat.db`, ...options.env },
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();

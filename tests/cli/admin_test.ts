@@ -34,7 +34,7 @@ Deno.test("cli/admin.ts lists chats and connections, watches a room live and sen
       assert.equal(listed.code, 1, "no token: refused");
       assert.equal(
         listed.stderr.trim(),
-        "admin: needs --token or FRAMEWIRE_ADMIN_TOKEN when stdin is not a terminal",
+        "admin: needs --token-file, --token or FRAMEWIRE_ADMIN_TOKEN when stdin is not a terminal",
       );
       await using once = spawnInteractive("admin.ts", [address, "chats"], {
         FRAMEWIRE_ADMIN_TOKEN: TOKEN,
@@ -63,7 +63,13 @@ Deno.test("cli/admin.ts lists chats and connections, watches a room live and sen
       await admin.waitFor(
         /^message chat=#ops seq=2 from=alice text="rolling back"$/,
       );
-      await admin.type("please wait for me");
+      // A line without "/" is not posted: it may be a command typed
+      // without its slash.
+      await admin.type("clear");
+      await admin.waitFor(
+        /^error code=UNKNOWN_COMMAND message="\\"clear\\" was not sent; to post it into #ops, type \/send clear"$/,
+      );
+      await admin.type("/send please wait for me");
       await admin.waitFor(/^sent chat=#ops seq=3$/);
       const event = await alice.nextEvent();
       assert.equal(event?.type === "message" && event.message.from, "admin");
@@ -100,7 +106,7 @@ Deno.test("cli/admin.ts with a wrong token fails with one line and exit 1", asyn
       assert.equal(code, 1);
       assert.equal(
         stderr.trim(),
-        'admin: cannot log in: Cannot log in as "admin": wrong credentials (AUTH_FAILED)',
+        'admin: cannot log in as "admin": wrong credentials (AUTH_FAILED)',
       );
     } finally {
       server.kill("SIGTERM");

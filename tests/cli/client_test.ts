@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
 import { serve } from "../../mod.ts";
-import { run } from "./_spawn.ts";
+import { run, startServer } from "./_spawn.ts";
 
 Deno.test("cli/client.ts ping prints one parseable line per Pong and a summary", async () => {
   await using server = serve({ port: 0, logger: null });
@@ -60,6 +60,20 @@ const FAILURES: [args: string[], pattern: RegExp][] = [
   [["pong", "127.0.0.1:1"], /unknown command "pong"/],
   [["ping", "localhost"], /invalid address "localhost"/],
   [["ping", "127.0.0.1:9000", "--count", "0"], /invalid --count "0"/],
+  [
+    ["ping", "127.0.0.1:9000", "--cout", "3"],
+    /^client: unknown option --cout \(did you mean --count\?\)$/m,
+  ],
+  [
+    ["ping", "127.0.0.1:9000", "--size", "-5"],
+    /^client: invalid --size "-5": expected a whole number$/m,
+  ],
+  [["ping", "127.0.0.1:9000", "--size"], /^client: missing value for --size$/m],
+  [["ping", "127.0.0.1:9000", "--tls=yes"], /^client: --tls takes no value$/m],
+  [
+    ["pign", "127.0.0.1:9000"],
+    /unknown command "pign".*\(did you mean ping\?\)$/m,
+  ],
 ];
 
 for (const [args, pattern] of FAILURES) {
@@ -84,9 +98,25 @@ Deno.test("cli/client.ts ping fails with one line and exit 1 when nothing listen
   assert.equal(stderr.trimEnd().split("\n").length, 1);
 });
 
-Deno.test("cli/client.ts --help documents every flag", async () => {
-  const { code, stdout } = await run("client.ts", ["--help"]);
-  assert.equal(code, 0);
+Deno.test("cli/client.ts --help is a short overview, and COMMAND --help documents that command's flags", async () => {
+  const overview = await run("client.ts", ["--help"]);
+  assert.equal(overview.code, 0);
+  assert.ok(overview.stdout.split("\n").length <= 25, overview.stdout);
+  for (
+    const text of [
+      "ping HOST:PORT",
+      "get HOST:PORT",
+      "put HOST:PORT",
+      "chat HOST:PORT",
+      "COMMAND --help",
+      "--tls",
+      "--version",
+    ]
+  ) {
+    assert.ok(overview.stdout.includes(text), `--help mentions ${text}`);
+  }
+  const ping = await run("client.ts", ["ping", "--help"]);
+  assert.equal(ping.code, 0);
   for (
     const flag of [
       "--count",
@@ -97,10 +127,117 @@ Deno.test("cli/client.ts --help documents every flag", async () => {
       "--tls",
       "--ca",
       "--retry",
-      "--help",
-      "--version",
     ]
   ) {
-    assert.ok(stdout.includes(flag), `--help mentions ${flag}`);
+    assert.ok(ping.stdout.includes(flag), `ping --help mentions ${flag}`);
   }
+  const chat = await run("client.ts", ["chat", "--help"]);
+  for (
+    const flag of [
+      "--user",
+      "--password",
+      "--open",
+      "--reconnect-ms",
+      "/history",
+    ]
+  ) {
+    assert.ok(chat.stdout.includes(flag), `chat --help mentions ${flag}`);
+  }
+});
+
+const fixtures = new URL("../fixtures/", import.meta.url).pathname;
+const TLS_FLAGS = [
+  "--tls-cert",
+  `${fixtures}tls_cert.pem`,
+  "--tls-key",
+  `${fixtures}tls_key.pem`,
+];
+
+Deno.test("cli/client.ts ping names the protocol mistake in one line: add --tls, drop --tls, pass --ca FILE", async () => {
+  await using tls = await startServer(["--port", "0", "--quiet", ...TLS_FLAGS]);
+  await using plain = await startServer(["--port", "0", "--quiet"]);
+  const tlsAt = tls.address.replace("tls://", "");
+  const plainAt = plain.address.replace("tcp://", "");
+  const cases: [string[], string][] = [
+    [
+      [tlsAt],
+      `client: cannot talk to ${tlsAt}: the server speaks TLS; add --tls`,
+    ],
+    [
+      [plainAt, "--tls"],
+      `client: cannot talk to ${plainAt}: the server does not speak TLS; drop --tls`,
+    ],
+    [
+      [tlsAt, "--tls"],
+      `client: cannot talk to ${tlsAt}: certificate not trusted (UnknownIssuer); pass --ca FILE`,
+    ],
+  ];
+  for (const [args, expected] of cases) {
+    const { code, stderr } = await run("client.ts", [
+      "ping",
+      ...args,
+      "-c",
+      "1",
+    ]);
+    assert.equal(code, 1);
+    assert.equal(stderr, `${expected}\n`);
+  }
+  const ok = await run("client.ts", [
+    "ping",
+    tlsAt.replace("127.0.0.1", "localhost"),
+    "-c",
+    "1",
+    "--ca",
+    `${fixtures}tls_cert.pem`,
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+});
+
+Deno.test("cli/client.ts chat and cli/admin.ts name the protocol mistake too", async () => {
+  await using tls = await startServer(["--port", "0", "--quiet", ...TLS_FLAGS]);
+  const at = tls.address.replace("tls://", "");
+  const chat = await run("client.ts", [
+    "chat",
+    at,
+    "--user",
+    "alice",
+    "--password",
+    "password1",
+    "--reconnect-ms",
+    "0",
+  ]);
+  assert.equal(chat.code, 1);
+  assert.equal(
+    chat.stderr,
+    'client: cannot log in as "alice": the server speaks TLS; add --tls\n',
+  );
+  const admin = await run("admin.ts", [at, "--token", "x", "chats"]);
+  assert.equal(admin.code, 1);
+  assert.equal(
+    admin.stderr,
+    'admin: cannot log in as "admin": the server speaks TLS; add --tls\n',
+  );
+});
+
+Deno.test("cli/client.ts ping of an HTTP server says it is not framewire", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const answered = (async () => {
+    using conn = await listener.accept();
+    await conn.read(new Uint8Array(64));
+    await conn.write(
+      new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n"),
+    );
+  })();
+  const { code, stderr } = await run("client.ts", [
+    "ping",
+    `127.0.0.1:${listener.addr.port}`,
+    "-c",
+    "1",
+  ]);
+  await answered;
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    /^client: cannot talk to .*: the server speaks HTTP, not framewire \(wrong port\?\)\n$/,
+  );
 });

@@ -4,6 +4,7 @@ import { type ChatAck, ChatClient, type ChatMessage } from "../../chat/mod.ts";
 import { connect, FrameType } from "../../mod.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
 import { run, startServer } from "./_spawn.ts";
+import { hasScript, onTerminal } from "./_pty.ts";
 
 const PASSWORD = "password1";
 
@@ -109,6 +110,7 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--db-sync",
       "--admin",
       "--admin-token",
+      "--admin-token-file",
       "--max-message-bytes",
       "--message-rate-limit",
       "--message-burst",
@@ -134,7 +136,8 @@ const FAILURES: [args: string[], pattern: RegExp][] = [
   [["--port", "abc"], /invalid --port "abc"/],
   [["--heartbeat-ms", "0"], /invalid --heartbeat-ms "0": expected at least 1/],
   [["--tls-cert", "cert.pem"], /--tls-cert and --tls-key go together/],
-  [["--bogus"], /Unknown option '--bogus'/],
+  [["--bogus"], /^server: unknown option --bogus$/m],
+  [["--prot", "9000"], /unknown option --prot \(did you mean --port\?\)/],
   [[
     "--port",
     "0",
@@ -162,6 +165,125 @@ Deno.test("cli/server.ts fails with exit 1 when the port is taken", async () => 
   ]);
   assert.equal(code, 1);
   assert.match(stderr, /cannot listen on 127\.0\.0\.1:\d+/);
+});
+
+Deno.test("cli/server.ts reports a taken port before opening the database, and leaves no database file behind", async () => {
+  await withTempDir(async (dir) => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { code, stderr } = await run("server.ts", [
+      "--port",
+      String(taken.addr.port),
+      "--db",
+      `${dir}/chat.db`,
+    ]);
+    assert.equal(code, 1);
+    assert.equal(
+      stderr.trimEnd(),
+      `server: cannot listen on 127.0.0.1:${taken.addr.port}: address already in use (is another server running there?)`,
+    );
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+  });
+});
+
+Deno.test("cli/server.ts --port 70000 fails on the port, not on the database, and creates no file", async () => {
+  await withTempDir(async (dir) => {
+    const { code, stderr } = await run("server.ts", [
+      "--port",
+      "70000",
+      "--db",
+      `${dir}/chat.db`,
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, /^server: .*port.*65535/);
+    assert.equal(stderr.trimEnd().split("\n").length, 1);
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+  });
+});
+
+Deno.test("cli/server.ts without --db serves no chat and creates no file, so TCP, Unix and TLS servers run side by side", async () => {
+  await withTempDir(async (dir) => {
+    const noDb = { cwd: dir, env: { FRAMEWIRE_CHAT_DB: "" } };
+    const fixtures = new URL("../fixtures/", import.meta.url).pathname;
+    await using tcp = await startServer(["--port", "0"], noDb);
+    await using unix = await startServer(["--unix", `${dir}/s.sock`], noDb);
+    await using tls = await startServer([
+      "--port",
+      "0",
+      "--tls-cert",
+      `${fixtures}tls_cert.pem`,
+      "--tls-key",
+      `${fixtures}tls_key.pem`,
+    ], noDb);
+    using client = await connect({ port: port(tcp.address) });
+    const pong = await client.request({
+      type: FrameType.Ping,
+      payload: new Uint8Array([7]),
+    });
+    assert.deepEqual(pong.payload, new Uint8Array([7]));
+    assert.match(unix.address, /^unix:/);
+    assert.match(tls.address, /^tls:/);
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names, ["s.sock"]);
+  });
+});
+
+for (
+  const flag of [["--admin"], ["--admin-token-file", "x"], [
+    "--cluster",
+    "nats://127.0.0.1:4222",
+  ]]
+) {
+  Deno.test(`cli/server.ts ${flag[0]} without --db says that it needs the chat`, async () => {
+    const { code, stderr } = await run("server.ts", ["--port", "0", ...flag], {
+      env: { FRAMEWIRE_CHAT_DB: "" },
+    });
+    assert.equal(code, 1);
+    assert.match(stderr, /^server: --\S+ needs the chat: give --db PATH\n$/);
+  });
+}
+
+Deno.test("cli/server.ts takes the admin token from --admin-token-file or FRAMEWIRE_ADMIN_TOKEN", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/token`, "s3cret-token\n");
+    for (
+      const [args, env] of [
+        [["--admin-token-file", `${dir}/token`], {}],
+        [[], { FRAMEWIRE_ADMIN_TOKEN: "s3cret-token" }],
+      ] as const
+    ) {
+      await using server = await startServer([
+        "--port",
+        "0",
+        "--db",
+        `${dir}/chat-${args.length}.db`,
+        ...args,
+      ], { env });
+      // The client reads it from a file too.
+      const { code, stdout, stderr } = await run("admin.ts", [
+        server.address.replace("tcp://", ""),
+        "--token-file",
+        `${dir}/token`,
+        "chats",
+      ]);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^chats_end count=0$/m);
+      const wrong = await run("admin.ts", [
+        server.address.replace("tcp://", ""),
+        "chats",
+      ], { env: { FRAMEWIRE_ADMIN_TOKEN: "not-the-token" } });
+      assert.equal(wrong.code, 1);
+    }
+    await Deno.writeTextFile(`${dir}/empty`, "\n");
+    const empty = await run("server.ts", [
+      "--port",
+      "0",
+      "--admin-token-file",
+      `${dir}/empty`,
+    ]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /--admin-token-file ".*empty" holds no token/);
+  });
 });
 
 Deno.test("cli/server.ts --admin runs the console on the server's own terminal, no token needed", async () => {
@@ -316,4 +438,48 @@ Deno.test("cli/server.ts killed with SIGKILL mid-stream loses no acknowledged me
       assert.equal((await server.exit()).code, 0);
     }
   });
+});
+
+Deno.test({
+  name:
+    "cli/server.ts --admin on a terminal keeps info log lines off the console while it is open",
+  ignore: !hasScript,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const server = onTerminal("server.ts", [
+        "--port",
+        "0",
+        "--db",
+        `${dir}/chat.db`,
+        "--admin",
+      ]);
+      let pid: number | undefined;
+      try {
+        const started = /listening on tcp:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)/;
+        await server.waitFor(started);
+        const [, port, serverPid] = started.exec(server.screen)!;
+        pid = Number(serverPid);
+        await server.waitFor("Admin console: /help lists the commands.");
+        {
+          // An info event: a Debug frame is logged at level info.
+          using client = await connect({ port: Number(port) });
+          await client.send({
+            type: FrameType.Debug,
+            payload: new TextEncoder().encode("not on the console"),
+          });
+          await client.request({
+            type: FrameType.Ping,
+            payload: new Uint8Array(),
+          });
+        }
+        await server.keys("/chats\r");
+        await server.waitFor("No chats yet.");
+        assert.equal(server.screen.includes("not on the console"), false);
+        assert.doesNotMatch(server.screen, /^info /m);
+      } finally {
+        if (pid !== undefined) Deno.kill(pid, "SIGTERM");
+        await server.exit();
+      }
+    });
+  },
 });
