@@ -412,10 +412,14 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
     if (event?.type === "message") {
       const { chat, seq } = event.message;
       if (seq > (this.#seen.get(chat) ?? 0)) this.#seen.set(chat, seq);
-      // Caught up: confirm now, before anything the program does next. In
-      // the middle of a burst: one `read` for the burst, a turn later.
-      if (this.#conn.pendingEvents === 0) this.#sendReads();
-      else this.#readTimer ??= setTimeout(() => this.#sendReads(), 0);
+      // --- chat fan-out (issue 12): one `read` per turn ---
+      // One `read` for everything handed out in this turn of the event
+      // loop, at its end: the messages of a burst arrive one frame at a
+      // time (so "caught up" was true after each), and a `read` per message
+      // cost the server more than the message. A crash within the turn
+      // redelivers, which the client drops by seq.
+      this.#readTimer ??= setTimeout(() => this.#sendReads(), 0);
+      // --- end of chat fan-out ---
     }
     return event;
   }
