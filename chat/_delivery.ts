@@ -179,6 +179,11 @@ export class ChatDelivery {
         );
       },
     );
+    // Scheduled after the store's commit (its timer was set by the append
+    // above, or earlier in this turn): the acks and pushes of the commit,
+    // queued by its continuations, leave in the same timers phase instead
+    // of a loop iteration later.
+    this.#flushTimer ??= setTimeout(this.#flushAll, 0);
     if (session.inflight < this.#options.sendWindow) return undefined;
     return new Promise<HandlerResult>((resolve) => {
       session.windowWaiters.push(() => resolve(undefined));

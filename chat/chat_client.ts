@@ -96,7 +96,7 @@ export interface ChatSendOptions {
    * again with the same id after a lost ack stores nothing new: the ack
    * says `duplicate: true` and carries the first message's `seq`.
    *
-   * @default {crypto.randomUUID()}
+   * @default {a random UUID per client, then a counter: "<uuid>-00000001"}
    */
   id?: string;
 }
@@ -171,6 +171,14 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   #sentRead = new Map<ChatAddress, number>();
   #confirmedRead = new Map<ChatAddress, number>();
   #readTimer: ReturnType<typeof setTimeout> | undefined;
+  // --- chat fan-out (issue 12): ordered message ids ---
+  // A message id is this client's random prefix and a counter, not a fresh
+  // UUID: one client's ids then sort in sending order, so the server's
+  // (sender, id) index grows at one end instead of touching a random page
+  // per message (a commit of 256 messages wrote ~1 MiB of index pages).
+  #idPrefix = crypto.randomUUID();
+  #idCount = 0;
+  // --- end of chat fan-out ---
   #closeTimeoutMs: number;
   #closing: Promise<void> | undefined;
 
@@ -284,7 +292,8 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   ): Promise<ChatAck> {
     const answer = await this.#conn.request(
       { op: "send", chat, text },
-      options.id ?? crypto.randomUUID(),
+      options.id ??
+        `${this.#idPrefix}-${(++this.#idCount).toString(36).padStart(8, "0")}`,
     );
     return toAck(answer);
   }
