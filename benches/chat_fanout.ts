@@ -25,7 +25,10 @@
 // version below); nothing else is needed beyond Deno, Node and npm.
 //
 // `--prof DIR` writes a CPU profile of each framewire server process into
-// DIR (`benches/_cpuprofile_top.ts` summarises one).
+// DIR (`benches/_cpuprofile_top.ts` summarises one); `--only room` or
+// `--only 1` runs one scenario; `--synchronous NORMAL` commits without
+// `fsync` (to see what the disk costs). FANOUT_TOTALS=1 makes the
+// framewire server print its frame and byte counters.
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import type {
