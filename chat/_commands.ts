@@ -18,6 +18,7 @@ import {
   pauseSession,
   type Session,
 } from "./_session.ts";
+import type { ChatRecord } from "./chat_store.ts";
 import type { ChatAddress } from "./messages.ts";
 import type { ChatCommand, ChatCommandOp } from "./_wire.ts";
 import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
@@ -44,7 +45,7 @@ function openChat(
 
 /** The commands of a user session (`who` also answers the admin). */
 export const USER_COMMANDS: CommandTable<UserOp> = {
-  send: async (context, session, command) => {
+  send: (context, session, command) => {
     const user = session.user!;
     // Before any store access: a refused send costs nothing but its parse,
     // and the connection is not read again until the retry time (at most
@@ -57,19 +58,24 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
         command.id,
         retryAfterMs,
       )).catch(() => {});
-      await pauseSession(session, Math.min(retryAfterMs, MAX_RATE_PAUSE_MS));
-      return undefined;
+      return pauseSession(session, Math.min(retryAfterMs, MAX_RATE_PAUSE_MS))
+        .then(() => undefined);
     }
-    const chat = openChat(session, command.chat)?.chat ??
-      await resolveUserChat(context.store, user, command.chat, "send", true);
-    return context.delivery.acceptSend(
-      session,
-      chat,
-      user,
-      command.id,
-      command.text,
-      command.chat,
-    );
+    const accept = (chat: ChatRecord) =>
+      context.delivery.acceptSend(
+        session,
+        chat,
+        user,
+        command.id,
+        command.text,
+        command.chat,
+      );
+    // A send to an open chat (the common case) is accepted without a
+    // promise of its own: the connection's next frame is read at once.
+    const open = openChat(session, command.chat);
+    if (open !== undefined) return accept(open.chat);
+    return resolveUserChat(context.store, user, command.chat, "send", true)
+      .then(accept);
   },
   open: async (context, session, command) => {
     const user = session.user!;

@@ -63,6 +63,9 @@ export class ChatDelivery {
   #watchers = new Map<number, Map<object, WatchListener>>();
   /** Per room id: the last publish not done yet, to keep `seq` order. */
   #publishing = new Map<number, Promise<void>>();
+  /** Sessions with a non-empty outbox, flushed at the end of the turn. */
+  #dirty: Session[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(store: ChatStore, bus: ChatBus, options: ResolvedChatOptions) {
     this.#store = store;
@@ -163,23 +166,24 @@ export class ChatDelivery {
     address: ChatAddress,
   ): HandlerResult | Promise<HandlerResult> {
     session.inflight++;
-    const release = () => {
-      session.inflight--;
-      const wake = session.windowWaiters.shift();
-      if (wake !== undefined) wake();
-    };
     this.append(chat, sender, id, text).then(
       (stored) => {
         const ack = ackOf(stored, address);
-        session.conn.send(encodeChatFrame({ op: "ack", id, ...ack }))
-          .catch(() => {}).finally(release);
+        this.#queue(session, encodeChatFrame({ op: "ack", id, ...ack }), 1);
       },
       (error) => {
-        session.conn.send(
+        this.#queue(
+          session,
           internalErrorFrame(this.#options.log, error, id, session),
-        ).catch(() => {}).finally(release);
+          1,
+        );
       },
     );
+    // Scheduled after the store's commit (its timer was set by the append
+    // above, or earlier in this turn): the acks and pushes of the commit,
+    // queued by its continuations, leave in the same timers phase instead
+    // of a loop iteration later.
+    this.#flushTimer ??= setTimeout(this.#flushAll, 0);
     if (session.inflight < this.#options.sendWindow) return undefined;
     return new Promise<HandlerResult>((resolve) => {
       session.windowWaiters.push(() => resolve(undefined));
@@ -263,9 +267,11 @@ export class ChatDelivery {
         }
         state.pending = undefined;
         state.lastSeq = after;
+        this.flush(session);
         if (frames.length > 0) session.conn.sendMany(frames).catch(() => {});
         return delivered;
       }
+      this.flush(session); // What was pushed before goes first.
       try {
         await session.conn.sendMany(frames);
       } catch {
@@ -352,8 +358,7 @@ export class ChatDelivery {
     }
     open.lastSeq = message.seq;
     if (message.sender === user) return;
-    session.conn.send(frame ?? messageFrame(message, open.address))
-      .catch(() => {});
+    this.#queue(session, frame ?? messageFrame(message, open.address), 0);
     this.metrics.delivered();
   }
 
@@ -429,13 +434,15 @@ export class ChatDelivery {
       if (member === message.sender) continue;
       const count = (session.unread.get(chat.id) ?? 0) + 1;
       session.unread.set(chat.id, count);
-      session.conn.send(
+      this.#queue(
+        session,
         encodeChatFrame({
           op: "unread",
           chat: userAddress(chat, member),
           count,
         }),
-      ).catch(() => {});
+        0,
+      );
     }
     const watchers = this.#watchers.get(chat.id);
     if (watchers === undefined) return;
@@ -489,6 +496,51 @@ export class ChatDelivery {
       }
     });
     return done;
+  }
+
+  /**
+   * Queues a frame for the session's outbox: everything pushed to one
+   * connection in a turn of the event loop (acks, messages of any number of
+   * commits) leaves in one `sendMany` at its end, instead of a write and a
+   * promise per frame. `acks` is how many window slots it frees once
+   * written.
+   */
+  #queue(session: Session, frame: Frame, acks: 0 | 1): void {
+    if (session.outbox === undefined) {
+      session.outbox = [frame];
+      this.#dirty.push(session);
+      this.#flushTimer ??= setTimeout(this.#flushAll, 0);
+    } else {
+      session.outbox.push(frame);
+    }
+    session.outboxAcks += acks;
+  }
+
+  #flushAll = (): void => {
+    this.#flushTimer = undefined;
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (let i = 0; i < dirty.length; i++) this.flush(dirty[i]);
+  };
+
+  /** Writes a session's outbox now; its acks free their slots once written. */
+  flush(session: Session): void {
+    const frames = session.outbox;
+    if (frames === undefined) return;
+    session.outbox = undefined;
+    const acks = session.outboxAcks;
+    session.outboxAcks = 0;
+    const written = session.conn.sendMany(frames);
+    if (acks === 0) {
+      written.catch(() => {});
+      return;
+    }
+    const release = () => {
+      session.inflight -= acks;
+      const waiters = session.windowWaiters;
+      for (let i = 0; i < acks && waiters.length > 0; i++) waiters.shift()!();
+    };
+    written.then(release, release);
   }
 
   #publish(event: ChatBusEvent): Promise<void> {

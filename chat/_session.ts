@@ -43,6 +43,13 @@ export interface Session {
   readonly watching: Map<number, ChatRecord>;
   /** Sends whose ack has not been written yet. */
   inflight: number;
+  /**
+   * Frames pushed in this turn of the event loop, written together at its
+   * end (one `sendMany`, so one write for a burst); `undefined` when empty.
+   */
+  outbox: Frame[] | undefined;
+  /** Acks in `outbox`: window slots freed once it is written. */
+  outboxAcks: number;
   readonly windowWaiters: (() => void)[];
   /** Ends the pause after a RATE_LIMITED early (the connection closed). */
   endPause: (() => void) | undefined;
@@ -64,6 +71,8 @@ class LazySession implements Session {
   admin = false;
   failures = 0;
   inflight = 0;
+  outbox: Frame[] | undefined = undefined;
+  outboxAcks = 0;
   endPause: (() => void) | undefined = undefined;
   #open: Map<number, OpenChat> | undefined;
   #unread: Map<number, number> | undefined;

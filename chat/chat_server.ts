@@ -467,14 +467,23 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
       return this.#errorReply(error, undefined);
     }
     const id = command.id;
+    // An answer follows what was pushed to the connection before it: the
+    // pushes of this turn (in the session's outbox) are written first.
+    const answer = (result: HandlerResult): HandlerResult => {
+      if (result != null) this.#delivery.flush(session);
+      return result;
+    };
     try {
       const result = dispatch(this.#context, session, command);
       if (result instanceof Promise) {
-        return result.catch((error) => this.#errorReply(error, id));
+        return result.then(
+          answer,
+          (error) => answer(this.#errorReply(error, id)),
+        );
       }
-      return result;
+      return answer(result);
     } catch (error) {
-      return this.#errorReply(error, id);
+      return answer(this.#errorReply(error, id));
     }
   }
 

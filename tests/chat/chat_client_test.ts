@@ -122,3 +122,28 @@ Deno.test("ChatClient with register: false logs in to an existing account and ne
     assert.equal(again.welcome.registered, false);
   });
 });
+
+// --- chat fan-out (issue 12): ordered message ids ---
+Deno.test("ChatClient gives its messages ids that share one random prefix and sort in sending order", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    await using alice = await harness.login("alice");
+    // Past 35 a base-10 counter would sort "10" before "9": 40 sends.
+    for (let i = 0; i < 40; i++) await alice.send("@bob", `m${i}`);
+    const chat = (await harness.chat.store.findDirectChat("alice", "bob"))!;
+    const ids = (await harness.chat.store.lastMessages(chat.id, 100))
+      .map((message) => message.clientId);
+    assert.equal(ids.length, 40);
+    assert.deepEqual([...ids].sort(), ids);
+    const prefixes = new Set(ids.map((id) => id.slice(0, 36)));
+    assert.equal(prefixes.size, 1);
+    assert.match([...prefixes][0], /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+    // A second client of the same user draws another prefix.
+    await alice.close();
+    await using again = await harness.login("alice");
+    await again.send("@bob", "later");
+    const last = (await harness.chat.store.lastMessages(chat.id, 1))[0];
+    assert.notEqual(last.clientId.slice(0, 36), [...prefixes][0]);
+  });
+});
+// --- end of chat fan-out ---
