@@ -311,7 +311,10 @@ export class NatsChatBus implements ChatBus {
         }
         if (this.#closed) break;
         this.#connected = true;
-        this.#hello(false);
+        // `resync` in the hello: messages this node stored while it was cut
+        // off were never published, so every other node must compare its
+        // open chats with the store too, not only this one.
+        this.#hello(false, true, true);
         this.#subscribers.deliver({ type: "resync" });
       } else if (status.type === "close") {
         break;
@@ -331,11 +334,11 @@ export class NatsChatBus implements ChatBus {
     }
   }
 
-  #hello(answer: boolean, up = true): void {
+  #hello(answer: boolean, up = true, resync = false): void {
     if (!this.#connected) return;
     this.#nc.publish(
       this.#subject("node"),
-      JSON.stringify({ handle: this.#handle, up, answer }),
+      JSON.stringify({ handle: this.#handle, up, answer, resync }),
     );
   }
 
@@ -347,6 +350,7 @@ export class NatsChatBus implements ChatBus {
       this.#peers.delete(handle);
       return;
     }
+    if (body?.resync === true) this.#subscribers.deliver({ type: "resync" });
     const known = this.#peers.has(handle);
     this.#peers.add(handle);
     // A newcomer learns who is up from the answers to its hello.

@@ -115,6 +115,21 @@ export class NodeProxy implements AsyncDisposable {
     while (this.#pumps.size > 0) await Promise.all([...this.#pumps]);
   }
 
+  /**
+   * The network drops every connection through the proxy at once; the proxy
+   * keeps listening, so a client can connect again.
+   */
+  cut(): void {
+    for (const socket of this.#sockets) {
+      try {
+        socket.close();
+      } catch {
+        // Closed by its pump already.
+      }
+    }
+    this.#sockets.clear();
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.kill();
   }
