@@ -32,6 +32,7 @@ import { FileServer } from "../files/mod.ts";
 import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { type HttpEndpoint, operationsRoutes, serveHttp } from "./_http.ts";
+import { webAppRoutes } from "./_web_app.ts"; // web app (issue 15)
 import { readLines } from "./_chat_cli.ts";
 import { openFileLimitWarning, readOpenFileLimit } from "./_open_files.ts";
 import {
@@ -467,13 +468,17 @@ export async function main(
         hostname: httpHost,
         port: httpPort,
         // Not ready while stopping, so a load balancer drains this node.
-        routes: operationsRoutes(metrics!, () =>
-          stopping
-            ? Promise.resolve({
-              ready: false,
-              checks: { server: "shutting down" },
-            })
-            : chat.health()),
+        routes: {
+          ...operationsRoutes(metrics!, () =>
+            stopping
+              ? Promise.resolve({
+                ready: false,
+                checks: { server: "shutting down" },
+              })
+              : chat.health()),
+          // web app (issue 15): the chat page at /, /app.js, /app.css.
+          ...await webAppRoutes(),
+        },
         onError: (error) =>
           log({
             level: "error",
