@@ -188,6 +188,7 @@ export class ChatApp {
     const banner = byId("banner");
     const text = bannerText(state);
     banner.textContent = text;
+    banner.title = state.kind === "reconnecting" ? state.reason : "";
     banner.hidden = text === "";
     banner.dataset.state = state.kind;
     byId("me-status").className = `presence${
@@ -280,6 +281,13 @@ export class ChatApp {
     messages.set(message.seq, message);
     const row = this.#row(message.chat);
     if (row.lastAt === null || message.ts > row.lastAt) row.lastAt = message.ts;
+    if (message.seq >= (row.preview?.seq ?? 0)) {
+      const from = message.from === this.#me ? "You" : message.from;
+      row.preview = {
+        seq: message.seq,
+        text: isRoom(message.chat) ? `${from}: ${message.text}` : message.text,
+      };
+    }
     if (fresh && message.chat === this.#open) this.#renderMessages();
     this.#renderList();
   }
@@ -536,6 +544,6 @@ export class ChatApp {
     toast.textContent = text;
     toast.hidden = false;
     clearTimeout(this.#toastTimer);
-    this.#toastTimer = setTimeout(() => toast.hidden = true, 6000);
+    this.#toastTimer = setTimeout(() => toast.hidden = true, 4000);
   }
 }

@@ -10,6 +10,8 @@ export interface ChatRow {
   readonly chat: ChatAddress;
   unread: number;
   lastAt: number | null;
+  /** The newest message seen on this page, as a one-line preview. */
+  preview?: { seq: number; text: string };
 }
 
 /** A message sent from this page and not acknowledged yet. */
@@ -53,6 +55,10 @@ export function chatRow(
       attrs: { title: online ? "online" : "offline" },
     }));
   }
+  children.push(el("span", {
+    class: "preview",
+    text: row.preview?.text.replace(/\s+/g, " ").slice(0, 120) ?? "",
+  }));
   children.push(el("span", {
     class: "when",
     text: row.lastAt === null ? "" : clockTime(row.lastAt),
@@ -138,7 +144,7 @@ export function outgoingMessage(
     })
     : el("span", {
       class: "mark sending",
-      text: "🕓",
+      text: "◷",
       attrs: { title: "sending", "aria-label": "sending" },
     });
   const children: Node[] = [
@@ -170,7 +176,7 @@ export function subtitle(
   if (members === undefined) return "";
   const here = members.filter((member) => member.online).length;
   return `${members.length} members, ${here} online: ` +
-    members.map((member) => member.user + (member.online ? " •" : ""))
+    members.map((member) => member.user + (member.online ? " ●" : ""))
       .join(", ");
 }
 
@@ -181,8 +187,9 @@ export function bannerText(state: LinkState): string {
     case "ended":
       return "";
     case "reconnecting":
-      return `Connection lost (${state.reason}). Reconnecting` +
-        (state.attempt > 1 ? ` (attempt ${state.attempt})` : "") + "…";
+      return "Offline: reconnecting" +
+        (state.attempt > 1 ? ` (attempt ${state.attempt})` : "") +
+        "… Messages you send now go out once it is back.";
     case "replaced":
       return "SESSION_REPLACED: this account was opened in another window.";
     case "refused":
