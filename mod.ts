@@ -67,3 +67,8 @@ export * from "./transport/serve_options.ts";
 export * from "./transport/server.ts";
 export * from "./transport/metrics.ts";
 export * from "./transport/server_metrics.ts";
+// --- Frames over WebSocket (issue 15) ---
+export * from "./transport/websocket_conn.ts";
+export * from "./transport/connect_websocket.ts";
+export * from "./transport/websocket_gateway.ts";
+// --- end of frames over WebSocket ---

@@ -7,7 +7,7 @@
 // of its events (type E), and the connection adds the one event it makes
 // itself, an Error frame that answers no command.
 import { type Frame, FrameType } from "../codec/frame.ts";
-import type { FramedConn } from "../transport/framed_conn.ts";
+import type { ByteConn, FramedConn } from "../transport/framed_conn.ts";
 import { parseErrorFrame } from "../transport/protocol_errors.ts";
 import { Queue } from "../internal/queue.ts";
 import { ChatError } from "./errors.ts";
@@ -107,7 +107,7 @@ const decoder = new TextDecoder();
  * {@linkcode ChatErrorEvent}s).
  */
 export class ChatConnection<E = never> implements ChatChannel<E> {
-  #conn: FramedConn<Deno.Conn>;
+  #conn: FramedConn<ByteConn>;
   #onPush: (value: JsonObject) => E | undefined;
   #pending = new Map<string, Pending>();
   #events: EventQueue<E | ChatErrorEvent> | undefined;
@@ -121,7 +121,7 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
    * own, read with {@linkcode nextEvent}.
    */
   constructor(
-    conn: FramedConn<Deno.Conn>,
+    conn: FramedConn<ByteConn>,
     onPush: (value: JsonObject) => E | undefined,
     sink?: EventSink<E | ChatErrorEvent>,
   ) {

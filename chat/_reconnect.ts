@@ -10,7 +10,8 @@
 // The program's event queue belongs to this channel, not to a socket: every
 // connection it opens pushes into it, so events survive a failover and the
 // program reads one stream.
-import { connect, type ConnectOptions } from "../transport/connect.ts";
+import type { ConnectOptions } from "../transport/connect.ts";
+import { dial, type DialOptions, isWebSocketTarget } from "./_dial.ts";
 import { ErrorCode } from "../transport/protocol_errors.ts";
 import { numberOption, optionsObject } from "../internal/options.ts";
 import {
@@ -48,7 +49,7 @@ export type ReconnectPolicy = {
 /** One server to try, and its name in events and errors. */
 export interface Target {
   readonly address: string;
-  readonly options: ConnectOptions;
+  readonly options: DialOptions;
 }
 
 /** Where and how a client connects, resolved at its front door. */
@@ -70,7 +71,7 @@ export interface Failover {
  * @throws {RangeError} For an option out of range.
  */
 export function resolveFailover(
-  options: ConnectOptions | ChatAddressesOptions,
+  options: DialOptions | ChatAddressesOptions,
   reconnect: boolean | ChatReconnectOptions | undefined,
 ): Failover {
   let targets: Target[];
@@ -88,17 +89,19 @@ export function resolveFailover(
       options: { ...rest, ...parseAddress(address) } as ConnectOptions,
     }));
   } else {
-    const single = options as ConnectOptions;
+    const single = options as DialOptions;
     targets = [{
-      address: single.path ??
-        `${single.hostname ?? "127.0.0.1"}:${single.port}`,
+      address: isWebSocketTarget(single)
+        ? String(single.url)
+        : single.path ?? `${single.hostname ?? "127.0.0.1"}:${single.port}`,
       options: single,
     }];
   }
   const enabled = reconnect === undefined
     ? addresses !== undefined
     : reconnect !== false;
-  const retryFirst = options.retry !== undefined && options.retry !== false;
+  const { retry } = options as { retry?: unknown };
+  const retryFirst = retry !== undefined && retry !== false;
   if (!enabled && targets.length === 1) {
     return { targets, policy: undefined, reconnect: false, retryFirst };
   }
@@ -194,7 +197,7 @@ type Event<E> = E | ChatErrorEvent | ChatReconnectEvent;
  * @throws {ChatUnreachableError} When no server of `addresses` took it.
  */
 export async function openChatChannel<E>(
-  options: ConnectOptions | ChatAddressesOptions,
+  options: DialOptions | ChatAddressesOptions,
   reconnect: boolean | ChatReconnectOptions | undefined,
   hooks: ReconnectHooks<E>,
 ): Promise<
@@ -205,7 +208,7 @@ export async function openChatChannel<E>(
     return await ReconnectingConnection.open(failover, hooks);
   }
   const plain = new ChatConnection<E>(
-    await connect(options as ConnectOptions),
+    await dial(options as DialOptions),
     hooks.onPush,
   );
   try {
@@ -388,14 +391,10 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
     target: Target,
   ): Promise<{ conn: ChatConnection<E>; welcome: JsonObject }> {
     const signal = this.#abort.signal;
-    const framed = await connect({
-      ...target.options,
-      retry: {
-        attempts: 1,
-        totalTimeoutMs: this.#policy.connectTimeoutMs,
-        signal,
-      },
-    } as ConnectOptions);
+    const framed = await dial(target.options, {
+      timeoutMs: this.#policy.connectTimeoutMs,
+      signal,
+    });
     const conn: ChatConnection<E> = new ChatConnection<E>(
       framed,
       this.#hooks.onPush,

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ConnectOptions } from "../transport/connect.ts";
+import type { WebSocketConnectOptions } from "../transport/connect_websocket.ts";
 import { numberOption, optionsObject } from "../internal/options.ts";
 import {
   type ChatChannel,
@@ -81,11 +82,12 @@ export interface ChatLoginOptions {
 }
 
 /**
- * Options for {@linkcode ChatClient.connect}: where (one server, or several
- * `addresses`), who, and whether to reconnect.
+ * Options for {@linkcode ChatClient.connect}: where (one server, several
+ * `addresses`, or a WebSocket `url` such as `ws://HOST:PORT/ws`, which is
+ * what a browser can open), who, and whether to reconnect.
  */
 export type ChatClientOptions =
-  & (ConnectOptions | ChatAddressesOptions)
+  & (ConnectOptions | ChatAddressesOptions | WebSocketConnectOptions)
   & ChatLoginOptions
   & ChatFailoverOptions;
 

@@ -13,7 +13,10 @@ export type HealthCheck = () => Promise<{
 }>;
 
 /** Answers one path. */
-export type HttpRoute = (request: Request) => Response | Promise<Response>;
+export type HttpRoute = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
 
 /** Options of {@linkcode serveHttp}. */
 export interface HttpEndpointOptions {
@@ -25,6 +28,8 @@ export interface HttpEndpointOptions {
   readonly routes: Readonly<Record<string, HttpRoute>>;
   /** Told about a route that threw (the client gets a 500). */
   readonly onError?: (error: unknown) => void;
+  /** Serve HTTPS (and `wss:`) with this PEM certificate chain and key. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** A running HTTP endpoint. */
@@ -33,7 +38,7 @@ export interface HttpEndpoint {
   readonly hostname: string;
   /** The bound port. */
   readonly port: number;
-  /** `http://HOST:PORT`, IPv6 hosts in brackets. */
+  /** `http://HOST:PORT` (`https:` with TLS), IPv6 hosts in brackets. */
   readonly url: string;
   /** Stops accepting, lets requests in flight finish, then closes. */
   shutdown(): Promise<void>;
@@ -84,6 +89,7 @@ export async function serveHttp(
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
+    ...(options.tls === undefined ? {} : options.tls),
     onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
     // Deno's own errors (a malformed request line, a reset mid-response):
     // answered if possible, never thrown.
@@ -91,7 +97,7 @@ export async function serveHttp(
       onError?.(error);
       return text(500, "internal error\n");
     },
-  }, async (request) => {
+  }, async (request, info) => {
     let path: string;
     try {
       path = new URL(request.url).pathname;
@@ -106,7 +112,7 @@ export async function serveHttp(
     }
     let response: Response;
     try {
-      response = await route(request);
+      response = await route(request, info);
     } catch (error) {
       onError?.(error);
       return text(500, "internal error\n");
@@ -127,7 +133,9 @@ export async function serveHttp(
   return {
     hostname: addr.hostname,
     port: addr.port,
-    url: `http://${host}:${addr.port}`,
+    url: `${
+      options.tls === undefined ? "http" : "https"
+    }://${host}:${addr.port}`,
     shutdown: () => server.shutdown(),
   };
 }

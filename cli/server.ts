@@ -26,6 +26,7 @@ import {
   type ServeOptions,
   type Server,
   type ServerProtocol,
+  webSocketGateway,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { FileServer } from "../files/mod.ts";
@@ -64,7 +65,13 @@ Options:
       --tls-key FILE            PEM private key for --tls-cert
       --http-port PORT          serve /healthz, /livez and /metrics over HTTP
                                 on PORT (0 picks a free one) at --host
-                                (127.0.0.1 with --unix); default: off
+                                (127.0.0.1 with --unix); default: off. Also
+                                /ws: the same protocol over WebSocket (one
+                                frame per binary message). HTTPS and wss:
+                                with --tls-cert
+      --allow-origin ORIGIN     let pages of ORIGIN (https://chat.example, or
+                                *) open /ws; repeatable (default: the page's
+                                own origin only)
       --max-connections N       most clients served at once (default 10000)
       --max-frame-length BYTES  largest payload accepted (default 1048576)
       --max-queued-bytes BYTES  outbound queue limit per client (default 1048576)
@@ -186,6 +193,7 @@ export async function main(
   let backendFlags: ChatBackendFlags;
   let httpPort: number | undefined;
   let httpHost: string;
+  let allowOrigins: string[];
   try {
     const { values } = parseArgs({
       args,
@@ -196,6 +204,7 @@ export async function main(
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
         "http-port": { type: "string" },
+        "allow-origin": { type: "string", multiple: true },
         "max-connections": { type: "string" },
         "max-frame-length": { type: "string" },
         "max-queued-bytes": { type: "string" },
@@ -244,6 +253,7 @@ export async function main(
       );
     }
     httpHost = values.unix !== undefined ? "127.0.0.1" : values.host;
+    allowOrigins = values["allow-origin"] ?? [];
     const sync = values["db-sync"].toUpperCase();
     if (sync !== "FULL" && sync !== "NORMAL") {
       throw new Error(
@@ -468,6 +478,7 @@ export async function main(
         hostname: httpHost,
         port: httpPort,
         // Not ready while stopping, so a load balancer drains this node.
+        tls: options.tls as { cert: string; key: string } | undefined,
         routes: {
           ...operationsRoutes(metrics!, () =>
             stopping
@@ -476,6 +487,10 @@ export async function main(
                 checks: { server: "shutting down" },
               })
               : chat.health()),
+          "/ws": webSocketGateway(server, {
+            allowOrigins,
+            secure: options.tls !== undefined,
+          }),
           // web app (issue 15): the chat page at /, /app.js, /app.css.
           ...await webAppRoutes(),
         },

@@ -8,7 +8,7 @@
  */
 import { describe } from "../internal/describe.ts";
 import { checkFrameType, checkPayloadLength } from "./_frame_checks.ts";
-import { writeHeader } from "./_header.ts";
+import { readLength, writeHeader } from "./_header.ts";
 import type { ResolvedFrameCodecOptions } from "./options.ts";
 
 /**
@@ -74,4 +74,40 @@ export function encodeFrameHeader(
     );
   }
   return writeHeader(target, offset, type, payloadLength, options);
+}
+
+/**
+ * Reads the payload length a frame header declares, without checking it
+ * against `maxFrameLength` (the caller decides what a large one means). For
+ * code that must know where a frame ends before decoding it: a transport
+ * that carries one frame per message (WebSocket) checks each message
+ * against it.
+ *
+ * @param source Bytes holding a header at `offset`.
+ * @param offset Where the header starts.
+ * @param options Resolved codec options: header layout.
+ * @returns The declared payload length, or `undefined` if `source` ends
+ * before the header does.
+ *
+ * @example The length of a Chat frame "hi"
+ * ```ts
+ * import { readFramePayloadLength, resolveFrameCodecOptions } from "@framewire/framewire";
+ * import assert from "node:assert/strict";
+ *
+ * const options = resolveFrameCodecOptions();
+ * assert.equal(readFramePayloadLength(new Uint8Array([0, 0, 0, 0, 2, 104, 105]), 0, options), 2);
+ * assert.equal(readFramePayloadLength(new Uint8Array([0, 0, 0]), 0, options), undefined);
+ * ```
+ */
+export function readFramePayloadLength(
+  source: Uint8Array,
+  offset: number,
+  options: ResolvedFrameCodecOptions,
+): number | undefined {
+  if (offset + options.headerLength > source.length) return undefined;
+  return readLength(
+    source,
+    offset + (options.typeByte ? 1 : 0),
+    options,
+  );
 }

@@ -8,7 +8,11 @@
 // the server's only write path outside a served connection.
 import { encodeFrame } from "../codec/encode.ts";
 import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
-import { FramedConn, type FramedConnOptions } from "./framed_conn.ts";
+import {
+  type ByteConn,
+  FramedConn,
+  type FramedConnOptions,
+} from "./framed_conn.ts";
 import type { LogEvent } from "./log.ts";
 import {
   ErrorCode,
@@ -37,7 +41,7 @@ const DRAIN_BUFFER_BYTES = 4096;
 export class Refusals {
   #options: RefusalOptions;
   // Lingering refusals; the shutdown deadline closes them like connections.
-  #lingering = new Map<Promise<void>, FramedConn>();
+  #lingering = new Map<Promise<void>, FramedConn<ByteConn>>();
 
   constructor(options: RefusalOptions) {
     this.#options = options;
@@ -63,7 +67,7 @@ export class Refusals {
    * closes without serving it.
    */
   refuse(
-    conn: Deno.Conn,
+    conn: ByteConn,
     remoteAddress: string,
     code: ErrorCodeValue = ErrorCode.ServerFull,
     reason?: string,
@@ -91,7 +95,7 @@ export class Refusals {
    * wait; a TLS write would first wait for the handshake, so TLS clients
    * are closed without a word.
    */
-  #closeAtOnce(conn: Deno.Conn, code: ErrorCodeValue, message: string): void {
+  #closeAtOnce(conn: ByteConn, code: ErrorCodeValue, message: string): void {
     if (this.#options.transport === "tls") {
       conn.close();
       return;
@@ -103,7 +107,7 @@ export class Refusals {
     conn.write(bytes).catch(() => {}).finally(() => conn.close());
   }
 
-  #linger(conn: Deno.Conn, code: ErrorCodeValue, message: string): void {
+  #linger(conn: ByteConn, code: ErrorCodeValue, message: string): void {
     const framed = new FramedConn(conn, this.#options.connOptions);
     const task = (async () => {
       const timer = setTimeout(() => framed.close(), this.#options.lingerMs);

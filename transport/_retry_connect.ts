@@ -21,14 +21,17 @@ export interface RetryPolicy {
 }
 
 // Errors that mean "the server is not up (yet)"; anything else, such as a
-// permission or certificate error, will not go away by waiting.
-const RETRYABLE = [
-  Deno.errors.ConnectionRefused,
-  Deno.errors.ConnectionReset,
-  Deno.errors.ConnectionAborted,
-  Deno.errors.NotFound,
-  Deno.errors.TimedOut,
-];
+// permission or certificate error, will not go away by waiting. A function,
+// not a constant: this module is loaded in browsers too (chat's dialer),
+// where there is no `Deno` to read at load time.
+const isRetryable = (error: unknown) =>
+  [
+    Deno.errors.ConnectionRefused,
+    Deno.errors.ConnectionReset,
+    Deno.errors.ConnectionAborted,
+    Deno.errors.NotFound,
+    Deno.errors.TimedOut,
+  ].some((type) => error instanceof type);
 
 /**
  * Calls `dial` until it connects, per `retry`. Rejects with the signal's
@@ -49,7 +52,7 @@ export async function retryConnect<T extends { close(): void }>(
       return await raceAttempt(dial(), remainingMs, retry, () => lost = true);
     } catch (error) {
       if (lost) throw error;
-      const retryable = RETRYABLE.some((type) => error instanceof type);
+      const retryable = isRetryable(error);
       const wait = delay * (1 - Math.random() / 2);
       const elapsed = performance.now() - started;
       if (

@@ -2,11 +2,6 @@
 // The server side of one client: the per-connection loop, replies with
 // backpressure, pushes with the slow-reader cut-off, and the closing dance.
 import { checkFrame } from "../codec/check_frame.ts";
-import {
-  FrameTooLargeError,
-  TruncatedFrameError,
-  UnknownFrameTypeError,
-} from "../codec/errors.ts";
 import { type Frame, FrameType } from "../codec/frame.ts";
 import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
 import {
@@ -14,8 +9,9 @@ import {
   type SniffingConn,
   sniffProtocol,
 } from "./_protocol_sniff.ts";
+import { isBadFrameError } from "./_bad_frame.ts";
 import { ConnectionClosedError, SendQueueFullError } from "./errors.ts";
-import type { FramedConn, FramedConnStats } from "./framed_conn.ts";
+import type { ByteConn, FramedConn, FramedConnStats } from "./framed_conn.ts";
 import type { HandlerResult, ServerHandler } from "./frame_router.ts";
 import { Liveness, type LivenessLimits } from "./_liveness.ts";
 import {
@@ -65,7 +61,7 @@ export class ServedConnection implements ServerConnection {
   readonly remoteAddress: string;
   /** `Date.now()` at the accept; `connectedAt` is made from it on demand. */
   readonly connectedAtMs: number = Date.now();
-  readonly conn: FramedConn<SniffingConn<Deno.Conn>>;
+  readonly conn: FramedConn<SniffingConn<ByteConn>>;
   clientType: string | undefined;
   closeReason: ErrorCodeValue | undefined;
   /** Set while a batch of frames is being handled. */
@@ -95,7 +91,7 @@ export class ServedConnection implements ServerConnection {
     id: number,
     transport: ServerTransport,
     remoteAddress: string,
-    conn: FramedConn<SniffingConn<Deno.Conn>>,
+    conn: FramedConn<SniffingConn<ByteConn>>,
     ctx: ServedConnectionContext,
   ) {
     this.id = id;
@@ -468,11 +464,7 @@ export class ServedConnection implements ServerConnection {
 
   #receiveFailed(error: unknown): void {
     if (this.#closing) return;
-    if (
-      error instanceof FrameTooLargeError ||
-      error instanceof UnknownFrameTypeError ||
-      error instanceof TruncatedFrameError
-    ) {
+    if (isBadFrameError(error)) {
       const head = this.conn.conn.head;
       const protocol = this.conn.stats.framesReceived === 0
         ? sniffProtocol(head)

@@ -77,6 +77,12 @@ export const ErrorCode = {
   /** The host opens connections faster than `maxConnectionsPerHostPerSecond`. */
   ConnectionRateLimited: "CONNECTION_RATE_LIMITED",
   // --- end of liveness and per-host limits ---
+  // --- Frames over WebSocket (issue 15) ---
+  /** A text WebSocket message: frames travel in binary messages only. */
+  WsTextMessage: "WS_TEXT_MESSAGE",
+  /** A WebSocket message longer than its frame: two frames, or trailing bytes. */
+  WsExtraBytes: "WS_EXTRA_BYTES",
+  // --- end of frames over WebSocket ---
   /** A handler refused a well-formed frame. */
   BadRequest: "BAD_REQUEST",
   /** A handler threw an unexpected error. */

@@ -14,6 +14,7 @@
  * @module
  */
 import { FrameType } from "../codec/frame.ts";
+import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
 import { optionalNumberOption, optionsObject } from "../internal/options.ts";
 import {
   closeListener,
@@ -32,6 +33,7 @@ import {
   type ServedConnectionContext,
 } from "./_served_connection.ts";
 import {
+  type ByteConn,
   FramedConn,
   type ResolvedFramedConnOptions,
   resolveFramedConnOptions,
@@ -185,6 +187,11 @@ export class Server implements AsyncDisposable {
     return this.addr.transport === "tcp" ? this.addr.port : undefined;
   }
 
+  /** Frame layout and limit of what clients send (for {@linkcode adopt}ers). */
+  get receiveCodec(): ResolvedFrameCodecOptions {
+    return this.#connOptions.receiveCodec;
+  }
+
   /** Number of clients being served. */
   get connectionCount(): number {
     return this.#connections.size;
@@ -234,13 +241,39 @@ export class Server implements AsyncDisposable {
         conn.close();
         return;
       }
-      this.#serveConn(conn);
+      if (this.#options.noDelay) setNoDelay(conn);
+      this.#serveConn(conn, conn.remoteAddr, this.transport);
     }
   }
 
-  #serveConn(conn: Deno.Conn): void {
-    const remoteAddress = formatRemoteAddr(conn.remoteAddr);
-    const host = hostKey(conn.remoteAddr);
+  /**
+   * Serves a connection that arrived some other way than this server's
+   * listener, exactly like an accepted one (limits, registry, heartbeats,
+   * handler): the WebSocket gateway hands each upgraded socket over here,
+   * wrapped in a `WebSocketConn`.
+   *
+   * @param conn The byte stream; the server owns and closes it.
+   * @param from How it came (`transport` in the registry) and the peer's
+   * address (for the per-host limits and logs).
+   */
+  adopt(
+    conn: ByteConn,
+    from: { transport: ServerTransport; remoteAddr: Deno.Addr },
+  ): void {
+    if (this.#shuttingDown) {
+      conn.close();
+      return;
+    }
+    this.#serveConn(conn, from.remoteAddr, from.transport);
+  }
+
+  #serveConn(
+    conn: ByteConn,
+    remoteAddr: Deno.Addr,
+    transport: ServerTransport,
+  ): void {
+    const remoteAddress = formatRemoteAddr(remoteAddr);
+    const host = hostKey(remoteAddr);
     const refusal = this.#hosts.admit(host, performance.now());
     if (refusal !== undefined) {
       this.#counters.refused(refusal.code);
@@ -256,8 +289,7 @@ export class Server implements AsyncDisposable {
       this.#refusals.refuse(conn, remoteAddress);
       return;
     }
-    if (this.#options.noDelay) setNoDelay(conn);
-    let framed: FramedConn<SniffingConn<Deno.Conn>>;
+    let framed: FramedConn<SniffingConn<ByteConn>>;
     try {
       framed = new FramedConn(new SniffingConn(conn), this.#connOptions);
     } catch (error) {
@@ -267,7 +299,7 @@ export class Server implements AsyncDisposable {
     }
     const served = new ServedConnection(
       this.#nextId++,
-      this.transport,
+      transport,
       remoteAddress,
       framed,
       this.#context,
@@ -281,7 +313,7 @@ export class Server implements AsyncDisposable {
     this.#log({
       level: "info",
       event: "connection_open",
-      message: `Accepted ${this.transport} connection`,
+      message: `Accepted ${transport} connection`,
       connectionId: served.id,
       remoteAddress,
     });

@@ -9,7 +9,13 @@ import type { ByteConn, FramedConn, FramedConnStats } from "./framed_conn.ts";
 import type { ErrorCodeValue } from "./protocol_errors.ts";
 
 /** How a server connection reached the server. */
-export type ServerTransport = "tcp" | "tls" | "unix";
+export type ServerTransport =
+  | "tcp"
+  | "tls"
+  | "unix"
+  // A WebSocket (over TLS: `wss`), handed to the server by the gateway.
+  | "ws"
+  | "wss";
 
 /**
  * A snapshot of one connection, for an admin console or metrics. Returned by

@@ -4,6 +4,12 @@ import { WEB_APP_CSP, webAppRoutes } from "../../cli/_web_app.ts";
 
 const root = new URL("../../", import.meta.url);
 
+/** What Deno.serve passes beside the request (unused by these routes). */
+const INFO = {
+  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
+  completed: Promise.resolve(),
+} as Deno.ServeHandlerInfo<Deno.NetAddr>;
+
 function get(path: string, headers: Record<string, string> = {}): Request {
   return new Request(`http://127.0.0.1${path}`, { headers });
 }
@@ -17,7 +23,7 @@ Deno.test("cli/_web_app.ts: serves the page, its bundle and its stylesheet with 
     ["/app.css", "web/app/static/app.css", "text/css; charset=utf-8"],
   ] as const;
   for (const [path, file, type] of cases) {
-    const response = await routes[path](get(path));
+    const response = await routes[path](get(path), INFO);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), type);
     assert.deepEqual(
@@ -30,7 +36,7 @@ Deno.test("cli/_web_app.ts: serves the page, its bundle and its stylesheet with 
 Deno.test("cli/_web_app.ts: every asset carries the strict CSP and no-sniff", async () => {
   const routes = await webAppRoutes();
   for (const path of Object.keys(routes)) {
-    const response = await routes[path](get(path));
+    const response = await routes[path](get(path), INFO);
     await response.body?.cancel();
     assert.equal(response.headers.get("content-security-policy"), WEB_APP_CSP);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
@@ -45,17 +51,19 @@ Deno.test("cli/_web_app.ts: every asset carries the strict CSP and no-sniff", as
 
 Deno.test("cli/_web_app.ts: a request with the current ETag gets 304 and no body", async () => {
   const routes = await webAppRoutes();
-  const first = await routes["/app.js"](get("/app.js"));
+  const first = await routes["/app.js"](get("/app.js"), INFO);
   await first.body?.cancel();
   const etag = first.headers.get("etag")!;
   assert.match(etag, /^"[0-9a-f]{24}"$/);
   const again = await routes["/app.js"](
     get("/app.js", { "if-none-match": etag }),
+    INFO,
   );
   assert.equal(again.status, 304);
   assert.equal(again.body, null);
   const stale = await routes["/app.js"](
     get("/app.js", { "if-none-match": '"0"' }),
+    INFO,
   );
   assert.equal(stale.status, 200);
   await stale.body?.cancel();

@@ -1,13 +1,26 @@
 // Copyright 2026 the framewire authors. MIT license.
-// Logs in over the page's own WebSocket endpoint (`/ws`, same origin).
-import type { SessionFactory } from "./session.ts";
+// Logs in over the page's own WebSocket endpoint (`/ws`, same origin) with
+// the browser chat client of web/mod.ts.
+import { connectWebChat } from "../../mod.ts";
+import type { ChatSession, SessionFactory } from "./session.ts";
 
 /** The `/ws` endpoint of the server that served the page. */
 export function endpoint(): URL {
   return new URL("/ws", location.href);
 }
 
-/** Logs in with the browser client of web/mod.ts. */
-export const connectSession: SessionFactory = () => {
-  return Promise.reject(new Error("the browser client is not wired yet"));
-};
+/**
+ * One login, without the client's own reconnect: the app's link reconnects
+ * (with backoff, for as long as the page is open), reopens its chat and
+ * resends its outbox with the first ids, so that one policy decides what
+ * the page shows while offline.
+ */
+export const connectSession: SessionFactory = async (
+  credentials,
+): Promise<ChatSession> =>
+  await connectWebChat({
+    url: endpoint(),
+    user: credentials.user,
+    password: credentials.password,
+    reconnect: false,
+  });
