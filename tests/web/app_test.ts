@@ -111,6 +111,17 @@ browserTest(
       await bob.locator("#conv-subtitle", { hasText: "2 members, 2 online" })
         .waitFor();
       await bob.locator('#online-list button[data-user="alice"]').waitFor();
+      // A direct message meanwhile: counted in bob's list, not shown in #team.
+      await openChat(alice, "@bob");
+      await send(alice, "lunch at 1?");
+      await bob.locator(
+        '#chat-list button[data-chat="@alice"][data-unread="1"]',
+      ).waitFor();
+      assert.equal(
+        await bob.getByText("lunch at 1?", { exact: true }).count(),
+        0,
+      );
+      await bob.locator("#toast").waitFor({ state: "hidden" });
       await run.screenshot(bob, "room");
       await bob.click("#leave-room");
       await bob.locator('#chat-list button[data-chat="#team"]').waitFor({
