@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 // What a person does on the chat page, as steps for the browser tests.
 // Selectors are the page's ids and data attributes (see
-// web/app/static/index.html and web/app/src/view.ts).
+// web/app/static/index.html and web/app/src/_view.ts).
 import type { Locator, Page } from "playwright-core";
 
 export const PASSWORD = "password1";

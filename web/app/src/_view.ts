@@ -1,9 +1,9 @@
 // Copyright 2026 the framewire authors. MIT license.
 // Pure builders of the app's repeated pieces (chat list rows, messages,
 // banner text): state in, elements out, every user-given string as text.
-import { clockTime, el, fullTime } from "./dom.ts";
-import type { LinkState } from "./link.ts";
-import type { ChatAddress, ChatMemberInfo, ChatMessage } from "./session.ts";
+import { clockTime, el, fullTime } from "./_dom.ts";
+import type { LinkState } from "./_link.ts";
+import type { ChatAddress, ChatMemberInfo, ChatMessage } from "./_session.ts";
 
 /** One chat in the list. */
 export interface ChatRow {

@@ -2,7 +2,7 @@
 // Logs in over the page's own WebSocket endpoint (`/ws`, same origin) with
 // the browser chat client of web/mod.ts.
 import { connectWebChat } from "../../mod.ts";
-import type { ChatSession, SessionFactory } from "./session.ts";
+import type { ChatSession, SessionFactory } from "./_session.ts";
 
 /** The `/ws` endpoint of the server that served the page. */
 export function endpoint(): URL {
@@ -16,7 +16,7 @@ export function endpoint(): URL {
  * the page shows while offline.
  */
 export const connectSession: SessionFactory = async (
-  credentials,
+  credentials: { user: string; password: string },
 ): Promise<ChatSession> =>
   await connectWebChat({
     url: endpoint(),

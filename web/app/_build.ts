@@ -1,5 +1,5 @@
 // Copyright 2026 the framewire authors. MIT license.
-// Bundles the chat page (web/app/src/main.ts and what it imports: the
+// Bundles the chat page (web/app/src/_main.ts and what it imports: the
 // browser chat client, the codec) into web/app/dist/app.js with a pinned
 // esbuild from npm. The bundle is committed, so that the server serves the
 // page from a fresh clone with no build step and no network.
@@ -12,7 +12,7 @@
 /** Pinned, so that a rebuild of unchanged sources gives the same bytes. */
 const ESBUILD = "esbuild@0.24.2";
 const here = new URL("./", import.meta.url);
-const entry = new URL("src/main.ts", here).pathname;
+const entry = new URL("src/_main.ts", here).pathname;
 const output = new URL("dist/app.js", here).pathname;
 
 async function bundle(outfile: string): Promise<void> {

@@ -5,8 +5,8 @@
 // reconnect, or both pushed and acknowledged) is shown once; messages of
 // this page live in the outbox under their id until acknowledged, and are
 // sent again with that id after a reconnect, so none is lost or stored twice.
-import { byId, clear } from "./dom.ts";
-import { Link, type LinkState } from "./link.ts";
+import { byId, clear } from "./_dom.ts";
+import { Link, type LinkState } from "./_link.ts";
 import {
   type ChatAddress,
   type ChatMemberInfo,
@@ -15,7 +15,7 @@ import {
   errorCode,
   type SessionEvent,
   type SessionFactory,
-} from "./session.ts";
+} from "./_session.ts";
 import {
   bannerText,
   type ChatRow,
@@ -26,7 +26,7 @@ import {
   outgoingMessage,
   storedMessage,
   subtitle,
-} from "./view.ts";
+} from "./_view.ts";
 
 /** Messages asked per history page. */
 const HISTORY_PAGE = 50;

@@ -9,7 +9,7 @@ import {
   errorCode,
   type SessionEvent,
   type SessionFactory,
-} from "./session.ts";
+} from "./_session.ts";
 
 /** Where the link is, for the banner. */
 export type LinkState =
