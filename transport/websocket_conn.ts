@@ -237,16 +237,28 @@ export class WebSocketConn implements ByteConn {
    * @throws {TruncatedFrameError} For a message shorter than its frame.
    */
   read(buffer: Uint8Array): Promise<number | null> {
-    const message = this.#inbox.peek();
-    if (message !== undefined) {
-      const count = Math.min(buffer.length, message.length - this.#offset);
-      buffer.set(message.subarray(this.#offset, this.#offset + count));
-      this.#offset += count;
-      if (this.#offset === message.length) {
+    if (this.#inbox.length > 0) {
+      // As many queued messages as fit: the reader then decodes a batch of
+      // frames per read, as it does from a TCP stream.
+      let filled = 0;
+      let message = this.#inbox.peek();
+      while (message !== undefined && filled < buffer.length) {
+        const count = Math.min(
+          buffer.length - filled,
+          message.length - this.#offset,
+        );
+        buffer.set(
+          message.subarray(this.#offset, this.#offset + count),
+          filled,
+        );
+        filled += count;
+        this.#offset += count;
+        if (this.#offset < message.length) break;
         this.#inbox.shift();
         this.#offset = 0;
+        message = this.#inbox.peek();
       }
-      return Promise.resolve(count);
+      return Promise.resolve(filled);
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#ended) return Promise.resolve(null);
