@@ -52,7 +52,7 @@ export function storedMessage(page: Page, text: string): Locator {
 export function shownMessages(
   page: Page,
 ): Promise<{ text: string; status: string; seq: string | null }[]> {
-  return page.locator("#messages li").evaluateAll((items) =>
+  return page.locator("#messages li.msg").evaluateAll((items) =>
     items.map((item) => ({
       text: item.querySelector(".text")?.textContent ?? "",
       status: item.getAttribute("data-status") ?? "",

@@ -76,6 +76,11 @@ browserTest(
           { text: "how are you?", status: "stored", seq: "3" },
         ]);
       }
+      // One day line above the three (named relative to now: "Yesterday"
+      // only if the test ran across midnight).
+      const days = await alice.locator("#messages li.day").allTextContents();
+      assert.equal(days.length, 1);
+      assert.match(days[0], /^(Today|Yesterday)$/);
       assert.equal(await alice.locator("#messages .mark.stored").count(), 2);
       assert.equal(await bob.locator("#messages .mark.stored").count(), 1);
       // Presence: bob shows online in alice's header.

@@ -21,6 +21,7 @@ import {
   type ChatRow,
   chatRow,
   chatTitle,
+  daySeparator,
   isRoom,
   type Outgoing,
   outgoingMessage,
@@ -526,11 +527,20 @@ export class ChatApp {
     if (chat === undefined) return;
     const stored = [...(this.#messages.get(chat)?.values() ?? [])]
       .sort((a, b) => a.seq - b.seq);
+    // A line with the day before the first message of each day.
+    let day = "";
+    const dayLine = (ts: number) => {
+      const key = new Date(ts).toDateString();
+      if (key !== day) list.append(daySeparator(ts));
+      day = key;
+    };
     for (const message of stored) {
+      dayLine(message.ts);
       list.append(storedMessage(message, this.#me, isRoom(chat)));
     }
     for (const message of this.#outbox.values()) {
       if (message.chat !== chat) continue;
+      dayLine(message.createdAt);
       list.append(outgoingMessage(message, (id) => this.#trySend(id)));
     }
     const switched = this.#shown !== chat;

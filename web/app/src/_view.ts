@@ -86,6 +86,22 @@ export function chatRow(
   ]);
 }
 
+/** The line above a day's first message: "Today", "Yesterday" or the date. */
+export function daySeparator(ts: number, now = Date.now()): HTMLLIElement {
+  const day = new Date(ts).toDateString();
+  const text = day === new Date(now).toDateString()
+    ? "Today"
+    : day === new Date(now - 86_400_000).toDateString()
+    ? "Yesterday"
+    : new Date(ts).toLocaleDateString([], {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+    });
+  return el("li", { class: "day", text, attrs: { role: "separator" } });
+}
+
 /** A stored message (the user's own ones carry the stored mark). */
 export function storedMessage(
   message: ChatMessage,
