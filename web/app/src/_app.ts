@@ -84,6 +84,8 @@ export class ChatApp {
   /** Opens and closes run one after another, in the order clicked. */
   #chain: Promise<unknown> = Promise.resolve();
   #toastTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Messages of the open chat that came while the tab was hidden. */
+  #unseen = 0;
   /** The chat the message list shows (a new one starts at the bottom). */
   #shown: ChatAddress | undefined;
 
@@ -128,6 +130,15 @@ export class ChatApp {
     byId("leave-room").addEventListener("click", () => void this.#leave());
     byId("load-older").addEventListener("click", () => void this.#loadOlder());
     globalThis.addEventListener("online", () => this.#link?.retryNow());
+    // Messages of the open chat that arrive while the tab is in the
+    // background are delivered (the chat is open) but not seen yet: the
+    // tab's title counts them until it is looked at again.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && this.#unseen > 0) {
+        this.#unseen = 0;
+        this.#renderList();
+      }
+    });
   }
 
   async #login(credentials: { user: string; password: string }) {
@@ -177,6 +188,7 @@ export class ChatApp {
     this.#open = undefined;
     this.#members = undefined;
     this.#online.clear();
+    this.#unseen = 0;
     byId("chat-view").hidden = true;
     byId("replaced").hidden = true;
     byId("banner").hidden = true;
@@ -289,7 +301,12 @@ export class ChatApp {
         text: isRoom(message.chat) ? `${from}: ${message.text}` : message.text,
       };
     }
-    if (fresh && message.chat === this.#open) this.#renderMessages();
+    if (fresh && message.chat === this.#open) {
+      if (document.visibilityState === "hidden" && message.from !== this.#me) {
+        this.#unseen++;
+      }
+      this.#renderMessages();
+    }
     this.#renderList();
   }
 
@@ -497,7 +514,8 @@ export class ChatApp {
       item.append(button);
       onlineList.append(item);
     }
-    const unread = rows.reduce((sum, row) => sum + row.unread, 0);
+    const unread = rows.reduce((sum, row) => sum + row.unread, 0) +
+      this.#unseen;
     document.title = unread > 0
       ? `(${unread}) framewire chat`
       : "framewire chat";
