@@ -31,9 +31,21 @@ self.onmessage = (event: MessageEvent<WsChatPeerStart>) => {
     { hostname: "127.0.0.1", port: 0, logger: null },
     new FrameRouter().use(chat),
   );
+  const gateway = webSocketGateway(server);
   const http = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    webSocketGateway(server),
+    (request, info) => {
+      if (new URL(request.url).pathname !== "/echo") {
+        return gateway(request, info);
+      }
+      // The platform's own cost per message: a bare echo, no framewire.
+      const { socket, response } = Deno.upgradeWebSocket(request, {
+        idleTimeout: 0,
+      });
+      socket.binaryType = "arraybuffer";
+      socket.onmessage = (event) => socket.send(event.data as ArrayBuffer);
+      return response;
+    },
   );
   self.postMessage(
     {

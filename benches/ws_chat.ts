@@ -108,12 +108,36 @@ async function round(transport: Transport, n: number): Promise<Round> {
   }
 }
 
+/** Bare WebSocket echo of `PINGS` 37-byte messages (the Ping's size). */
+async function rawEcho(): Promise<number> {
+  const socket = new WebSocket(`ws://127.0.0.1:${ports.httpPort}/echo`);
+  socket.binaryType = "arraybuffer";
+  await new Promise((resolve) => socket.onopen = resolve);
+  let got = 0;
+  const done = new Promise<void>((resolve) =>
+    socket.onmessage = () => {
+      if (++got === PINGS) resolve();
+    }
+  );
+  const message = new Uint8Array(37);
+  const started = performance.now();
+  for (let i = 0; i < PINGS; i++) socket.send(message);
+  await done;
+  const perS = PINGS / ((performance.now() - started) / 1000);
+  const closed = new Promise((resolve) => socket.onclose = resolve);
+  socket.close();
+  await closed;
+  return perS;
+}
+
 const results: Record<Transport, Round[]> = { tcp: [], ws: [] };
+const echoes: number[] = [];
 try {
   for (let n = 0; n < ROUNDS; n++) {
     for (const transport of ["tcp", "ws"] as const) {
       results[transport].push(await round(transport, n));
     }
+    echoes.push(await rawEcho());
   }
 } finally {
   worker.terminate();
@@ -143,6 +167,12 @@ for (const [name, key, digits] of rows) {
     } | ${(ws / tcp).toFixed(2)} |`,
   );
 }
+echoes.sort((a, b) => a - b);
+console.log(
+  `| ${PINGS} pipelined 37 B messages, bare WebSocket echo, no framewire (k/s) | ${
+    (echoes[Math.floor(echoes.length / 2)] / 1000).toFixed(1)
+  } | – | – |`,
+);
 console.log(
   `\nmedian of ${ROUNDS} alternating rounds; server in a Worker, synchronous=NORMAL, rate limit off`,
 );

@@ -48,7 +48,8 @@ export type WebSocketGatewayHandler = (
 
 /**
  * Makes the handler of a WebSocket endpoint (`/ws`) for `server`:
- * - a request that is not a WebSocket upgrade gets a 426;
+ * - a request that is not a WebSocket upgrade gets a 426, a malformed
+ *   upgrade (no `Sec-WebSocket-Key`) a 400;
  * - one whose `Origin` is neither the page's own nor allowed gets a 403;
  * - otherwise the socket is upgraded and served by `server`, its frames one
  *   per binary message, with every limit, timeout and handler of a TCP
@@ -116,9 +117,14 @@ export function webSocketGateway(
     const remoteAddr = info.remoteAddr;
     // Deno's own ping is off: the server's heartbeat (a framewire Ping)
     // watches this client as it watches TCP ones.
-    const { socket, response } = Deno.upgradeWebSocket(request, {
-      idleTimeout: 0,
-    });
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+    } catch {
+      // No Sec-WebSocket-Key, a wrong version: the client's mistake.
+      return text(400, "bad WebSocket upgrade\n");
+    }
+    const { socket, response } = upgraded;
     server.adopt(new WebSocketConn(socket, connOptions), {
       transport: secure ? "wss" : "ws",
       remoteAddr,

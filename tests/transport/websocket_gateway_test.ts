@@ -203,6 +203,18 @@ Deno.test("webSocketGateway answers a frame above maxFrameLength with FRAME_TOO_
   }, { maxFrameLength: 16, maxSendFrameLength: 1024 });
 });
 
+Deno.test("webSocketGateway applies maxConnections: a client over the limit gets SERVER_FULL and close code 1013", async () => {
+  await withGateway(async ({ url, server }) => {
+    using first = await connectWebSocket({ url });
+    await first.request(ping(1)); // Proven: it cannot be evicted.
+    const result = await rawExchange(url, []);
+    assert.deepEqual(errors(result), ["SERVER_FULL"]);
+    assert.equal(result.code, 1013);
+    assert.equal(server.totals().connectionsRefused.SERVER_FULL, 1);
+    assert.deepEqual((await first.request(ping(2))).payload, ping(2).payload);
+  }, { maxConnections: 1 });
+});
+
 Deno.test("webSocketGateway applies the heartbeat: a silent client gets a Ping, then HEARTBEAT_TIMEOUT and close code 1008", async () => {
   await withGateway(async ({ url }) => {
     const result = await rawExchange(url, []);
@@ -273,6 +285,7 @@ Deno.test("webSocketGateway closes its clients with SHUTTING_DOWN and close code
 async function upgradeStatus(
   port: number,
   headers: Record<string, string>,
+  withKey = true,
 ): Promise<number> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
@@ -280,7 +293,7 @@ async function upgradeStatus(
       "GET /ws HTTP/1.1",
       `Host: 127.0.0.1:${port}`,
       "Connection: Upgrade",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      ...(withKey ? ["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="] : []),
       "Sec-WebSocket-Version: 13",
       ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     ];
@@ -331,6 +344,7 @@ Deno.test("webSocketGateway refuses an upgrade from another origin with 403, and
       );
       assert.equal(await upgradeStatus(port, upgrade), 101);
       assert.equal(await upgradeStatus(port, {}), 426);
+      assert.equal(await upgradeStatus(port, upgrade, false), 400);
       await server.shutdown({ timeoutMs: 100 });
     },
     {},
