@@ -33,6 +33,11 @@ browserTest(
       await run.screenshot(page, "login");
       // A wrong password is refused on the form, with its code.
       await login(page, server.url, "alice");
+      // A chat with nobody is refused, and leaves no row behind.
+      await page.fill("#new-chat-input", "@nobody");
+      await page.press("#new-chat-input", "Enter");
+      await page.locator("#toast", { hasText: "UNKNOWN_USER" }).waitFor();
+      assert.equal(await page.locator("#chat-list li").count(), 0);
       await page.click("#logout");
       await page.fill("#login-user", "alice");
       await page.fill("#login-password", "not the password");

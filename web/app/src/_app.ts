@@ -240,7 +240,9 @@ export class ChatApp {
     if (open !== undefined) await this.#enter(session, open);
     for (const message of this.#outbox.values()) {
       if (message.failed === undefined && message.sentOn !== session) {
-        this.#trySend(message.id);
+        // This session, not the link's: on a first login ("Use here") the
+        // link is not handed to the app yet.
+        this.#trySend(message.id, session);
       }
     }
   }
@@ -347,9 +349,13 @@ export class ChatApp {
       try {
         await this.#enter(session, chat);
       } catch (error) {
-        if (this.#open === chat) this.#open = previous;
+        this.#open = undefined;
         if (!this.#rows.get(chat)?.lastAt) this.#rows.delete(chat);
         this.#toast(describeError(error));
+        // Back to the chat shown before (closed on the server above).
+        if (previous !== undefined && previous !== chat) {
+          await this.#enter(session, previous).catch(() => {});
+        }
         this.#renderAll();
         return false;
       }
@@ -434,10 +440,9 @@ export class ChatApp {
     this.#trySend(id);
   }
 
-  /** Sends an outbox message on the current session (with its first id). */
-  #trySend(id: string) {
+  /** Sends an outbox message (with its first id), on the current session. */
+  #trySend(id: string, session = this.#link?.session) {
     const message = this.#outbox.get(id);
-    const session = this.#link?.session;
     if (message === undefined || session === undefined) return;
     message.failed = undefined;
     message.sentOn = session;
