@@ -18,6 +18,7 @@ import {
   rawSmallPerMessage,
   stopPeer,
 } from "./_scenarios.ts";
+import { measureWsChat } from "./_ws_chat.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -207,6 +208,34 @@ await framewireBulk(4, 16 * MiB);
     met: count / ms / 1000 >= 20,
   });
 }
+
+// --- chat in the browser (issue 15): start ---
+{
+  // Same chat server over both transports, same run (./_ws_chat.ts).
+  const { tcp, ws } = await measureWsChat({
+    messages: 2000,
+    acks: 300,
+    pings: 10_000,
+    rounds: 3,
+  });
+  rows.push({
+    scenario: "chat 1 → 1 through /ws (msgs/s)",
+    framewire: fmt(ws.messagesPerS, 0),
+    baseline: `${fmt(tcp.messagesPerS, 0)} (TCP)`,
+    ratio: fmt(ws.messagesPerS / tcp.messagesPerS),
+    goal: ">= 0.5 of TCP",
+    met: ws.messagesPerS >= 0.5 * tcp.messagesPerS,
+  });
+  rows.push({
+    scenario: "  chat ack one at a time, p50 (ms)",
+    framewire: fmt(ws.p50Ms),
+    baseline: `${fmt(tcp.p50Ms)} (TCP)`,
+    ratio: fmt(ws.p50Ms / tcp.p50Ms),
+    goal: "<= 1.5x TCP",
+    met: ws.p50Ms <= 1.5 * tcp.p50Ms,
+  });
+}
+// --- chat in the browser (issue 15): end ---
 
 stopPeer();
 

@@ -187,7 +187,10 @@ export class Server implements AsyncDisposable {
     return this.addr.transport === "tcp" ? this.addr.port : undefined;
   }
 
-  /** Frame layout and limit of what clients send (for {@linkcode adopt}ers). */
+  /**
+   * Frame layout and limit of what clients send, for a transport handed to
+   * {@linkcode Server.prototype.adopt} that finds frame boundaries itself.
+   */
   get receiveCodec(): ResolvedFrameCodecOptions {
     return this.#connOptions.receiveCodec;
   }

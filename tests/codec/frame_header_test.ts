@@ -5,6 +5,7 @@ import {
   encodeFrameHeader,
   FrameDecoder,
   FrameTooLargeError,
+  readFramePayloadLength,
   resolveFrameCodecOptions,
 } from "../../mod.ts";
 import { PROFILES } from "./_fixtures.ts";
@@ -82,4 +83,34 @@ Deno.test("encodeFrameHeader writes nothing when it refuses", () => {
     );
   }
   assert.deepEqual(target, new Uint8Array(8));
+});
+
+Deno.test("readFramePayloadLength reads back the length encodeFrameHeader wrote, for every profile, and needs the whole header", () => {
+  for (const profile of PROFILES) {
+    const options = resolveFrameCodecOptions(profile.options);
+    for (
+      const length of [0, 1, 200, Math.min(70_000, options.maxFrameLength)]
+    ) {
+      const target = new Uint8Array(2 + options.headerLength);
+      encodeFrameHeader(target, 2, 0, length, options);
+      assert.equal(
+        readFramePayloadLength(target, 2, options),
+        length,
+        profile.name,
+      );
+      assert.equal(
+        readFramePayloadLength(
+          target.subarray(0, target.length - 1),
+          2,
+          options,
+        ),
+        undefined,
+        profile.name,
+      );
+    }
+  }
+  // Above maxFrameLength is read as declared: the caller decides.
+  const options = resolveFrameCodecOptions({ maxFrameLength: 10 });
+  const big = new Uint8Array([0, 0xff, 0xff, 0xff, 0xff]);
+  assert.equal(readFramePayloadLength(big, 0, options), 0xffff_ffff);
 });

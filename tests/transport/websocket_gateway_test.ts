@@ -17,6 +17,7 @@ import {
   type Server,
   webSocketGateway,
   type WebSocketGatewayOptions,
+  writeAll,
 } from "../../mod.ts";
 import { LogCollector, within } from "./_server_utils.ts";
 
@@ -215,6 +216,16 @@ Deno.test("webSocketGateway applies maxConnections: a client over the limit gets
   }, { maxConnections: 1 });
 });
 
+Deno.test("webSocketGateway applies the per-host limit to the peer's address: HOST_LIMIT and close code 1013", async () => {
+  await withGateway(async ({ url }) => {
+    using first = await connectWebSocket({ url });
+    await first.request(ping(1));
+    const result = await rawExchange(url, []);
+    assert.deepEqual(errors(result), ["HOST_LIMIT"]);
+    assert.equal(result.code, 1013);
+  }, { maxConnectionsPerHost: 1 });
+});
+
 Deno.test("webSocketGateway applies the heartbeat: a silent client gets a Ping, then HEARTBEAT_TIMEOUT and close code 1008", async () => {
   await withGateway(async ({ url }) => {
     const result = await rawExchange(url, []);
@@ -279,6 +290,77 @@ Deno.test("webSocketGateway closes its clients with SHUTTING_DOWN and close code
     assert.equal(await within(WAIT_MS, closed, "the close"), 1001);
     assert.deepEqual(got, ["SHUTTING_DOWN"]);
   });
+});
+
+/** A client-to-server WebSocket binary message (masked, with a zero key). */
+function maskedMessage(payload: Uint8Array): Uint8Array {
+  const head = payload.length < 126
+    ? [0x82, 0x80 | payload.length]
+    : [0x82, 0x80 | 126, payload.length >> 8, payload.length & 255];
+  const bytes = new Uint8Array(head.length + 4 + payload.length);
+  bytes.set(head);
+  // Mask key 0: the payload goes as it is.
+  bytes.set(payload, head.length + 4);
+  return bytes;
+}
+
+Deno.test("webSocketGateway bounds a client that does not read: its replies wait, then SLOW_READER closes it", async () => {
+  await withGateway(
+    async ({ port, server, log }) => {
+      // A WebSocket client by hand over TCP, so that it can stop reading.
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      try {
+        await conn.write(new TextEncoder().encode([
+          "GET /ws HTTP/1.1",
+          `Host: 127.0.0.1:${port}`,
+          "Connection: Upgrade",
+          "Upgrade: websocket",
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+          "Sec-WebSocket-Version: 13",
+          "",
+          "",
+        ].join("\r\n")));
+        const request = maskedMessage(
+          encodeFrame({ type: ECHO, payload: new Uint8Array(60_000) }),
+        );
+        // 12 MB of echo requests, more than the socket buffers hold; the
+        // writes stall once the server stops reading, so they are not awaited.
+        const writing = (async () => {
+          for (let i = 0; i < 200; i++) await writeAll(conn, request);
+        })().catch(() => {});
+        await within(
+          WAIT_MS,
+          (async () => {
+            while (!log.events.some((event) => event.code === "SLOW_READER")) {
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+          })(),
+          "the SLOW_READER close",
+        );
+        await within(
+          WAIT_MS,
+          (async () => {
+            while (server.connectionCount > 0) {
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+          })(),
+          "the server forgetting the connection",
+        );
+        conn.close();
+        await writing;
+      } finally {
+        try {
+          conn.close();
+        } catch {
+          // Closed above.
+        }
+      }
+    },
+    { sendTimeoutMs: 300, maxQueuedBytes: 64 * 1024 },
+    {
+      maxBufferedBytes: 64 * 1024,
+    },
+  );
 });
 
 /** Sends an upgrade request by hand and returns the status line's code. */
