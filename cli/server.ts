@@ -516,7 +516,8 @@ export async function main(
     }
     console.log(
       Deno.stdout.isTerminal()
-        ? `health and metrics on ${http.url}/healthz and ${http.url}/metrics`
+        // web app (issue 15): the page is what a person opens first.
+        ? `chat page on ${http.url}/ (health and metrics on ${http.url}/healthz and ${http.url}/metrics)`
         : `listening ${http.url}`,
     );
   }
