@@ -1,6 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 // The chat page on the HTTP port: `/` (web/app/static/index.html),
-// `/app.js` (the committed bundle, web/app/dist/app.js) and `/app.css`,
+// `/app.js` (the committed bundle, web/app/dist/app.js), `/app.css` and
+// `/favicon.svg`,
 // read once at start and served from memory with a strict
 // Content-Security-Policy: scripts and styles from this origin only, no
 // inline script, no eval, connections to this origin only (the page's
@@ -39,6 +40,11 @@ const ASSETS: readonly { path: string; file: string; type: string }[] = [
     path: "/app.css",
     file: "../web/app/static/app.css",
     type: "text/css; charset=utf-8",
+  },
+  {
+    path: "/favicon.svg",
+    file: "../web/app/static/favicon.svg",
+    type: "image/svg+xml",
   },
 ];
 

@@ -16,11 +16,17 @@ function get(path: string, headers: Record<string, string> = {}): Request {
 
 Deno.test("cli/_web_app.ts: serves the page, its bundle and its stylesheet with their types", async () => {
   const routes = await webAppRoutes();
-  assert.deepEqual(Object.keys(routes).sort(), ["/", "/app.css", "/app.js"]);
+  assert.deepEqual(Object.keys(routes).sort(), [
+    "/",
+    "/app.css",
+    "/app.js",
+    "/favicon.svg",
+  ]);
   const cases = [
     ["/", "web/app/static/index.html", "text/html; charset=utf-8"],
     ["/app.js", "web/app/dist/app.js", "text/javascript; charset=utf-8"],
     ["/app.css", "web/app/static/app.css", "text/css; charset=utf-8"],
+    ["/favicon.svg", "web/app/static/favicon.svg", "image/svg+xml"],
   ] as const;
   for (const [path, file, type] of cases) {
     const response = await routes[path](get(path), INFO);

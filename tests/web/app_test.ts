@@ -22,6 +22,12 @@ browserTest(
     await withTempDir(async (dir) => {
       await using server = await startWebServer(`${dir}/chat.db`);
       const page = await run.page();
+      const failed: string[] = [];
+      page.on("response", (answer) => {
+        if (answer.status() >= 400) {
+          failed.push(`${answer.status()} ${answer.url()}`);
+        }
+      });
       const response = await page.goto(server.url);
       assert.equal(response?.status(), 200);
       assert.match(
@@ -31,6 +37,8 @@ browserTest(
       await page.locator("#login-form").waitFor();
       assert.equal(await page.title(), "framewire chat");
       await run.screenshot(page, "login");
+      // Every file the page asked for was there (the icon included).
+      assert.deepEqual(failed, []);
       // A wrong password is refused on the form, with its code.
       await login(page, server.url, "alice");
       // A chat with nobody is refused, and leaves no row behind.
