@@ -32,6 +32,7 @@ import { FileServer } from "../files/mod.ts";
 import { ChatServer } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { type HttpEndpoint, operationsRoutes, serveHttp } from "./_http.ts";
+import { webAppRoutes } from "./_web_app.ts"; // web app (issue 15)
 import { readLines } from "./_chat_cli.ts";
 import { openFileLimitWarning, readOpenFileLimit } from "./_open_files.ts";
 import {
@@ -463,6 +464,8 @@ export async function main(
             allowOrigins,
             secure: options.tls !== undefined,
           }),
+          // web app (issue 15): the chat page at /, /app.js, /app.css.
+          ...await webAppRoutes(),
         },
         onError: (error) =>
           log({
@@ -487,7 +490,8 @@ export async function main(
     }
     console.log(
       Deno.stdout.isTerminal()
-        ? `health and metrics on ${http.url}/healthz and ${http.url}/metrics`
+        // web app (issue 15): the page is what a person opens first.
+        ? `chat page on ${http.url}/ (health and metrics on ${http.url}/healthz and ${http.url}/metrics)`
         : `listening ${http.url}`,
     );
   }

@@ -1,0 +1,26 @@
+// Copyright 2026 the framewire authors. MIT license.
+// Logs in over the page's own WebSocket endpoint (`/ws`, same origin) with
+// the browser chat client of web/mod.ts.
+import { connectWebChat } from "../../mod.ts";
+import type { ChatSession, SessionFactory } from "./_session.ts";
+
+/** The `/ws` endpoint of the server that served the page. */
+export function endpoint(): URL {
+  return new URL("/ws", location.href);
+}
+
+/**
+ * One login, without the client's own reconnect: the app's link reconnects
+ * (with backoff, for as long as the page is open), reopens its chat and
+ * resends its outbox with the first ids, so that one policy decides what
+ * the page shows while offline.
+ */
+export const connectSession: SessionFactory = async (
+  credentials: { user: string; password: string },
+): Promise<ChatSession> =>
+  await connectWebChat({
+    url: endpoint(),
+    user: credentials.user,
+    password: credentials.password,
+    reconnect: false,
+  });
