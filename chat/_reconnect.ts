@@ -26,6 +26,7 @@ import {
   type ChatAddressesOptions,
   type ChatReconnectEvent,
   type ChatReconnectOptions,
+  type ChatTimeoutOptions,
   ChatUnreachableError,
 } from "./chat_reconnect.ts";
 import { parseHostPort } from "../internal/host_port.ts";
@@ -39,6 +40,18 @@ export const RECONNECT_DEFAULTS = {
   connectTimeoutMs: 5000,
   loginTimeoutMs: 10_000,
 } as const;
+
+/** The defaults of {@linkcode ChatTimeoutOptions}. */
+export const CLIENT_TIMEOUT_DEFAULTS = {
+  connectTimeoutMs: RECONNECT_DEFAULTS.connectTimeoutMs,
+  loginTimeoutMs: RECONNECT_DEFAULTS.loginTimeoutMs,
+  requestTimeoutMs: 30_000,
+} as const;
+
+/** The client's wait bounds, every value given and checked. */
+export type ClientTimeouts = {
+  readonly [K in keyof typeof CLIENT_TIMEOUT_DEFAULTS]: number;
+};
 
 /** A reconnect policy with every value given and checked. */
 export type ReconnectPolicy = {
@@ -60,6 +73,8 @@ export interface Failover {
   readonly reconnect: boolean;
   /** Keep trying on the first connect too (the `retry` option). */
   readonly retryFirst: boolean;
+  /** Bounds on connect, login and each command. */
+  readonly timeouts: ClientTimeouts;
 }
 
 /**
@@ -70,9 +85,20 @@ export interface Failover {
  * @throws {RangeError} For an option out of range.
  */
 export function resolveFailover(
-  options: ConnectOptions | ChatAddressesOptions,
+  options: (ConnectOptions | ChatAddressesOptions) & ChatTimeoutOptions,
   reconnect: boolean | ChatReconnectOptions | undefined,
 ): Failover {
+  const timeouts = {} as Record<keyof ClientTimeouts, number>;
+  for (
+    const key of Object.keys(CLIENT_TIMEOUT_DEFAULTS) as (keyof ClientTimeouts)[]
+  ) {
+    timeouts[key] = numberOption(
+      key,
+      options[key],
+      CLIENT_TIMEOUT_DEFAULTS[key],
+      { fractional: true, infinite: true },
+    );
+  }
   let targets: Target[];
   const { addresses } = options as { addresses?: readonly string[] };
   if (addresses !== undefined) {
@@ -81,8 +107,14 @@ export function resolveFailover(
         "Cannot use addresses: expected a non-empty array of HOST:PORT strings",
       );
     }
-    const { addresses: _, retry: __, ...rest } =
-      options as ChatAddressesOptions;
+    const {
+      addresses: _,
+      retry: __,
+      connectTimeoutMs: _c,
+      loginTimeoutMs: _l,
+      requestTimeoutMs: _r,
+      ...rest
+    } = options as ChatAddressesOptions & ChatTimeoutOptions;
     targets = addresses.map((address) => ({
       address,
       options: { ...rest, ...parseAddress(address) } as ConnectOptions,
@@ -100,7 +132,13 @@ export function resolveFailover(
     : reconnect !== false;
   const retryFirst = options.retry !== undefined && options.retry !== false;
   if (!enabled && targets.length === 1) {
-    return { targets, policy: undefined, reconnect: false, retryFirst };
+    return {
+      targets,
+      policy: undefined,
+      reconnect: false,
+      retryFirst,
+      timeouts,
+    };
   }
   const given = optionsObject(
     typeof reconnect === "object" ? reconnect : {},
@@ -110,12 +148,16 @@ export function resolveFailover(
   for (
     const key of Object.keys(RECONNECT_DEFAULTS) as (keyof ReconnectPolicy)[]
   ) {
-    policy[key] = numberOption(key, given[key], RECONNECT_DEFAULTS[key], {
+    // The client's own connect and login bounds are the policy's defaults.
+    const fallback = key === "connectTimeoutMs" || key === "loginTimeoutMs"
+      ? timeouts[key]
+      : RECONNECT_DEFAULTS[key];
+    policy[key] = numberOption(key, given[key], fallback, {
       fractional: true,
-      infinite: key === "maxReconnectMs",
+      infinite: key === "maxReconnectMs" || fallback === Infinity,
     });
   }
-  return { targets, policy, reconnect: enabled, retryFirst };
+  return { targets, policy, reconnect: enabled, retryFirst, timeouts };
 }
 
 /** `"host:port"` or `"[v6]:port"` to `{hostname, port}`. */
@@ -194,7 +236,7 @@ type Event<E> = E | ChatErrorEvent | ChatReconnectEvent;
  * @throws {ChatUnreachableError} When no server of `addresses` took it.
  */
 export async function openChatChannel<E>(
-  options: ConnectOptions | ChatAddressesOptions,
+  options: (ConnectOptions | ChatAddressesOptions) & ChatTimeoutOptions,
   reconnect: boolean | ChatReconnectOptions | undefined,
   hooks: ReconnectHooks<E>,
 ): Promise<
@@ -204,12 +246,30 @@ export async function openChatChannel<E>(
   if (failover.policy !== undefined) {
     return await ReconnectingConnection.open(failover, hooks);
   }
+  const { connectTimeoutMs, loginTimeoutMs, requestTimeoutMs } =
+    failover.timeouts;
+  const {
+    connectTimeoutMs: _c,
+    loginTimeoutMs: _l,
+    requestTimeoutMs: _r,
+    ...single
+  } = options as ConnectOptions & ChatTimeoutOptions;
+  // Without `retry`, one attempt bounded by connectTimeoutMs.
   const plain = new ChatConnection<E>(
-    await connect(options as ConnectOptions),
+    await connect(
+      (single.retry === undefined || single.retry === false
+        ? { ...single, retry: { attempts: 1, totalTimeoutMs: connectTimeoutMs } }
+        : single) as ConnectOptions,
+    ),
     hooks.onPush,
+    undefined,
+    requestTimeoutMs,
   );
   try {
-    return { channel: plain, welcome: await plain.login(hooks.login) };
+    return {
+      channel: plain,
+      welcome: await plain.login(hooks.login, loginTimeoutMs),
+    };
   } catch (error) {
     await plain.close();
     throw error;
@@ -403,6 +463,7 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
         push: (event) => this.#pushed(conn, event),
         end: () => this.#lost(conn),
       },
+      this.#failover.timeouts.requestTimeoutMs,
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => void conn.close();

@@ -18,6 +18,7 @@ import type { ChatError } from "./errors.ts";
 import type {
   ChatAddressesOptions,
   ChatFailoverOptions,
+  ChatTimeoutOptions,
   ChatReconnectEvent,
 } from "./chat_reconnect.ts";
 import type {
@@ -58,7 +59,8 @@ export interface ChatAdminLoginOptions {
 export type ChatAdminClientOptions =
   & (ConnectOptions | ChatAddressesOptions)
   & ChatAdminLoginOptions
-  & ChatFailoverOptions;
+  & ChatFailoverOptions
+  & ChatTimeoutOptions;
 
 /**
  * An admin session over the network; implements {@linkcode ChatAdmin}, the

@@ -17,6 +17,7 @@ import type { ChatError } from "./errors.ts";
 import type {
   ChatAddressesOptions,
   ChatFailoverOptions,
+  ChatTimeoutOptions,
   ChatReconnectEvent,
 } from "./chat_reconnect.ts";
 import type {
@@ -87,7 +88,8 @@ export interface ChatLoginOptions {
 export type ChatClientOptions =
   & (ConnectOptions | ChatAddressesOptions)
   & ChatLoginOptions
-  & ChatFailoverOptions;
+  & ChatFailoverOptions
+  & ChatTimeoutOptions;
 
 /** Options for {@linkcode ChatClient.prototype.send}. */
 export interface ChatSendOptions {
