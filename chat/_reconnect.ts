@@ -90,7 +90,9 @@ export function resolveFailover(
 ): Failover {
   const timeouts = {} as Record<keyof ClientTimeouts, number>;
   for (
-    const key of Object.keys(CLIENT_TIMEOUT_DEFAULTS) as (keyof ClientTimeouts)[]
+    const key of Object.keys(
+      CLIENT_TIMEOUT_DEFAULTS,
+    ) as (keyof ClientTimeouts)[]
   ) {
     timeouts[key] = numberOption(
       key,
@@ -258,7 +260,10 @@ export async function openChatChannel<E>(
   const plain = new ChatConnection<E>(
     await connect(
       (single.retry === undefined || single.retry === false
-        ? { ...single, retry: { attempts: 1, totalTimeoutMs: connectTimeoutMs } }
+        ? {
+          ...single,
+          retry: { attempts: 1, totalTimeoutMs: connectTimeoutMs },
+        }
         : single) as ConnectOptions,
     ),
     hooks.onPush,

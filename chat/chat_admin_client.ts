@@ -18,8 +18,8 @@ import type { ChatError } from "./errors.ts";
 import type {
   ChatAddressesOptions,
   ChatFailoverOptions,
-  ChatTimeoutOptions,
   ChatReconnectEvent,
+  ChatTimeoutOptions,
 } from "./chat_reconnect.ts";
 import type {
   ChatAck,

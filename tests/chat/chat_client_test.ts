@@ -240,7 +240,9 @@ Deno.test("ChatClient.connect under connectTimeoutMs still reports a refused con
 });
 
 Deno.test("ChatClient options refuse a negative or non-numeric timeout before connecting", async () => {
-  for (const key of ["connectTimeoutMs", "loginTimeoutMs", "requestTimeoutMs"]) {
+  for (
+    const key of ["connectTimeoutMs", "loginTimeoutMs", "requestTimeoutMs"]
+  ) {
     await assert.rejects(
       ChatClient.connect({
         port: 1,

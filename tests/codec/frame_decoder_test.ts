@@ -1215,7 +1215,9 @@ Deno.test("FrameDecoder refuses a type outside acceptTypes before calling takeBu
   });
   const header = encodeFrame({ type: 2, payload: new Uint8Array(MiB) })
     .subarray(0, 5);
-  assert.ok(thrown(() => decoder.push(header)) instanceof UnknownFrameTypeError);
+  assert.ok(
+    thrown(() => decoder.push(header)) instanceof UnknownFrameTypeError,
+  );
   assert.deepEqual(asked, []);
 });
 

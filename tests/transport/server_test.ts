@@ -553,6 +553,40 @@ Deno.test("serve shutdown closes requests still running at the deadline", async 
   assert.equal(server.connectionCount, 0);
 });
 
+Deno.test("serve shutdown without timeoutMs uses the server's shutdownTimeoutMs", async () => {
+  const started = Promise.withResolvers<void>();
+  const aborted = Promise.withResolvers<void>();
+  const log = new LogCollector();
+  const server = serve(
+    { port: 0, logger: log.logger, shutdownTimeoutMs: 50 },
+    (_frame, conn) => {
+      started.resolve();
+      return new Promise<undefined>((resolve) => {
+        conn.signal.addEventListener("abort", () => {
+          aborted.resolve();
+          resolve(undefined);
+        });
+      });
+    },
+  );
+  using client = await connect({ port: server.port! });
+  const reply = client.request({ type: 240, payload: new Uint8Array() });
+  reply.catch(() => {});
+  await started.promise;
+  // The default would be 10 s: a bound of half that fails a server that
+  // ignores the option, and only a hang could exceed it otherwise.
+  await within(5000, server.shutdown(), "shutdown after shutdownTimeoutMs");
+  await within(5000, aborted.promise, "the handler's abort");
+  await assert.rejects(reply);
+  assert.ok(
+    log.events.some((event) =>
+      event.event === "shutdown" &&
+      event.message.includes("50 ms for in-flight requests")
+    ),
+    "the shutdown log line names the 50 ms deadline",
+  );
+});
+
 Deno.test("FrameRouter protocols get connection hooks and routed ClientType frames", async () => {
   const events: string[] = [];
   const router = new FrameRouter().use({
