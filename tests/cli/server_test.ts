@@ -1,9 +1,15 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { type ChatAck, ChatClient, type ChatMessage } from "../../chat/mod.ts";
+import {
+  type ChatAck,
+  ChatAdminClient,
+  ChatClient,
+  ChatError,
+  type ChatMessage,
+} from "../../chat/mod.ts";
 import { connect, FrameType } from "../../mod.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
-import { run, startServer } from "./_spawn.ts";
+import { mentionsFlag, run, startServer } from "./_spawn.ts";
 
 const PASSWORD = "password1";
 
@@ -122,7 +128,7 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--version",
     ]
   ) {
-    assert.ok(help.stdout.includes(flag), `--help mentions ${flag}`);
+    assert.ok(mentionsFlag(help.stdout, flag), `--help mentions ${flag}`);
   }
   const version = await run("server.ts", ["--version"]);
   assert.equal(version.code, 0);
@@ -206,6 +212,65 @@ Deno.test("cli/server.ts --admin runs the console on the server's own terminal, 
       assert.equal((await server.exit()).code, 0);
     }
   });
+});
+
+/** The admin login's outcome: "welcome" or the refusal's message. */
+async function adminLogin(port: number, token: string): Promise<string> {
+  try {
+    const admin = await ChatAdminClient.connect({ port, token });
+    await admin.close();
+    return "welcome";
+  } catch (error) {
+    if (!(error instanceof ChatError)) throw error;
+    return `${error.code}: ${error.message}`;
+  }
+}
+
+const DISABLED =
+  'AUTH_FAILED: Cannot log in as "admin": admin logins are disabled on this server';
+const WRONG = 'AUTH_FAILED: Cannot log in as "admin": wrong credentials';
+
+Deno.test('cli/server.ts takes the admin token from FRAMEWIRE_ADMIN_TOKEN, --admin-token wins, and --admin-token "" turns remote admin off', async () => {
+  const cases: {
+    args: string[];
+    env: Record<string, string>;
+    expect: Record<string, string>;
+  }[] = [
+    {
+      args: [],
+      env: { FRAMEWIRE_ADMIN_TOKEN: "env-token" },
+      expect: { "env-token": "welcome", "other-token": WRONG },
+    },
+    {
+      args: ["--admin-token", "flag-token"],
+      env: { FRAMEWIRE_ADMIN_TOKEN: "env-token" },
+      expect: { "flag-token": "welcome", "env-token": WRONG },
+    },
+    {
+      args: ["--admin-token", ""],
+      env: { FRAMEWIRE_ADMIN_TOKEN: "env-token" },
+      expect: { "env-token": DISABLED, "": DISABLED },
+    },
+  ];
+  for (const { args, env, expect } of cases) {
+    await withTempDir(async (dir) => {
+      await using server = await startChatServer(`${dir}/chat.db`, args, env);
+      try {
+        for (const [token, outcome] of Object.entries(expect)) {
+          assert.equal(
+            await adminLogin(server.port, token),
+            outcome,
+            `${
+              args.join(" ")
+            } with FRAMEWIRE_ADMIN_TOKEN=env-token, token "${token}"`,
+          );
+        }
+      } finally {
+        server.kill("SIGTERM");
+        assert.equal((await server.exit()).code, 0);
+      }
+    });
+  }
 });
 
 const TOTAL = 500;
