@@ -145,7 +145,12 @@ async function runTests(
 
 /** The names of the failed tests in a `deno test` output, for the report. */
 function failedTests(output: string): string {
-  const names = [...output.matchAll(/^(.+?) => .*$/gm)].map((m) => m[1]);
+  // Deno lists each failure as "name => ./path:line:column".
+  const names = [
+    ...new Set(
+      [...output.matchAll(/^(.+?) => \S+:\d+:\d+$/gm)].map((m) => m[1]),
+    ),
+  ];
   return names.length === 0 ? "tests failed" : names.slice(0, 2).join("; ");
 }
 

@@ -68,7 +68,9 @@ export const MUTATIONS: readonly Mutation[] = [
       { file: "codec/frame_decoder.ts", search: SIZE_CHECK, replace: "" },
     ],
     tests: ["tests/codec/frame_decoder_test.ts"],
-    filter: "/0xFFFFFFFF|oversized|maxFrameLength/",
+    // Only the refusals: without the check, the large-frame tests would
+    // assemble gigabytes before failing.
+    filter: "/0xFFFFFFFF|oversized/",
   },
   {
     name: "writeAll: short writes not resumed",
@@ -206,6 +208,29 @@ export const MUTATIONS: readonly Mutation[] = [
     }],
     tests: ["tests/chat/chat_server_test.ts"],
     filter: "throttles a user name",
+  },
+  {
+    name: "throttle: logins beyond the hash queue not refused (LOGIN_BUSY)",
+    patches: [{
+      file: "chat/_auth.ts",
+      search: `    const slot = this.#hashes.acquire();
+    if (slot === undefined) {`,
+      replace: `    const slot = this.#hashes.acquire();
+    if (slot === undefined && false) {`,
+    }],
+    tests: ["tests/chat/chat_server_test.ts"],
+    filter: "LOGIN_BUSY",
+  },
+  {
+    name: "quota: maxAccounts not enforced",
+    patches: [{
+      file: "chat/_auth.ts",
+      search:
+        `      if (await this.#store.userCount() >= this.#options.maxAccounts) {`,
+      replace: `      if (false) {`,
+    }],
+    tests: ["tests/chat/chat_server_test.ts"],
+    filter: "maxAccounts",
   },
   {
     name: "shutdown: shutdownTimeoutMs ignored (10 s instead)",
