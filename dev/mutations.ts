@@ -223,11 +223,19 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     name: "quota: maxAccounts not enforced",
+    // Both checks: the one before the hash, and the one after it.
     patches: [{
       file: "chat/_auth.ts",
-      search:
-        `      if (await this.#store.userCount() >= this.#options.maxAccounts) {`,
-      replace: `      if (false) {`,
+      search: `
+      if (await this.#store.userCount() >= this.#options.maxAccounts) {`,
+      replace: `
+      if (false) {`,
+    }, {
+      file: "chat/_auth.ts",
+      search: `ran meanwhile.
+        if (await this.#store.userCount() >= this.#options.maxAccounts) {`,
+      replace: `ran meanwhile.
+        if (false) {`,
     }],
     tests: ["tests/chat/chat_server_test.ts"],
     filter: "maxAccounts",

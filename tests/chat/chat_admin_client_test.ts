@@ -19,6 +19,7 @@ import {
   withChat,
   within,
 } from "./_chat_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 const TOKEN = "s3cret-admin-token";
 
@@ -417,10 +418,10 @@ Deno.test("ChatAdminClient with addresses fails over, watches again, and passes 
       "the first message",
     );
     await proxy.kill();
-    await within(2000, reconnecting.promise, "reconnecting");
+    await within(HANG_BOUND_MS, reconnecting.promise, "reconnecting");
     await alice.send("#ops", "two"); // while the admin is away
     gated.open();
-    await within(2000, reconnected.promise, "reconnected");
+    await within(HANG_BOUND_MS, reconnected.promise, "reconnected");
     await alice.send("#ops", "three");
     await within(
       2000,
