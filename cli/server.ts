@@ -29,7 +29,7 @@ import {
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { FileServer } from "../files/mod.ts";
-import { ChatServer } from "../chat/mod.ts";
+import { ChatServer, SqliteChatStore } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { type HttpEndpoint, operationsRoutes, serveHttp } from "./_http.ts";
 import { readLines } from "./_chat_cli.ts";
@@ -413,6 +413,16 @@ export async function main(
     console.error(`server: cannot serve chat: ${(error as Error).message}`);
     return 1;
   }
+  // --- tests (issue 14): say the durability in force, read back from SQLite ---
+  if (chat.store instanceof SqliteChatStore) {
+    log({
+      level: "info",
+      event: "chat_database",
+      message:
+        `Chat database ${chat.store.path} (synchronous=${chat.store.synchronous})`,
+    });
+  }
+  // --- end tests (issue 14) ---
   const protocols = files === undefined
     ? [...PROTOCOLS, chat]
     : [...PROTOCOLS, files, chat];
