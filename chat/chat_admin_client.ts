@@ -118,7 +118,8 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
    * @param options Where to connect and the token.
    * @returns The admin session.
    * @throws {ChatError} `AUTH_FAILED` for a wrong token (or none configured
-   * on the server).
+   * on the server); `TIMED_OUT` if the login gets no answer within
+   * `loginTimeoutMs`.
    */
   static async connect(
     options: ChatAdminClientOptions,

@@ -229,7 +229,7 @@ Deno.test("ChatClient.connect under connectTimeoutMs still reports a refused con
   const error = await within(
     HANG_BOUND_MS,
     ChatClient.connect({
-      port: await freePort(),
+      port: freePort(),
       user: "alice",
       password: PASSWORD,
       connectTimeoutMs: 1000,
@@ -266,7 +266,7 @@ Deno.test("ChatClient options refuse a negative or non-numeric timeout before co
   }
 });
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
