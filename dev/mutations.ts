@@ -241,6 +241,18 @@ export const MUTATIONS: readonly Mutation[] = [
     filter: "maxAccounts",
   },
   {
+    name: "liveness: a client with nothing queued closed as SLOW_READER",
+    patches: [{
+      file: "transport/_liveness.ts",
+      search: `    if (sample.queuedBytes === 0) {
+      this.#lastSendProgress = undefined;`,
+      replace: `    if (false) {
+      this.#lastSendProgress = undefined;`,
+    }],
+    tests: ["tests/transport/server_test.ts"],
+    filter: "nothing queued",
+  },
+  {
     name: "shutdown: shutdownTimeoutMs ignored (10 s instead)",
     patches: [{
       file: "transport/server.ts",

@@ -826,7 +826,9 @@ Deno.test("serve closes SERVER_FULL refusals beyond maxLingeringRefusals at once
     // The two within the cap still linger: the server reads and drops.
     for (const conn of refused.slice(0, 2)) {
       await writeRaw(conn, new Uint8Array(16));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // A round trip through the same loopback: a reset for that write, had
+      // the socket been closed, is back before the Pong.
+      await first.request(ping());
       await writeRaw(conn, new Uint8Array(16));
     }
     assert.equal(server.connectionCount, 1);
@@ -888,13 +890,56 @@ Deno.test("serve closes a client whose replies make no progress for sendTimeoutM
 });
 
 Deno.test("serve keeps a client with nothing queued past sendTimeoutMs", async () => {
-  await using server = serve({ port: 0, logger: null, sendTimeoutMs: 20 });
+  const controlClosed = Promise.withResolvers<string | undefined>();
+  const handler: ServerHandler = {
+    frameTypes: [250],
+    onFrame: (frame) => ({
+      type: 251,
+      payload: new Uint8Array(64 * 1024).fill(frame.payload[0]),
+    }),
+    onClose: (conn) => {
+      if (conn.closeReason !== undefined) {
+        controlClosed.resolve(conn.closeReason);
+      }
+    },
+  };
+  await using server = serve({
+    port: 0,
+    logger: null,
+    maxQueuedBytes: 256 * 1024,
+    sendTimeoutMs: 20,
+  }, handler);
   using client = await connect({ port: server.port! });
   await client.request(ping());
-  // Far longer than the timeout, with an empty queue: no reason to close.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // A control that does not read its replies: its close proves the sweeps
+  // ran past sendTimeoutMs, instead of a sleep that proves nothing on a
+  // loaded machine.
+  const control = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port!,
+  });
+  try {
+    await writeRaw(
+      control,
+      encodeFrames(Array.from(
+        { length: Math.ceil(2 * loopbackBufferBytes() / (64 * 1024)) },
+        (_, i) => ({ type: 250, payload: new Uint8Array([i % 256]) }),
+      )),
+    );
+    assert.equal(
+      await within(HANG_BOUND_MS, controlClosed.promise, "the control's close"),
+      "SLOW_READER",
+    );
+  } finally {
+    control.close();
+  }
+  // The client with an empty queue was not closed.
   assert.equal((await client.request(ping())).type, FrameType.Pong);
-  assert.equal(server.connectionCount, 1);
+  await until(
+    () => server.connectionCount === 1,
+    HANG_BOUND_MS,
+    "control gone",
+  );
 });
 
 Deno.test("serve delivers every pipelined reply in order when replies are larger than maxQueuedBytes", async () => {
