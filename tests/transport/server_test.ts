@@ -88,7 +88,7 @@ Deno.test("serve answers Ping with Pong before any ClientType and lists the clie
   assert.equal(server.connection(info.id)?.clientType, "admin");
 });
 
-Deno.test("serve answers 500 concurrent clients with 100 requests each", async () => {
+Deno.test("serve answers 500 concurrent clients with 20 requests each", async () => {
   // Connecting 500 clients can take longer than the first-frame timeout on
   // a loaded machine; liveness is tested elsewhere.
   await using server = serve(
@@ -106,10 +106,13 @@ Deno.test("serve answers 500 concurrent clients with 100 requests each", async (
       );
     }
     let answered = 0;
+    // Concurrency, not speed, is under test (throughput is benchmarked):
+    // the bound only catches a hang, even on a machine loaded many times
+    // over.
     await within(
-      40_000,
+      12 * HANG_BOUND_MS,
       Promise.all(clients.map(async (client, c) => {
-        for (let i = 0; i < 100; i++) {
+        for (let i = 0; i < 20; i++) {
           const payload = new Uint8Array(8);
           new DataView(payload.buffer).setUint32(0, c);
           new DataView(payload.buffer).setUint32(4, i);
@@ -121,9 +124,9 @@ Deno.test("serve answers 500 concurrent clients with 100 requests each", async (
           answered++;
         }
       })),
-      "50,000 requests",
+      "10,000 requests",
     );
-    assert.equal(answered, 50_000);
+    assert.equal(answered, 10_000);
     assert.equal(server.connectionCount, 500);
   } finally {
     for (const client of clients) client.close();
