@@ -216,13 +216,18 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
     return new Promise<JsonObject>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       if (timeoutMs !== Infinity) {
-        const settle = <T>(done: (value: T) => void) => (value: T) => {
+        // Every way of settling clears the timer: no timer outlives its
+        // command, so a closed client holds none.
+        const settleResolve = resolve;
+        const settleReject = reject;
+        resolve = (value) => {
           clearTimeout(timer);
-          done(value);
+          settleResolve(value);
         };
-        const resolved = resolve;
-        resolve = settle(resolved);
-        reject = settle(reject);
+        reject = (error) => {
+          clearTimeout(timer);
+          settleReject(error);
+        };
         timer = setTimeout(() => {
           if (this.#pending.get(id)?.resolve !== resolve) return;
           this.#pending.delete(id);
