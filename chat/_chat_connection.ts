@@ -100,6 +100,10 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+// The id of the login: the only command before the server knows the client,
+// so an Error frame without an id answers it (see #dispatch).
+const LOGIN_ID = "login";
+
 const decoder = new TextDecoder();
 
 /**
@@ -115,17 +119,22 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
   #nextId = 1;
   #ended = false;
   #reader: Promise<void>;
+  #requestTimeoutMs: number;
 
   /**
    * @param sink Where events go; by default a queue of this connection's
    * own, read with {@linkcode nextEvent}.
+   * @param requestTimeoutMs Longest wait for one command's answer
+   * (`TIMED_OUT`); `Infinity` waits as long as the connection lives.
    */
   constructor(
     conn: FramedConn<ByteConn>,
     onPush: (value: JsonObject) => E | undefined,
     sink?: EventSink<E | ChatErrorEvent>,
+    requestTimeoutMs: number = Infinity,
   ) {
     this.#conn = conn;
+    this.#requestTimeoutMs = requestTimeoutMs;
     this.#onPush = onPush;
     if (sink === undefined) this.#events = new EventQueue();
     this.#sink = sink ?? this.#events!;
@@ -152,18 +161,28 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
     return String(this.#nextId++);
   }
 
-  /** Sends a ClientType login and waits for `welcome` (or its Error frame). */
-  login(body: JsonObject): Promise<JsonObject> {
-    const id = "login";
+  /**
+   * Sends a ClientType login and waits for `welcome` (or its Error frame,
+   * with or without the login's id), at most `timeoutMs` (`TIMED_OUT`).
+   */
+  login(body: JsonObject, timeoutMs: number = Infinity): Promise<JsonObject> {
+    const id = LOGIN_ID;
     return this.#call(id, {
       type: FrameType.ClientType,
       payload: new TextEncoder().encode(JSON.stringify({ ...body, id })),
-    });
+    }, timeoutMs);
   }
 
-  /** Sends a command and waits for the answer carrying its id. */
+  /**
+   * Sends a command and waits for the answer carrying its id, at most the
+   * connection's `requestTimeoutMs` (`TIMED_OUT`).
+   */
   request(body: JsonObject, id: string = this.nextId()): Promise<JsonObject> {
-    return this.#call(id, encodeChatFrame({ ...body, id }));
+    return this.#call(
+      id,
+      encodeChatFrame({ ...body, id }),
+      this.#requestTimeoutMs,
+    );
   }
 
   /** Sends a frame that gets no answer. */
@@ -185,7 +204,7 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
     await this.#reader;
   }
 
-  #call(id: string, frame: Frame): Promise<JsonObject> {
+  #call(id: string, frame: Frame, timeoutMs: number): Promise<JsonObject> {
     if (this.#ended) {
       return Promise.reject(closedError(id));
     }
@@ -195,6 +214,36 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
       );
     }
     return new Promise<JsonObject>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      if (timeoutMs !== Infinity) {
+        // Every way of settling clears the timer: no timer outlives its
+        // command, so a closed client holds none.
+        const settleResolve = resolve;
+        const settleReject = reject;
+        resolve = (value) => {
+          clearTimeout(timer);
+          settleResolve(value);
+        };
+        reject = (error) => {
+          clearTimeout(timer);
+          settleReject(error);
+        };
+        timer = setTimeout(() => {
+          if (this.#pending.get(id)?.resolve !== resolve) return;
+          this.#pending.delete(id);
+          // The connection stays usable: a late answer finds no pending
+          // command and is dropped.
+          reject(
+            new ChatError(
+              "TIMED_OUT",
+              `Cannot get an answer to ${
+                id === LOGIN_ID ? "the login" : `command "${id}"`
+              }: none within ${timeoutMs} ms`,
+              id,
+            ),
+          );
+        }, timeoutMs);
+      }
       this.#pending.set(id, { resolve, reject });
       this.#conn.send(frame).catch((error) => {
         if (this.#pending.get(id)?.reject === reject) {
@@ -266,6 +315,10 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
         // No id to read.
       }
       const error = new ChatError(code, message, id, retryAfterMs);
+      // Before the login is answered the server knows no command of ours:
+      // an Error frame without an id (INTERNAL_ERROR, SHUTTING_DOWN…)
+      // answers the login, which would otherwise wait forever.
+      if (id === undefined && this.#pending.has(LOGIN_ID)) id = LOGIN_ID;
       const pending = id === undefined ? undefined : this.#pending.get(id);
       if (pending !== undefined) {
         this.#pending.delete(id!);

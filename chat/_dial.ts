@@ -48,3 +48,22 @@ export function dial(
     } as ConnectOptions,
   );
 }
+
+/**
+ * The options of a plain (non-reconnecting) client's one connect: without
+ * its own `retry`, a single attempt bounded by `timeoutMs` (over WebSocket,
+ * its `connectTimeoutMs`).
+ */
+export function boundedConnect(
+  options: DialOptions,
+  timeoutMs: number,
+): DialOptions {
+  if (isWebSocketTarget(options)) {
+    return { ...options, connectTimeoutMs: timeoutMs };
+  }
+  if (options.retry !== undefined && options.retry !== false) return options;
+  return {
+    ...options,
+    retry: { attempts: 1, totalTimeoutMs: timeoutMs },
+  } as ConnectOptions;
+}

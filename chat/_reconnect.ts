@@ -10,10 +10,14 @@
 // The program's event queue belongs to this channel, not to a socket: every
 // connection it opens pushes into it, so events survive a failover and the
 // program reads one stream.
-import type { ConnectOptions } from "../transport/connect.ts";
-import { dial, type DialOptions, isWebSocketTarget } from "./_dial.ts";
+import { boundedConnect, dial, type DialOptions } from "./_dial.ts";
 import { ErrorCode } from "../transport/protocol_errors.ts";
-import { numberOption, optionsObject } from "../internal/options.ts";
+import {
+  type Failover,
+  type ReconnectPolicy,
+  resolveFailover,
+  type Target,
+} from "./_failover.ts";
 import {
   type ChatChannel,
   ChatConnection,
@@ -27,112 +31,10 @@ import {
   type ChatAddressesOptions,
   type ChatReconnectEvent,
   type ChatReconnectOptions,
+  type ChatTimeoutOptions,
   ChatUnreachableError,
 } from "./chat_reconnect.ts";
-import { parseHostPort } from "../internal/host_port.ts";
 import { sleep } from "../internal/sleep.ts";
-
-/** The defaults of {@linkcode ChatReconnectOptions}. */
-export const RECONNECT_DEFAULTS = {
-  initialDelayMs: 100,
-  maxDelayMs: 5000,
-  maxReconnectMs: 60_000,
-  connectTimeoutMs: 5000,
-  loginTimeoutMs: 10_000,
-} as const;
-
-/** A reconnect policy with every value given and checked. */
-export type ReconnectPolicy = {
-  readonly [K in keyof typeof RECONNECT_DEFAULTS]: number;
-};
-
-/** One server to try, and its name in events and errors. */
-export interface Target {
-  readonly address: string;
-  readonly options: DialOptions;
-}
-
-/** Where and how a client connects, resolved at its front door. */
-export interface Failover {
-  readonly targets: Target[];
-  /** `undefined`: one server, no reconnect (the plain connection). */
-  readonly policy: ReconnectPolicy | undefined;
-  /** Reconnect after a lost connection (else: fail over on the first connect only). */
-  readonly reconnect: boolean;
-  /** Keep trying on the first connect too (the `retry` option). */
-  readonly retryFirst: boolean;
-}
-
-/**
- * Reads `addresses` / one server and the `reconnect` option.
- *
- * @throws {TypeError} For an address that is not `HOST:PORT`, an empty
- * list, or a bad option type.
- * @throws {RangeError} For an option out of range.
- */
-export function resolveFailover(
-  options: DialOptions | ChatAddressesOptions,
-  reconnect: boolean | ChatReconnectOptions | undefined,
-): Failover {
-  let targets: Target[];
-  const { addresses } = options as { addresses?: readonly string[] };
-  if (addresses !== undefined) {
-    if (!Array.isArray(addresses) || addresses.length === 0) {
-      throw new TypeError(
-        "Cannot use addresses: expected a non-empty array of HOST:PORT strings",
-      );
-    }
-    const { addresses: _, retry: __, ...rest } =
-      options as ChatAddressesOptions;
-    targets = addresses.map((address) => ({
-      address,
-      options: { ...rest, ...parseAddress(address) } as ConnectOptions,
-    }));
-  } else {
-    const single = options as DialOptions;
-    targets = [{
-      address: isWebSocketTarget(single)
-        ? String(single.url)
-        : single.path ?? `${single.hostname ?? "127.0.0.1"}:${single.port}`,
-      options: single,
-    }];
-  }
-  const enabled = reconnect === undefined
-    ? addresses !== undefined
-    : reconnect !== false;
-  const { retry } = options as { retry?: unknown };
-  const retryFirst = retry !== undefined && retry !== false;
-  if (!enabled && targets.length === 1) {
-    return { targets, policy: undefined, reconnect: false, retryFirst };
-  }
-  const given = optionsObject(
-    typeof reconnect === "object" ? reconnect : {},
-    "Cannot use reconnect",
-  );
-  const policy = {} as Record<keyof ReconnectPolicy, number>;
-  for (
-    const key of Object.keys(RECONNECT_DEFAULTS) as (keyof ReconnectPolicy)[]
-  ) {
-    policy[key] = numberOption(key, given[key], RECONNECT_DEFAULTS[key], {
-      fractional: true,
-      infinite: key === "maxReconnectMs",
-    });
-  }
-  return { targets, policy, reconnect: enabled, retryFirst };
-}
-
-/** `"host:port"` or `"[v6]:port"` to `{hostname, port}`. */
-function parseAddress(address: string): { hostname: string; port: number } {
-  const parts = typeof address === "string"
-    ? parseHostPort(address)
-    : undefined;
-  if (parts === undefined) {
-    throw new TypeError(
-      `Cannot use address ${JSON.stringify(address)}: expected HOST:PORT`,
-    );
-  }
-  return parts;
-}
 
 /** What a client adds to the channel: its login and how to restore itself. */
 export interface ReconnectHooks<E> {
@@ -199,7 +101,7 @@ type Event<E> = E | ChatErrorEvent | ChatReconnectEvent;
  * @throws {ChatUnreachableError} When no server of `addresses` took it.
  */
 export async function openChatChannel<E>(
-  options: DialOptions | ChatAddressesOptions,
+  options: (DialOptions | ChatAddressesOptions) & ChatTimeoutOptions,
   reconnect: boolean | ChatReconnectOptions | undefined,
   hooks: ReconnectHooks<E>,
 ): Promise<
@@ -209,12 +111,25 @@ export async function openChatChannel<E>(
   if (failover.policy !== undefined) {
     return await ReconnectingConnection.open(failover, hooks);
   }
+  const { connectTimeoutMs, loginTimeoutMs, requestTimeoutMs } =
+    failover.timeouts;
+  const {
+    connectTimeoutMs: _c,
+    loginTimeoutMs: _l,
+    requestTimeoutMs: _r,
+    ...single
+  } = options as DialOptions & ChatTimeoutOptions;
   const plain = new ChatConnection<E>(
-    await dial(options as DialOptions),
+    await dial(boundedConnect(single as DialOptions, connectTimeoutMs)),
     hooks.onPush,
+    undefined,
+    requestTimeoutMs,
   );
   try {
-    return { channel: plain, welcome: await plain.login(hooks.login) };
+    return {
+      channel: plain,
+      welcome: await plain.login(hooks.login, loginTimeoutMs),
+    };
   } catch (error) {
     await plain.close();
     throw error;
@@ -404,6 +319,7 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
         push: (event) => this.#pushed(conn, event),
         end: () => this.#lost(conn),
       },
+      this.#failover.timeouts.requestTimeoutMs,
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => void conn.close();

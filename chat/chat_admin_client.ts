@@ -19,6 +19,7 @@ import type {
   ChatAddressesOptions,
   ChatFailoverOptions,
   ChatReconnectEvent,
+  ChatTimeoutOptions,
 } from "./chat_reconnect.ts";
 import type {
   ChatAck,
@@ -58,7 +59,8 @@ export interface ChatAdminLoginOptions {
 export type ChatAdminClientOptions =
   & (ConnectOptions | ChatAddressesOptions)
   & ChatAdminLoginOptions
-  & ChatFailoverOptions;
+  & ChatFailoverOptions
+  & ChatTimeoutOptions;
 
 /**
  * An admin session over the network; implements {@linkcode ChatAdmin}, the
@@ -116,7 +118,8 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
    * @param options Where to connect and the token.
    * @returns The admin session.
    * @throws {ChatError} `AUTH_FAILED` for a wrong token (or none configured
-   * on the server).
+   * on the server); `TIMED_OUT` if the login gets no answer within
+   * `loginTimeoutMs`.
    */
   static async connect(
     options: ChatAdminClientOptions,

@@ -19,6 +19,7 @@ import type {
   ChatAddressesOptions,
   ChatFailoverOptions,
   ChatReconnectEvent,
+  ChatTimeoutOptions,
 } from "./chat_reconnect.ts";
 import type {
   ChatAck,
@@ -97,7 +98,8 @@ export interface ChatLoginOptions {
 export type ChatClientOptions =
   & (ConnectOptions | ChatAddressesOptions | WebSocketConnectOptions)
   & ChatLoginOptions
-  & ChatFailoverOptions;
+  & ChatFailoverOptions
+  & ChatTimeoutOptions;
 
 /** Options for {@linkcode ChatClient.prototype.send}. */
 export interface ChatSendOptions {
@@ -227,7 +229,12 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
    * `retry`). With them the client also survives the loss of its node: it
    * logs in elsewhere, re-opens its chats and sends again, with the same id,
    * what got no `ack` (see `ChatReconnectOptions`).
-   * @throws {RangeError} If `closeTimeoutMs` is negative or not finite
+   * @throws {ChatError} `TIMED_OUT` if the login gets no answer within
+   * `loginTimeoutMs`; the code of an Error frame that answers the login
+   * without an id (`INTERNAL_ERROR`, `SHUTTING_DOWN`…).
+   * @throws {Deno.errors.TimedOut} If the connect takes over
+   * `connectTimeoutMs` (one server, no `retry`).
+   * @throws {RangeError} If `closeTimeoutMs` or a timeout option is negative
    * (before connecting).
    */
   static async connect(options: ChatClientOptions): Promise<ChatClient> {

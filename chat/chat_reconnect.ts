@@ -107,6 +107,43 @@ export interface ChatFailoverOptions {
   reconnect?: boolean | ChatReconnectOptions;
 }
 
+/**
+ * Bounds on a client's waits, shared by `ChatClient.connect` and
+ * `ChatAdminClient.connect`: a client never waits forever on a server that
+ * does not answer. Each bound fails the wait with a `ChatError` of code
+ * `TIMED_OUT` (or, for the connect, `Deno.errors.TimedOut`), and
+ * `Infinity` turns it off.
+ */
+export interface ChatTimeoutOptions {
+  /**
+   * Longest wait for the TCP (or TLS, Unix) connection, in milliseconds.
+   * With `reconnect`, the default of the policy's `connectTimeoutMs`. With
+   * `retry`, the retry's own `totalTimeoutMs` bounds the connect instead.
+   *
+   * @default {5000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Longest wait for the answer to the login, in milliseconds (a login
+   * hashes the password and may queue behind others on a busy node). With
+   * `reconnect`, the default of the policy's `loginTimeoutMs`. The
+   * connection is closed when it passes.
+   *
+   * @default {10000}
+   */
+  loginTimeoutMs?: number;
+  /**
+   * Longest wait for the answer to one command (`send`, `open`, `history`,
+   * the admin's queries…), in milliseconds, counted on the connection it was
+   * sent on. The connection stays open and a late answer is dropped. With
+   * `reconnect`, a command that waits for a new connection is bounded by
+   * `maxReconnectMs` instead, and its clock starts again when it is re-sent.
+   *
+   * @default {30000}
+   */
+  requestTimeoutMs?: number;
+}
+
 /** What a client reports while it fails over (as events or callbacks). */
 export type ChatReconnectEvent =
   | {

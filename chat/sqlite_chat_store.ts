@@ -197,6 +197,23 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
     }
   }
 
+  // --- tests (issue 14): read back the durability level in force ---
+  /**
+   * The `synchronous` level SQLite is running with, read back from the
+   * database (not from the options), so a test or an operator can check
+   * that a commit really waits for `fsync`.
+   *
+   * @returns `"FULL"` or `"NORMAL"` as configured; `"OFF"` or `"EXTRA"`
+   * would mean the store was set up wrongly.
+   */
+  get synchronous(): "OFF" | "NORMAL" | "FULL" | "EXTRA" {
+    const row = this.#db.prepare("PRAGMA synchronous").get() as {
+      synchronous: number;
+    };
+    return (["OFF", "NORMAL", "FULL", "EXTRA"] as const)[row.synchronous];
+  }
+  // --- end tests (issue 14) ---
+
   /** Appends and cursor moves waiting for the next commit. */
   get pendingWrites(): number {
     return this.#appends.length + this.#cursors.size;

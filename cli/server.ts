@@ -29,7 +29,7 @@ import {
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { FileServer } from "../files/mod.ts";
-import { ChatServer } from "../chat/mod.ts";
+import { ChatServer, SqliteChatStore } from "../chat/mod.ts";
 import { adminConsole } from "./_admin_console.ts";
 import { type HttpEndpoint, operationsRoutes, serveHttp } from "./_http.ts";
 import { webAppRoutes } from "./_web_app.ts"; // web app (issue 15)
@@ -389,6 +389,16 @@ export async function main(
       return failed("cannot serve chat", error);
     }
   }
+  // --- tests (issue 14): say the durability in force, read back from SQLite ---
+  if (chat?.store instanceof SqliteChatStore) {
+    log({
+      level: "info",
+      event: "chat_database",
+      message:
+        `Chat database ${chat.store.path} (synchronous=${chat.store.synchronous})`,
+    });
+  }
+  // --- end tests (issue 14) ---
   const protocols = [
     ...PROTOCOLS,
     ...(files === undefined ? [] : [files]),

@@ -43,6 +43,10 @@ export interface FrameDecoderOptions extends FrameCodecOptions {
    * sixteenth of it has arrived). Memory held anyway needs no protection
    * from a peer that declares much and sends little.
    *
+   * Called only after the header was validated (the length is at most
+   * `maxFrameLength` and the type is accepted): a refused header never
+   * reaches it, so it is never asked for more than `maxFrameLength` bytes.
+   *
    * @default {undefined}
    */
   takeBuffer?: (length: number) => Uint8Array | undefined;
@@ -421,6 +425,9 @@ export class FrameDecoder {
         offset += length;
         continue;
       }
+      // Only now, with the length and type validated above, may an
+      // allocation hook see the length: a peer's 4 GiB header must be
+      // refused before anything is asked to hold it.
       this.#type = type;
       const reused = length > PREALLOCATE_MAX_BYTES
         ? this.#takeBuffer?.(length)

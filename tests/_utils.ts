@@ -155,6 +155,13 @@ export function settle(): Promise<void> {
 }
 
 /**
+ * The bound of a wait that only catches hangs: generous enough for a loaded
+ * 2-core CI machine, short enough that a hang fails the test with a message
+ * naming what it waited for instead of stalling the run.
+ */
+export const HANG_BOUND_MS = 10_000;
+
+/**
  * Resolves to `promise`'s value, or rejects after `ms`: bounds a test's
  * time, asserts nothing about speed.
  */

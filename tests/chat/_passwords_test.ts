@@ -64,3 +64,18 @@ Deno.test("ChatServer stores only a salted PBKDF2 hash, never the password", asy
     }
   });
 });
+
+Deno.test("constantTimeEqual compares every byte: a difference at any position makes it false", () => {
+  for (const length of [1, 2, 3, 16, 32, 33]) {
+    const a = new Uint8Array(length).map((_, i) => i * 37 + 1);
+    assert.equal(constantTimeEqual(a, a.slice()), true, `${length} bytes`);
+    for (let at = 0; at < length; at++) {
+      const b = a.slice();
+      b[at] ^= 0x80;
+      assert.equal(constantTimeEqual(a, b), false, `byte ${at} of ${length}`);
+      assert.equal(constantTimeEqual(b, a), false, `byte ${at} of ${length}`);
+    }
+  }
+  assert.equal(constantTimeEqual(new Uint8Array(), new Uint8Array()), true);
+  assert.equal(constantTimeEqual(new Uint8Array(3), new Uint8Array(2)), false);
+});

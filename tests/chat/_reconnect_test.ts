@@ -12,6 +12,7 @@ import {
 } from "../../chat/mod.ts";
 import { nextMessages, PASSWORD, within } from "./_chat_utils.ts";
 import { deadAddress, NodeProxy, withNodes } from "./_chat_nodes.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 // Short waits, so that a failing test fails in well under a second.
 const FAST = {
@@ -187,10 +188,13 @@ Deno.test("ChatClient does not reconnect after SESSION_REPLACED: the error reach
     const addresses = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
     await using first = await login("alice", addresses);
     await using second = await login("alice", [`127.0.0.1:${b.port}`]);
-    const event = await within(2000, first.nextEvent(), "an event");
+    const event = await within(HANG_BOUND_MS, first.nextEvent(), "an event");
     assert.ok(event?.type === "error");
     assert.equal(event.error.code, "SESSION_REPLACED");
-    assert.equal(await within(2000, first.nextEvent(), "the end"), undefined);
+    assert.equal(
+      await within(HANG_BOUND_MS, first.nextEvent(), "the end"),
+      undefined,
+    );
     assert.equal(first.closed, true);
     await assert.rejects(first.who(), { code: "SESSION_REPLACED" });
     // Well past a few backoff delays: the second session is untouched.
@@ -266,7 +270,10 @@ Deno.test("ChatClient with one server and reconnect off ends with its connection
       password: PASSWORD,
     });
     await proxy.kill();
-    assert.equal(await within(2000, alice.nextEvent(), "the end"), undefined);
+    assert.equal(
+      await within(HANG_BOUND_MS, alice.nextEvent(), "the end"),
+      undefined,
+    );
     await assert.rejects(alice.who(), { code: "CONNECTION_CLOSED" });
   });
 });

@@ -1,6 +1,6 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { type Frame, FrameType, listen } from "../../mod.ts";
+import { type Frame, FramedConn, FrameType, listen } from "../../mod.ts";
 import {
   ChatAdminClient,
   ChatClient,
@@ -19,6 +19,7 @@ import {
   withChat,
   within,
 } from "./_chat_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 const TOKEN = "s3cret-admin-token";
 
@@ -417,10 +418,10 @@ Deno.test("ChatAdminClient with addresses fails over, watches again, and passes 
       "the first message",
     );
     await proxy.kill();
-    await within(2000, reconnecting.promise, "reconnecting");
+    await within(HANG_BOUND_MS, reconnecting.promise, "reconnecting");
     await alice.send("#ops", "two"); // while the admin is away
     gated.open();
-    await within(2000, reconnected.promise, "reconnected");
+    await within(HANG_BOUND_MS, reconnected.promise, "reconnected");
     await alice.send("#ops", "three");
     await within(
       2000,
@@ -437,5 +438,47 @@ Deno.test("ChatAdminClient with addresses fails over, watches again, and passes 
     assert.equal(failover.at(-1)?.type, "reconnected");
     assert.equal(failover.at(-1)?.address, gated.address);
     assert.equal((await admin.chats())[0].chat, "#ops");
+  });
+});
+
+async function adminLoginOnce(
+  port: number,
+  token: string,
+): Promise<Record<string, unknown>> {
+  using raw = new FramedConn(
+    await Deno.connect({ hostname: "127.0.0.1", port }),
+  );
+  return decode(
+    await exchange(
+      raw,
+      FrameType.ClientType,
+      JSON.stringify({ type: "chat-admin", token, id: "l" }),
+    ),
+  );
+}
+
+Deno.test("ChatServer throttles admin token guesses across reconnects: even the right token is refused while locked", async () => {
+  let nowMs = 1_000_000;
+  await withChat(async (harness) => {
+    // Five wrong guesses, each on a new connection (so the per-connection
+    // limit never closes one): the "admin" name is locked after them.
+    for (let i = 0; i < 5; i++) {
+      const reply = await adminLoginOnce(harness.port, `guess-${i}`);
+      assert.equal(reply.error, "AUTH_FAILED", `guess ${i}`);
+    }
+    const refused = await adminLoginOnce(harness.port, TOKEN);
+    assert.deepEqual([refused.error, refused.id], ["LOGIN_THROTTLED", "l"]);
+    // Locked means locked, whatever is offered.
+    assert.equal(
+      (await adminLoginOnce(harness.port, "guess-5")).error,
+      "LOGIN_THROTTLED",
+    );
+    nowMs += 1000; // the lock (loginThrottleMs) is over
+    assert.equal((await adminLoginOnce(harness.port, TOKEN)).op, "welcome");
+  }, {
+    adminToken: TOKEN,
+    clock: () => nowMs,
+    loginThrottleMs: 1000,
+    loginThrottleMaxMs: 3000,
   });
 });

@@ -1,7 +1,20 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { FrameType } from "../../mod.ts";
-import { ChatClient, type ChatEvent } from "../../chat/mod.ts";
+import {
+  errorFrame,
+  type Frame,
+  type FramedConn,
+  FrameType,
+  listen,
+} from "../../mod.ts";
+import {
+  ChatAdminClient,
+  ChatClient,
+  type ChatClientOptions,
+  ChatError,
+  type ChatEvent,
+} from "../../chat/mod.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 import {
   decode,
   exchange,
@@ -147,3 +160,164 @@ Deno.test("ChatClient gives its messages ids that share one random prefix and so
   });
 });
 // --- end of chat fan-out ---
+
+// --- Bounded waits -----------------------------------------------------------
+
+/**
+ * A chat server stand-in on loopback that reads the login and answers it
+ * (or not) with `answer`; the connection is held open until the test ends.
+ */
+async function withFakeServer(
+  answer: (login: Record<string, unknown>) => Frame[],
+  fn: (port: number) => Promise<void>,
+  afterLogin: (conn: FramedConn) => Promise<void> = async () => {},
+): Promise<void> {
+  using listener = listen({ port: 0 });
+  const served = (async () => {
+    using conn = await listener.accept();
+    const login = decode((await conn.receive())!);
+    for (const frame of answer(login)) await conn.send(frame);
+    await afterLogin(conn);
+    // Hold the connection until the client closes it.
+    while ((await conn.receive()) !== null) { /* drop */ }
+  })();
+  try {
+    await fn(listener.addr.port);
+  } finally {
+    await within(HANG_BOUND_MS, served.catch(() => {}), "the fake server");
+  }
+}
+
+function welcome(login: Record<string, unknown>): Frame {
+  return {
+    type: FrameType.Chat,
+    payload: new TextEncoder().encode(JSON.stringify({
+      op: "welcome",
+      id: login.id,
+      user: login.user,
+      registered: false,
+      admin: false,
+      unread: {},
+    })),
+  };
+}
+
+Deno.test("ChatClient.connect fails with the server's code when an Error frame without an id answers the login", async () => {
+  await withFakeServer(
+    () => [errorFrame("INTERNAL_ERROR", "Cannot log in: the store failed")],
+    async (port) => {
+      const error = await within(
+        HANG_BOUND_MS,
+        ChatClient.connect({ port, user: "alice", password: PASSWORD })
+          .then(() => assert.fail("the login succeeded"), (error) => error),
+        "the refused login",
+      );
+      assert.ok(error instanceof ChatError);
+      assert.equal(error.code, "INTERNAL_ERROR");
+    },
+  );
+});
+
+Deno.test("ChatClient.connect fails with TIMED_OUT after loginTimeoutMs when the login gets no answer", async () => {
+  await withFakeServer(() => [], async (port) => {
+    const error = await within(
+      HANG_BOUND_MS,
+      ChatClient.connect({
+        port,
+        user: "alice",
+        password: PASSWORD,
+        loginTimeoutMs: 50,
+      }).then(() => assert.fail("the login succeeded"), (error) => error),
+      "the unanswered login",
+    );
+    assert.ok(error instanceof ChatError);
+    assert.equal(error.code, "TIMED_OUT");
+    assert.match(error.message, /login.*50 ms/);
+  });
+});
+
+Deno.test("ChatClient commands fail with TIMED_OUT after requestTimeoutMs and the connection stays usable", async () => {
+  await withFakeServer(
+    (login) => [welcome(login)],
+    async (port) => {
+      await using client = await ChatClient.connect({
+        port,
+        user: "alice",
+        password: PASSWORD,
+        requestTimeoutMs: 50,
+      });
+      const error = await within(
+        HANG_BOUND_MS,
+        client.history("@bob").then(
+          () => assert.fail("history was answered"),
+          (error) => error,
+        ),
+        "the unanswered history",
+      );
+      assert.ok(error instanceof ChatError);
+      assert.equal(error.code, "TIMED_OUT");
+      assert.equal(client.closed, false);
+    },
+  );
+});
+
+Deno.test("ChatAdminClient.connect fails with TIMED_OUT after loginTimeoutMs when the login gets no answer", async () => {
+  await withFakeServer(() => [], async (port) => {
+    const error = await within(
+      HANG_BOUND_MS,
+      ChatAdminClient.connect({ port, token: "t0ken", loginTimeoutMs: 50 })
+        .then(() => assert.fail("the login succeeded"), (error) => error),
+      "the unanswered admin login",
+    );
+    assert.ok(error instanceof ChatError);
+    assert.equal(error.code, "TIMED_OUT");
+  });
+});
+
+Deno.test("ChatClient.connect under connectTimeoutMs still reports a refused connect as ConnectionRefused", async () => {
+  const error = await within(
+    HANG_BOUND_MS,
+    ChatClient.connect({
+      port: freePort(),
+      user: "alice",
+      password: PASSWORD,
+      connectTimeoutMs: 1000,
+    }).then(() => assert.fail("connected"), (error) => error),
+    "the refused connect",
+  );
+  assert.ok(error instanceof Deno.errors.ConnectionRefused);
+});
+
+Deno.test("ChatClient options refuse a negative or non-numeric timeout before connecting", async () => {
+  for (
+    const key of ["connectTimeoutMs", "loginTimeoutMs", "requestTimeoutMs"]
+  ) {
+    await assert.rejects(
+      ChatClient.connect({
+        port: 1,
+        user: "alice",
+        password: PASSWORD,
+        [key]: -1,
+      }),
+      RangeError,
+      key,
+    );
+    await assert.rejects(
+      ChatClient.connect({
+        port: 1,
+        user: "alice",
+        password: PASSWORD,
+        [key]: "5",
+      } as unknown as ChatClientOptions),
+      TypeError,
+      key,
+    );
+  }
+});
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}

@@ -20,6 +20,7 @@ import {
   withChat,
   within,
 } from "./_chat_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 const texts = (messages: { text: string }[]) => messages.map((m) => m.text);
 
@@ -730,7 +731,7 @@ Deno.test("ChatServer throttles a user name after repeated failures across recon
   });
 });
 
-Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once and refuses logins beyond its queue", async () => {
+Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once; without a queue every login still gets welcome or LOGIN_BUSY", async () => {
   // Many logins at once, with a hash slow enough that they overlap: the
   // peak never exceeds the cap, and every login still gets its answer.
   await withChat(async (harness) => {
@@ -770,6 +771,61 @@ Deno.test("ChatServer hashes at most maxConcurrentHashes passwords at once and r
     maxQueuedHashes: 0,
     passwordIterations: 20_000,
   });
+});
+
+Deno.test("ChatServer answers LOGIN_BUSY to a login that finds the only hash slot taken when no queue is allowed", async () => {
+  // The first login is held inside its hash slot (its account lookup there
+  // waits on a gate), so the second one deterministically finds it taken.
+  const dir = await Deno.makeTempDir({ prefix: "framewire_chat_" });
+  const inner = new SqliteChatStore(`${dir}/chat.db`);
+  const gate = Promise.withResolvers<void>();
+  const holding = Promise.withResolvers<void>();
+  let blockerLookups = 0;
+  const store = new Proxy(inner, {
+    get(target, key) {
+      if (key === "user") {
+        return async (name: string) => {
+          // The first lookup is before the slot, the second inside it.
+          if (name === "blocker" && ++blockerLookups === 2) {
+            holding.resolve();
+            await gate.promise;
+          }
+          return await target.user(name);
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  try {
+    await withChat(async (harness) => {
+      const blocker = loginOnce(harness, "blocker", PASSWORD);
+      await within(HANG_BOUND_MS, holding.promise, "the first login's slot");
+      const busy = await within(
+        HANG_BOUND_MS,
+        loginOnce(harness, "second", PASSWORD),
+        "the second login's answer",
+      );
+      assert.deepEqual([busy.error, busy.id, busy.message], [
+        "LOGIN_BUSY",
+        "l",
+        'Cannot log in as "second": the server is busy with other logins, try again later',
+      ]);
+      gate.resolve();
+      assert.equal((await blocker).op, "welcome");
+      // The refused login cost no hash, and the slot is free again.
+      assert.equal(harness.chat.passwordHashStats.hashes, 1);
+      assert.equal(
+        (await loginOnce(harness, "second", PASSWORD)).op,
+        "welcome",
+      );
+      assert.ok(harness.log.some((event) => event.code === "LOGIN_BUSY"));
+    }, { store, maxConcurrentHashes: 1, maxQueuedHashes: 0 });
+  } finally {
+    gate.resolve();
+    await inner.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("ChatServer refuses new accounts beyond maxAccounts and keeps existing ones", async () => {

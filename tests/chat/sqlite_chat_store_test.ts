@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
-import { SqliteChatStore } from "../../chat/mod.ts";
+import { ChatServer, SqliteChatStore } from "../../chat/mod.ts";
 import { chatStoreContract } from "./_chat_store_contract.ts";
 
 chatStoreContract("SqliteChatStore", async () => {
@@ -162,4 +162,121 @@ Deno.test("SqliteChatStore clamps a pending cursor move to what is stored, befor
     assert.equal(await store.cursor(room.id, "bob"), 1);
     await moved;
   });
+});
+
+// --- Durability (issue 14) ---------------------------------------------------
+
+/**
+ * What a `kill -9` right now would leave: a copy of the database file and its
+ * write-ahead log, opened by a fresh connection (which recovers the log).
+ * Returns the texts of the messages it holds.
+ */
+function textsAfterCrashNow(path: string, copyDir: string): string[] {
+  for (const suffix of ["", "-wal"]) {
+    try {
+      Deno.writeFileSync(
+        `${copyDir}/copy.db${suffix}`,
+        Deno.readFileSync(`${path}${suffix}`),
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  const db = new DatabaseSync(`${copyDir}/copy.db`);
+  try {
+    return (db.prepare("SELECT text FROM messages ORDER BY id").all() as {
+      text: string;
+    }[]).map((row) => row.text);
+  } finally {
+    db.close();
+    for (const suffix of ["", "-wal", "-shm"]) {
+      try {
+        Deno.removeSync(`${copyDir}/copy.db${suffix}`);
+      } catch { /* not created */ }
+    }
+  }
+}
+
+Deno.test("SqliteChatStore has committed an append when its promise resolves: a crash at that moment keeps it", async () => {
+  await withStore(async (path) => {
+    const copyDir = await Deno.makeTempDir({ prefix: "framewire_crash_" });
+    try {
+      await using store = new SqliteChatStore(path);
+      const room = await store.createRoom("r");
+      // Several appends in one batch, and one alone: each is checked in the
+      // very callback that sees it resolve, before anything else runs.
+      const seenAtResolve: string[][] = [];
+      const check = (text: string) => (stored: { text: string }) => {
+        assert.equal(stored.text, text);
+        seenAtResolve.push(textsAfterCrashNow(path, copyDir));
+      };
+      await Promise.all(
+        ["a", "b", "c"].map((text) =>
+          store.append({ chatId: room.id, sender: "u", clientId: text, text })
+            .then(check(text))
+        ),
+      );
+      await store.append({
+        chatId: room.id,
+        sender: "u",
+        clientId: "d",
+        text: "d",
+      })
+        .then(check("d"));
+      assert.deepEqual(seenAtResolve, [
+        ["a", "b", "c"],
+        ["a", "b", "c"],
+        ["a", "b", "c"],
+        ["a", "b", "c", "d"],
+      ]);
+    } finally {
+      await Deno.remove(copyDir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("SqliteChatStore runs with synchronous FULL by default and NORMAL only when asked", async () => {
+  await withStore(async (path) => {
+    {
+      await using store = new SqliteChatStore(path);
+      assert.equal(store.synchronous, "FULL");
+    }
+    {
+      await using store = new SqliteChatStore(path, { synchronous: "NORMAL" });
+      assert.equal(store.synchronous, "NORMAL");
+    }
+    assert.throws(
+      () =>
+        new SqliteChatStore(path, {
+          synchronous: "OFF" as unknown as "FULL",
+        }),
+      TypeError,
+    );
+  });
+});
+
+Deno.test("ChatServer opens its database with synchronous FULL unless told otherwise", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_store_" });
+  try {
+    for (
+      const [given, expected] of [[undefined, "FULL"], [
+        "NORMAL",
+        "NORMAL",
+      ]] as const
+    ) {
+      const chat = new ChatServer({
+        path: `${dir}/chat.db`,
+        logger: null,
+        ...(given === undefined ? {} : { synchronous: given }),
+      });
+      try {
+        assert.ok(chat.store instanceof SqliteChatStore);
+        assert.equal(chat.store.synchronous, expected);
+      } finally {
+        await chat.close();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

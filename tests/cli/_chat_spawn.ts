@@ -172,6 +172,7 @@ export interface ChatServerProcess extends Interactive {
 export async function startChatServer(
   dbPath: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<ChatServerProcess> {
   const server = spawnInteractive("server.ts", [
     "--port",
@@ -180,7 +181,7 @@ export async function startChatServer(
     dbPath,
     ...FAST_HASH,
     ...args,
-  ]);
+  ], env);
   try {
     const line = await server.waitFor(/^listening tcp:\/\/[^:]+:\d+$/);
     return Object.assign(server, { port: Number(/:(\d+)$/.exec(line)![1]) });

@@ -132,3 +132,13 @@ export async function startServer(
     [Symbol.asyncDispose]: async () => void await stop(),
   };
 }
+
+/**
+ * Whether `text` (a --help page) mentions `flag` as a whole flag: "--admin"
+ * inside "--admin-token" or "--db" inside "--db-sync" does not count.
+ */
+export function mentionsFlag(text: string, flag: string): boolean {
+  const escaped = flag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[\\s,\\[(])${escaped}(?=[\\s,=\\])]|$)`, "m")
+    .test(text);
+}

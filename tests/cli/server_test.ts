@@ -1,9 +1,23 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { type ChatAck, ChatClient, type ChatMessage } from "../../chat/mod.ts";
-import { connect, FrameType } from "../../mod.ts";
+import {
+  type ChatAck,
+  ChatAdminClient,
+  ChatClient,
+  ChatError,
+  type ChatMessage,
+} from "../../chat/mod.ts";
+import {
+  connect,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  FrameType,
+  parseErrorFrame,
+} from "../../mod.ts";
+import { HANG_BOUND_MS, within } from "../_utils.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
-import { run, startServer } from "./_spawn.ts";
+import { mentionsFlag, run, startServer } from "./_spawn.ts";
 import { hasScript, onTerminal } from "./_pty.ts";
 
 const PASSWORD = "password1";
@@ -124,7 +138,7 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--version",
     ]
   ) {
-    assert.ok(help.stdout.includes(flag), `--help mentions ${flag}`);
+    assert.ok(mentionsFlag(help.stdout, flag), `--help mentions ${flag}`);
   }
   const version = await run("server.ts", ["--version"]);
   assert.equal(version.code, 0);
@@ -330,6 +344,65 @@ Deno.test("cli/server.ts --admin runs the console on the server's own terminal, 
   });
 });
 
+/** The admin login's outcome: "welcome" or the refusal's message. */
+async function adminLogin(port: number, token: string): Promise<string> {
+  try {
+    const admin = await ChatAdminClient.connect({ port, token });
+    await admin.close();
+    return "welcome";
+  } catch (error) {
+    if (!(error instanceof ChatError)) throw error;
+    return `${error.code}: ${error.message}`;
+  }
+}
+
+const DISABLED =
+  'AUTH_FAILED: Cannot log in as "admin": admin logins are disabled on this server';
+const WRONG = 'AUTH_FAILED: Cannot log in as "admin": wrong credentials';
+
+Deno.test('cli/server.ts takes the admin token from FRAMEWIRE_ADMIN_TOKEN, --admin-token wins, and --admin-token "" turns remote admin off', async () => {
+  const cases: {
+    args: string[];
+    env: Record<string, string>;
+    expect: Record<string, string>;
+  }[] = [
+    {
+      args: [],
+      env: { FRAMEWIRE_ADMIN_TOKEN: "env-token" },
+      expect: { "env-token": "welcome", "other-token": WRONG },
+    },
+    {
+      args: ["--admin-token", "flag-token"],
+      env: { FRAMEWIRE_ADMIN_TOKEN: "env-token" },
+      expect: { "flag-token": "welcome", "env-token": WRONG },
+    },
+    {
+      args: ["--admin-token", ""],
+      env: { FRAMEWIRE_ADMIN_TOKEN: "env-token" },
+      expect: { "env-token": DISABLED, "": DISABLED },
+    },
+  ];
+  for (const { args, env, expect } of cases) {
+    await withTempDir(async (dir) => {
+      await using server = await startChatServer(`${dir}/chat.db`, args, env);
+      try {
+        for (const [token, outcome] of Object.entries(expect)) {
+          assert.equal(
+            await adminLogin(server.port, token),
+            outcome,
+            `${
+              args.join(" ")
+            } with FRAMEWIRE_ADMIN_TOKEN=env-token, token "${token}"`,
+          );
+        }
+      } finally {
+        server.kill("SIGTERM");
+        assert.equal((await server.exit()).code, 0);
+      }
+    });
+  }
+});
+
 const TOTAL = 500;
 
 Deno.test("cli/server.ts killed with SIGKILL mid-stream loses no acknowledged message, and a retry stores the rest once", async () => {
@@ -482,4 +555,224 @@ Deno.test({
       }
     });
   },
+});
+
+// --- Every limit flag, by its effect (issue 14) ------------------------------
+
+/** Every frame a raw connection gets until the server hangs up. */
+async function framesUntilClose(conn: Deno.Conn): Promise<Frame[]> {
+  const decoder = new FrameDecoder({ maxFrameLength: 1 << 24 });
+  const frames: Frame[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  while (true) {
+    let count: number | null;
+    try {
+      count = await conn.read(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) break;
+      throw error;
+    }
+    if (count === null) break;
+    frames.push(...decoder.push(buffer.slice(0, count)));
+  }
+  return frames;
+}
+
+function codes(frames: Frame[]): string[] {
+  return frames.filter((frame) => frame.type === FrameType.Error)
+    .map((frame) => parseErrorFrame(frame).code);
+}
+
+function rawConnect(port: number): Promise<Deno.TcpConn> {
+  return Deno.connect({ hostname: "127.0.0.1", port });
+}
+
+/** Resolves once writes to `conn` fail: the server closed it for good. */
+async function untilClosedByServer(conn: Deno.Conn): Promise<void> {
+  const byte = new Uint8Array(1);
+  while (true) {
+    try {
+      await conn.write(byte);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("cli/server.ts --idle-timeout-ms, --max-accounts and --db-sync take effect", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startChatServer(`${dir}/chat.db`, [
+      "--idle-timeout-ms",
+      "300",
+      "--max-accounts",
+      "1",
+      "--db-sync",
+      "NORMAL",
+    ]);
+    try {
+      // Idle: closed with IDLE_TIMEOUT long before the 10 s first-frame
+      // timeout that would close it without the flag.
+      const idle = await rawConnect(server.port);
+      try {
+        const frames = await within(
+          HANG_BOUND_MS,
+          framesUntilClose(idle),
+          "the idle close",
+        );
+        assert.deepEqual(codes(frames), ["IDLE_TIMEOUT"]);
+      } finally {
+        idle.close();
+      }
+      // One account: the first registers, the second is refused.
+      const alice = await ChatClient.connect({
+        port: server.port,
+        user: "alice",
+        password: PASSWORD,
+      });
+      await alice.close();
+      await assert.rejects(
+        ChatClient.connect({
+          port: server.port,
+          user: "bob",
+          password: PASSWORD,
+        }),
+        { code: "ACCOUNT_LIMIT" },
+      );
+    } finally {
+      server.kill("SIGTERM");
+      const { code, stderr } = await server.exit();
+      assert.equal(code, 0);
+      // The durability level in force, as the server reports it at start.
+      assert.match(stderr, /synchronous=NORMAL/);
+    }
+  });
+});
+
+Deno.test("cli/server.ts --max-connections and --max-lingering-refusals take effect", async () => {
+  await using server = await startServer([
+    "--port",
+    "0",
+    "--max-connections",
+    "1",
+    "--max-lingering-refusals",
+    "0",
+  ]);
+  const port = Number(/:(\d+)$/.exec(server.address)![1]);
+  using first = await connect({ port });
+  await first.request({ type: FrameType.Ping, payload: new Uint8Array() });
+  const refused = await rawConnect(port);
+  try {
+    const frames = await within(
+      HANG_BOUND_MS,
+      framesUntilClose(refused),
+      "the refusal",
+    );
+    assert.deepEqual(codes(frames), ["SERVER_FULL"]);
+    // No lingering refusal allowed: closed for good at once, not read and
+    // dropped for lingerMs.
+    await within(
+      HANG_BOUND_MS,
+      untilClosedByServer(refused),
+      "the refused socket's close",
+    );
+  } finally {
+    refused.close();
+  }
+  assert.equal(
+    (await first.request({ type: FrameType.Ping, payload: new Uint8Array() }))
+      .type,
+    FrameType.Pong,
+  );
+  assert.equal((await server.stop()).code, 0);
+});
+
+Deno.test("cli/server.ts --max-queued-bytes and --send-timeout-ms close a client that does not read with SLOW_READER", async () => {
+  await using server = await startServer([
+    "--port",
+    "0",
+    "--max-queued-bytes",
+    "65536",
+    "--send-timeout-ms",
+    "300",
+  ]);
+  const port = Number(/:(\d+)$/.exec(server.address)![1]);
+  const conn = await rawConnect(port);
+  try {
+    // Pings of 60 KiB that are never read: the Pongs fill the sockets, then
+    // the server's queue, which then makes no progress.
+    const ping = encodeFrame({
+      type: FrameType.Ping,
+      payload: new Uint8Array(60 * 1024),
+    });
+    const writing = (async () => {
+      while (true) {
+        try {
+          await conn.write(ping);
+        } catch {
+          return; // the server closed the connection
+        }
+      }
+    })();
+    await within(HANG_BOUND_MS * 3, writing, "the slow reader's close");
+  } finally {
+    conn.close();
+  }
+  const { code, stderr } = await server.stop();
+  assert.equal(code, 0);
+  const line = /read nothing for 300 ms \((\d+) bytes queued\)/.exec(stderr);
+  assert.ok(line, `a SLOW_READER line in: ${stderr.slice(-2000)}`);
+  assert.match(stderr, /SLOW_READER/);
+  // The queue stopped at the limit (plus the one Pong that crossed it).
+  assert.ok(Number(line[1]) <= 65536 + PING_FRAME_BYTES, line[0]);
+});
+
+const PING_FRAME_BYTES = 5 + 60 * 1024;
+
+Deno.test("cli/server.ts exits 130 at once on a second Ctrl-C while the first waits for a request", async () => {
+  await withTempDir(async (dir) => {
+    // A login whose password hash takes far longer than the test: the
+    // graceful shutdown would wait for it (up to --shutdown-timeout-ms).
+    await using server = await startChatServer(`${dir}/chat.db`, [
+      "--password-iterations",
+      "500000000",
+      "--shutdown-timeout-ms",
+      "600000",
+      "--http-port",
+      "0",
+    ]);
+    const metricsUrl = (await server.waitFor(/^listening http:\/\/\S+$/))
+      .slice("listening ".length);
+    using busy = await connect({ port: server.port });
+    using idle = await connect({ port: server.port });
+    await idle.request({ type: FrameType.Ping, payload: new Uint8Array() });
+    await busy.send({
+      type: FrameType.ClientType,
+      payload: new TextEncoder().encode(
+        JSON.stringify({ type: "chat", user: "slow", password: PASSWORD }),
+      ),
+    });
+    // The login was read once the server counts both frames (the Ping and
+    // the login); the Pong of a Ping sent behind it would wait for the hash.
+    await within(
+      HANG_BOUND_MS,
+      (async () => {
+        while (true) {
+          const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+          const count = /^framewire_frames_received_total (\d+)$/m.exec(text);
+          if (count !== null && Number(count[1]) >= 2) return;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })(),
+      "the login to reach the server",
+    );
+    server.kill("SIGINT");
+    // The first Ctrl-C started the graceful shutdown: the idle client is told.
+    const notice = await within(HANG_BOUND_MS, idle.receive(), "SHUTTING_DOWN");
+    assert.ok(notice !== null);
+    assert.equal(parseErrorFrame(notice).code, "SHUTTING_DOWN");
+    server.kill("SIGINT");
+    const { code } = await server.exit(HANG_BOUND_MS);
+    assert.equal(code, 130);
+  });
 });

@@ -1170,6 +1170,93 @@ Deno.test("FrameDecoder does not ask takeBuffer for payloads of 64 KiB or less",
   assert.deepEqual(asked, [64 * KiB + 1]);
 });
 
+Deno.test("FrameDecoder refuses an oversized length before calling takeBuffer or allocatePayload", () => {
+  const maxFrameLength = MiB;
+  for (const declared of [maxFrameLength + 1, 64 * MiB, 0xffff_ffff]) {
+    // Whole header in one push, and byte by byte.
+    for (const step of [5, 1]) {
+      const asked: string[] = [];
+      const decoder = new FrameDecoder({
+        maxFrameLength,
+        takeBuffer: (length) => {
+          asked.push(`takeBuffer(${length})`);
+          return undefined;
+        },
+        allocatePayload: (length) => {
+          asked.push(`allocatePayload(${length})`);
+          return new Uint8Array(length);
+        },
+      });
+      const header = new Uint8Array(5);
+      new DataView(header.buffer).setUint32(1, declared);
+      // A few payload bytes after the header, as a peer would send them.
+      const stream = concat([header, new Uint8Array(100)]);
+      const error = thrown(() => {
+        for (let at = 0; at < stream.length; at += step) {
+          decoder.push(stream.subarray(at, at + step));
+        }
+      });
+      assert.ok(error instanceof FrameTooLargeError, `${declared}/${step}`);
+      assert.equal(error.length, declared);
+      assert.deepEqual(asked, [], `${declared} bytes, ${step}-byte pushes`);
+      assert.equal(decoder.reservedBytes, 0);
+    }
+  }
+});
+
+Deno.test("FrameDecoder refuses a type outside acceptTypes before calling takeBuffer", () => {
+  const asked: number[] = [];
+  const decoder = new FrameDecoder({
+    acceptTypes: [1],
+    takeBuffer: (length) => {
+      asked.push(length);
+      return undefined;
+    },
+  });
+  const header = encodeFrame({ type: 2, payload: new Uint8Array(MiB) })
+    .subarray(0, 5);
+  assert.ok(
+    thrown(() => decoder.push(header)) instanceof UnknownFrameTypeError,
+  );
+  assert.deepEqual(asked, []);
+});
+
+Deno.test("FrameDecoder never asks takeBuffer for more than maxFrameLength, whatever the headers", () => {
+  const maxFrameLength = 256 * KiB;
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 0xffff_ffff }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      (lengths) => {
+        const asked: number[] = [];
+        const decoder = new FrameDecoder({
+          maxFrameLength,
+          takeBuffer: (length) => {
+            asked.push(length);
+            return undefined;
+          },
+        });
+        try {
+          for (const length of lengths) {
+            const header = new Uint8Array(5);
+            new DataView(header.buffer).setUint32(1, length);
+            decoder.push(header);
+            // Complete an accepted frame so the next header is read.
+            const missing = decoder.missingPayloadBytes;
+            if (missing > 0) decoder.push(new Uint8Array(missing));
+          }
+        } catch (error) {
+          assert.ok(error instanceof FrameTooLargeError);
+        }
+        for (const length of asked) assert.ok(length <= maxFrameLength);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
 Deno.test("FrameDecoder fails on a takeBuffer result of the wrong length", () => {
   const decoder = new FrameDecoder({
     takeBuffer: () => new Uint8Array(10),

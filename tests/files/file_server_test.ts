@@ -35,6 +35,7 @@ import {
   within,
 } from "./_utils.ts";
 import { withTempDir } from "./_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 const C = DEFAULT_BLOB_CHUNK_BYTES;
 
@@ -239,6 +240,86 @@ Deno.test(
       await assert.rejects(client.get("locked.txt"), {
         code: "FILE_PERMISSION_DENIED",
       });
+    });
+  },
+);
+
+// Root reads everything regardless of mode bits, and CI runs as root: there
+// the server runs in a child process stripped of the two capabilities that
+// bypass them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so the mode bits
+// apply to it as to any other user.
+const SETPRIV = "/usr/bin/setpriv";
+const canDropDac = Deno.build.os === "linux" && Deno.uid() === 0 &&
+  (() => {
+    try {
+      return Deno.statSync(SETPRIV).isFile;
+    } catch {
+      return false;
+    }
+  })();
+
+Deno.test(
+  "a file the server may not read is refused with FILE_PERMISSION_DENIED, also for a server started by root",
+  { ignore: !canDropDac },
+  async () => {
+    await withTempDir(async (base) => {
+      const { root } = await layout(base);
+      await Deno.writeTextFile(`${root}/locked.txt`, "no");
+      await Deno.chmod(`${root}/locked.txt`, 0o000);
+      await Deno.writeTextFile(`${root}/open.txt`, "yes");
+      const child = new Deno.Command(SETPRIV, {
+        args: [
+          "--bounding-set=-dac_override,-dac_read_search",
+          Deno.execPath(),
+          "run",
+          "-A",
+          new URL("../../cli/server.ts", import.meta.url).pathname,
+          "--port",
+          "0",
+          "--files",
+          root,
+          "--quiet",
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { FRAMEWIRE_CHAT_DB: `${base}/chat.db` },
+      }).spawn();
+      const stderr = new Response(child.stderr).text();
+      const lines = child.stdout.pipeThrough(new TextDecoderStream())
+        .getReader();
+      try {
+        let out = "";
+        const port = await within(
+          HANG_BOUND_MS,
+          (async () => {
+            while (true) {
+              const { value, done } = await lines.read();
+              if (done) throw new Error(`server exited: ${await stderr}`);
+              out += value;
+              const match = /^listening tcp:\/\/[^:]+:(\d+)$/m.exec(out);
+              if (match !== null) return Number(match[1]);
+            }
+          })(),
+          "the unprivileged server's listening line",
+        );
+        await using client = await FileClient.connect({ port });
+        await assert.rejects(client.get("locked.txt"), {
+          code: "FILE_PERMISSION_DENIED",
+        });
+        // The same server reads what its mode bits allow.
+        assert.equal(
+          new TextDecoder().decode(
+            await (await client.get("open.txt")).bytes(),
+          ),
+          "yes",
+        );
+      } finally {
+        child.kill("SIGTERM");
+        while (!(await lines.read()).done) { /* drain */ }
+        await child.status;
+        await stderr;
+      }
     });
   },
 );

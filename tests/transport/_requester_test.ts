@@ -11,6 +11,7 @@ import {
   RequestTimeoutError,
 } from "../../mod.ts";
 import { within } from "./_server_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 interface Pair extends Disposable {
   client: FramedConn<Deno.TcpConn>;
@@ -106,7 +107,11 @@ Deno.test("request rejects every pending request with ConnectionClosedError when
   await conns.server.receive();
   conns.server.close();
   for (const reply of replies) {
-    await within(1000, assert.rejects(reply, ConnectionClosedError), "reject");
+    await within(
+      HANG_BOUND_MS,
+      assert.rejects(reply, ConnectionClosedError),
+      "reject",
+    );
   }
 });
 
@@ -134,7 +139,7 @@ Deno.test("receive gets pushed frames once no request is pending", async () => {
   await conns.server.receive();
   await conns.server.sendMany([frame(201, 1), frame(150, 7)]);
   assert.deepEqual((await reply).payload, new Uint8Array([1]));
-  const push = await within(1000, conns.client.receive(), "push");
+  const push = await within(HANG_BOUND_MS, conns.client.receive(), "push");
   assert.equal(push?.type, 150);
 });
 
@@ -146,6 +151,6 @@ Deno.test("request refused before sending starts no read: receive gets the next 
   );
   await conns.server.send(frame(150, 7));
   // Before the fix the refused request's read took this frame and dropped it.
-  const push = await within(1000, conns.client.receive(), "push");
+  const push = await within(HANG_BOUND_MS, conns.client.receive(), "push");
   assert.equal(push?.type, 150);
 });

@@ -412,3 +412,26 @@ export class WriteRecorder implements ByteConn {
   }
 }
 export { seededRandom } from "../_utils.ts";
+
+/**
+ * The most bytes the kernel may buffer for one loopback TCP connection: the
+ * sender's and the receiver's socket buffers at their autotuning maxima
+ * (Linux: the third field of net.ipv4.tcp_wmem and tcp_rmem). A test that
+ * needs a full socket sends more than this, whatever the machine's
+ * settings; 64 MiB where /proc cannot be read.
+ */
+export function loopbackBufferBytes(): number {
+  try {
+    const max = (name: string) =>
+      Number(
+        Deno.readTextFileSync(`/proc/sys/net/ipv4/${name}`).trim().split(
+          /\s+/,
+        )[2],
+      );
+    const total = max("tcp_wmem") + max("tcp_rmem");
+    if (Number.isSafeInteger(total) && total > 0) return total;
+  } catch {
+    // Not Linux, or no /proc.
+  }
+  return 64 * 1024 * 1024;
+}

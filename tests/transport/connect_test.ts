@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { connect, FrameType, listen, serve } from "../../mod.ts";
 import { readExactly } from "./_utils.ts";
 import { within } from "./_server_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 // Since Deno 2.8 the op and resource sanitizers are off unless asked for:
 // every test here must close its sockets and settle its ops.
@@ -47,11 +48,17 @@ Deno.test("connect retries with backoff until a Unix server is up", async () => 
     const path = `${dir}/late.sock`;
     const connecting = connect({
       path,
-      retry: { attempts: 50, initialDelayMs: 5, maxDelayMs: 20 },
+      // A budget of about 10 s: only a hang exhausts it, however slowly a
+      // loaded machine runs the server's start.
+      retry: { attempts: 500, initialDelayMs: 5, maxDelayMs: 20 },
     });
     await new Promise((resolve) => setTimeout(resolve, 30));
     await using _server = serve({ path, logger: null });
-    using client = await within(5000, connecting, "connect after retries");
+    using client = await within(
+      HANG_BOUND_MS * 2,
+      connecting,
+      "connect after retries",
+    );
     const pong = await client.request({
       type: FrameType.Ping,
       payload: new Uint8Array([2]),

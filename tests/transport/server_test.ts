@@ -24,6 +24,8 @@ import {
   within,
   writeRaw,
 } from "./_server_utils.ts";
+import { loopbackBufferBytes } from "./_utils.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
 
 const encoder = new TextEncoder();
 
@@ -86,8 +88,13 @@ Deno.test("serve answers Ping with Pong before any ClientType and lists the clie
   assert.equal(server.connection(info.id)?.clientType, "admin");
 });
 
-Deno.test("serve answers 500 concurrent clients with 100 requests each", async () => {
-  await using server = serve({ port: 0, logger: null }, echoRouter());
+Deno.test("serve answers 500 concurrent clients with 20 requests each", async () => {
+  // Connecting 500 clients can take longer than the first-frame timeout on
+  // a loaded machine; liveness is tested elsewhere.
+  await using server = serve(
+    { port: 0, logger: null, firstFrameTimeoutMs: Infinity },
+    echoRouter(),
+  );
   const clients: FramedConn<Deno.TcpConn>[] = [];
   try {
     // Batches keep the accept backlog short on a loaded machine.
@@ -99,10 +106,13 @@ Deno.test("serve answers 500 concurrent clients with 100 requests each", async (
       );
     }
     let answered = 0;
+    // Concurrency, not speed, is under test (throughput is benchmarked):
+    // the bound only catches a hang, even on a machine loaded many times
+    // over.
     await within(
-      40_000,
+      12 * HANG_BOUND_MS,
       Promise.all(clients.map(async (client, c) => {
-        for (let i = 0; i < 100; i++) {
+        for (let i = 0; i < 20; i++) {
           const payload = new Uint8Array(8);
           new DataView(payload.buffer).setUint32(0, c);
           new DataView(payload.buffer).setUint32(4, i);
@@ -114,9 +124,9 @@ Deno.test("serve answers 500 concurrent clients with 100 requests each", async (
           answered++;
         }
       })),
-      "50,000 requests",
+      "10,000 requests",
     );
-    assert.equal(answered, 50_000);
+    assert.equal(answered, 10_000);
     assert.equal(server.connectionCount, 500);
   } finally {
     for (const client of clients) client.close();
@@ -289,7 +299,11 @@ for (const [protocol, bytes] of FOREIGN_PROTOCOLS) {
     });
     try {
       await writeRaw(peer, bytes);
-      const { frames } = await within(1000, readToEnd(peer), "Error frame");
+      const { frames } = await within(
+        HANG_BOUND_MS,
+        readToEnd(peer),
+        "Error frame",
+      );
       assert.deepEqual(errorCodes(frames), ["PROTOCOL_MISMATCH"]);
       const event = log.find("protocol_error");
       assert.equal(event?.code, "PROTOCOL_MISMATCH");
@@ -312,7 +326,7 @@ Deno.test("serve refuses a frame type no route handles with FRAME_TYPE_UNKNOWN a
       return true;
     },
   );
-  assert.equal(await within(1000, client.receive(), "close"), null);
+  assert.equal(await within(HANG_BOUND_MS, client.receive(), "close"), null);
 });
 
 Deno.test("serve answers handler errors in the request's own slot and keeps the connection", async () => {
@@ -356,7 +370,11 @@ Deno.test("serve refuses the client over maxConnections with SERVER_FULL and ser
 
     const third = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
-      const { frames } = await within(1000, readToEnd(third), "SERVER_FULL");
+      const { frames } = await within(
+        HANG_BOUND_MS,
+        readToEnd(third),
+        "SERVER_FULL",
+      );
       assert.deepEqual(errorCodes(frames), ["SERVER_FULL"]);
     } finally {
       third.close();
@@ -365,7 +383,11 @@ Deno.test("serve refuses the client over maxConnections with SERVER_FULL and ser
     assert.equal(log.find("server_full")?.code, "SERVER_FULL");
 
     first.close();
-    await until(() => server.connectionCount === 1, 2000, "first client gone");
+    await until(
+      () => server.connectionCount === 1,
+      HANG_BOUND_MS,
+      "first client gone",
+    );
     using fourth = await connect({ port });
     assert.equal((await fourth.request(ping())).type, FrameType.Pong);
   } finally {
@@ -382,28 +404,61 @@ Deno.test("serve closes a client idle for idleTimeoutMs with IDLE_TIMEOUT and ke
   });
   try {
     let idleClosed = false;
+    // The longest pause between two of the active client's pings. On a
+    // loaded machine the loop itself may stall past the timeout; then the
+    // server is right to close it too, and the test says so instead of
+    // flaking.
+    let longestPauseMs = 0;
     const keepAlive = (async () => {
+      let last = performance.now();
       // Far more often than the timeout, so no sweep can see it idle.
       while (!idleClosed) {
-        await active.request(ping());
+        const now = performance.now();
+        longestPauseMs = Math.max(longestPauseMs, now - last);
+        last = now;
+        try {
+          await active.request(ping());
+        } catch {
+          return false;
+        }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      return true;
     })();
-    const { frames } = await within(5000, readToEnd(idle), "idle close");
+    const { frames } = await within(
+      HANG_BOUND_MS,
+      readToEnd(idle),
+      "idle close",
+    );
     idleClosed = true;
-    await keepAlive;
+    const activeKept = await keepAlive;
     assert.deepEqual(errorCodes(frames), ["IDLE_TIMEOUT"]);
-    assert.equal((await active.request(ping())).type, FrameType.Pong);
+    if (longestPauseMs < 250 / 2) {
+      assert.ok(activeKept, "the active client was kept");
+      assert.equal((await active.request(ping())).type, FrameType.Pong);
+    } else {
+      console.warn(
+        `the active client paused ${
+          Math.round(longestPauseMs)
+        } ms (machine loaded): not checking that it was kept`,
+      );
+    }
   } finally {
     idle.close();
   }
-  await until(() => server.connectionCount === 1, 2000, "idle one gone");
+  await until(
+    () => server.connectionCount <= 1,
+    HANG_BOUND_MS,
+    "idle one gone",
+  );
 });
 
 Deno.test("serve makes replies to a client that does not read wait: queue stays within maxQueuedBytes", async () => {
   const maxQueuedBytes = 256 * 1024;
   const replyBytes = 64 * 1024;
-  const count = 400; // 26 MB of replies: more than loopback buffers hold
+  // Twice what the kernel may buffer on loopback, so the socket fills
+  // whatever the machine's buffer settings.
+  const count = Math.ceil(2 * loopbackBufferBytes() / replyBytes);
   await using server = serve(
     { port: 0, logger: null, maxQueuedBytes },
     (frame) => ({
@@ -428,7 +483,8 @@ Deno.test("serve makes replies to a client that does not read wait: queue stays 
   await within(
     10_000,
     (async () => {
-      while (stable < 20) {
+      // Until the queue was seen holding replies and writes stopped moving.
+      while (!(peak > 0 && stable >= 20)) {
         const info = server.connections()[0];
         if (info !== undefined) {
           peak = Math.max(peak, info.queuedBytes);
@@ -483,7 +539,11 @@ Deno.test("serve closes a client that does not read its pushes with SLOW_READER"
       log.find("slow_reader")?.remoteAddress,
       `127.0.0.1:${raw.localAddr.port}`,
     );
-    await until(() => server.connectionCount === 0, 2000, "registry emptied");
+    await until(
+      () => server.connectionCount === 0,
+      HANG_BOUND_MS,
+      "registry emptied",
+    );
   } finally {
     raw.close();
   }
@@ -510,9 +570,13 @@ Deno.test("serve shuts down gracefully: stops accepting, finishes in-flight requ
 
   controller.abort();
   // The idle client is told at once, and the listener is gone.
-  const notice = await within(1000, idle.receive(), "idle client notice");
+  const notice = await within(
+    HANG_BOUND_MS,
+    idle.receive(),
+    "idle client notice",
+  );
   assert.deepEqual(errorCodes([notice!]), ["SHUTTING_DOWN"]);
-  assert.equal(await within(1000, idle.receive(), "idle close"), null);
+  assert.equal(await within(HANG_BOUND_MS, idle.receive(), "idle close"), null);
   await assert.rejects(
     Deno.connect({ hostname: "127.0.0.1", port }),
     Deno.errors.ConnectionRefused,
@@ -521,13 +585,17 @@ Deno.test("serve shuts down gracefully: stops accepting, finishes in-flight requ
   // The in-flight request still gets its reply, then the notice and a close.
   gate.resolve();
   assert.deepEqual((await reply).payload, new Uint8Array([7]));
-  const after = await within(1000, busy.receive(), "busy client notice");
+  const after = await within(
+    HANG_BOUND_MS,
+    busy.receive(),
+    "busy client notice",
+  );
   assert.deepEqual(errorCodes([after!]), ["SHUTTING_DOWN"]);
-  assert.equal(await within(1000, busy.receive(), "busy close"), null);
+  assert.equal(await within(HANG_BOUND_MS, busy.receive(), "busy close"), null);
   // Hanging up spares the server its linger wait.
   busy.close();
   idle.close();
-  await within(2000, server.finished, "server finished");
+  await within(HANG_BOUND_MS, server.finished, "server finished");
   assert.equal(server.connectionCount, 0);
 });
 
@@ -547,10 +615,44 @@ Deno.test("serve shutdown closes requests still running at the deadline", async 
   const reply = client.request({ type: 240, payload: new Uint8Array() });
   reply.catch(() => {});
   await started.promise;
-  await within(2000, server.shutdown({ timeoutMs: 50 }), "shutdown");
+  await within(5000, server.shutdown({ timeoutMs: 50 }), "shutdown");
   await assert.rejects(reply);
   assert.equal(handlerSawAbort, true);
   assert.equal(server.connectionCount, 0);
+});
+
+Deno.test("serve shutdown without timeoutMs uses the server's shutdownTimeoutMs", async () => {
+  const started = Promise.withResolvers<void>();
+  const aborted = Promise.withResolvers<void>();
+  const log = new LogCollector();
+  const server = serve(
+    { port: 0, logger: log.logger, shutdownTimeoutMs: 50 },
+    (_frame, conn) => {
+      started.resolve();
+      return new Promise<undefined>((resolve) => {
+        conn.signal.addEventListener("abort", () => {
+          aborted.resolve();
+          resolve(undefined);
+        });
+      });
+    },
+  );
+  using client = await connect({ port: server.port! });
+  const reply = client.request({ type: 240, payload: new Uint8Array() });
+  reply.catch(() => {});
+  await started.promise;
+  // The default would be 10 s: a bound of half that fails a server that
+  // ignores the option, and only a hang could exceed it otherwise.
+  await within(5000, server.shutdown(), "shutdown after shutdownTimeoutMs");
+  await within(5000, aborted.promise, "the handler's abort");
+  await assert.rejects(reply);
+  assert.ok(
+    log.events.some((event) =>
+      event.event === "shutdown" &&
+      event.message.includes("50 ms for in-flight requests")
+    ),
+    "the shutdown log line names the 50 ms deadline",
+  );
 });
 
 Deno.test("FrameRouter protocols get connection hooks and routed ClientType frames", async () => {
@@ -577,7 +679,11 @@ Deno.test("FrameRouter protocols get connection hooks and routed ClientType fram
   } finally {
     client.close();
   }
-  await until(() => server.connectionCount === 0, 2000, "connection closed");
+  await until(
+    () => server.connectionCount === 0,
+    HANG_BOUND_MS,
+    "connection closed",
+  );
   assert.deepEqual(events, ["connect 1", "type bot", "close 1"]);
 });
 
@@ -632,7 +738,11 @@ Deno.test("serve survives onClose hooks that throw or reject, and runs every pro
   const pong = await client.request(ping(new Uint8Array([1])));
   assert.equal(pong.type, FrameType.Pong);
   client.close();
-  await until(() => server.connectionCount === 0, 2000, "connection closed");
+  await until(
+    () => server.connectionCount === 0,
+    HANG_BOUND_MS,
+    "connection closed",
+  );
   await until(
     () => log.find("handler_error") !== undefined,
     2000,
@@ -656,7 +766,11 @@ Deno.test("serve shutdown closes a lingering SERVER_FULL refusal at the deadline
   // Refused, and it neither reads nor hangs up: the refusal lingers.
   const refused = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    await until(() => log.find("server_full") !== undefined, 2000, "refusal");
+    await until(
+      () => log.find("server_full") !== undefined,
+      HANG_BOUND_MS,
+      "refusal",
+    );
     // Before the fix shutdown waited the refusal's whole lingerMs (60 s).
     await within(5000, server.shutdown({ timeoutMs: 50 }), "shutdown");
   } finally {
@@ -715,7 +829,9 @@ Deno.test("serve closes SERVER_FULL refusals beyond maxLingeringRefusals at once
     // The two within the cap still linger: the server reads and drops.
     for (const conn of refused.slice(0, 2)) {
       await writeRaw(conn, new Uint8Array(16));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // A round trip through the same loopback: a reset for that write, had
+      // the socket been closed, is back before the Pong.
+      await first.request(ping());
       await writeRaw(conn, new Uint8Array(16));
     }
     assert.equal(server.connectionCount, 1);
@@ -751,12 +867,13 @@ Deno.test("serve closes a client whose replies make no progress for sendTimeoutM
   }, handler);
   const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port! });
   try {
-    // 26 MB of replies to a client that never reads: the queue fills and
-    // stays full, and the connection holds its slot until the timeout.
+    // Twice what loopback may buffer, in replies to a client that never
+    // reads: the queue fills and stays full, and the connection holds its
+    // slot until the timeout.
     await writeRaw(
       raw,
       encodeFrames(Array.from(
-        { length: 400 },
+        { length: Math.ceil(2 * loopbackBufferBytes() / (64 * 1024)) },
         (_, i) => ({ type: 250, payload: new Uint8Array([i % 256]) }),
       )),
     );
@@ -765,20 +882,67 @@ Deno.test("serve closes a client whose replies make no progress for sendTimeoutM
     const event = log.events.find((e) => e.code === "SLOW_READER");
     assert.equal(event?.event, "slow_reader");
     assert.equal(event?.remoteAddress, `127.0.0.1:${raw.localAddr.port}`);
-    await until(() => server.connectionCount === 0, 2000, "registry emptied");
+    await until(
+      () => server.connectionCount === 0,
+      HANG_BOUND_MS,
+      "registry emptied",
+    );
   } finally {
     raw.close();
   }
 });
 
 Deno.test("serve keeps a client with nothing queued past sendTimeoutMs", async () => {
-  await using server = serve({ port: 0, logger: null, sendTimeoutMs: 20 });
+  const controlClosed = Promise.withResolvers<string | undefined>();
+  const handler: ServerHandler = {
+    frameTypes: [250],
+    onFrame: (frame) => ({
+      type: 251,
+      payload: new Uint8Array(64 * 1024).fill(frame.payload[0]),
+    }),
+    onClose: (conn) => {
+      if (conn.closeReason !== undefined) {
+        controlClosed.resolve(conn.closeReason);
+      }
+    },
+  };
+  await using server = serve({
+    port: 0,
+    logger: null,
+    maxQueuedBytes: 256 * 1024,
+    sendTimeoutMs: 20,
+  }, handler);
   using client = await connect({ port: server.port! });
   await client.request(ping());
-  // Far longer than the timeout, with an empty queue: no reason to close.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // A control that does not read its replies: its close proves the sweeps
+  // ran past sendTimeoutMs, instead of a sleep that proves nothing on a
+  // loaded machine.
+  const control = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port!,
+  });
+  try {
+    await writeRaw(
+      control,
+      encodeFrames(Array.from(
+        { length: Math.ceil(2 * loopbackBufferBytes() / (64 * 1024)) },
+        (_, i) => ({ type: 250, payload: new Uint8Array([i % 256]) }),
+      )),
+    );
+    assert.equal(
+      await within(HANG_BOUND_MS, controlClosed.promise, "the control's close"),
+      "SLOW_READER",
+    );
+  } finally {
+    control.close();
+  }
+  // The client with an empty queue was not closed.
   assert.equal((await client.request(ping())).type, FrameType.Pong);
-  assert.equal(server.connectionCount, 1);
+  await until(
+    () => server.connectionCount === 1,
+    HANG_BOUND_MS,
+    "control gone",
+  );
 });
 
 Deno.test("serve delivers every pipelined reply in order when replies are larger than maxQueuedBytes", async () => {
