@@ -341,8 +341,8 @@ export async function main(
 
   // While the admin console owns this terminal, info lines would land in
   // the middle of what the operator types: they go only where stderr was
-  // redirected.
-  let consoleOpen = false;
+  // redirected. From the start, since the console is about to open.
+  let consoleOpen = adminHere && Deno.stderr.isTerminal();
   const log = (event: LogEvent) => {
     if (event.level === "info" && (quiet || consoleOpen)) return;
     console.error(formatLogEvent(event));
