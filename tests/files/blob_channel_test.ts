@@ -132,8 +132,13 @@ Deno.test("the window holds the sender back: a consumer that does not read buffe
     5000,
     "four chunks buffered",
   );
-  // Give a sender that ignored the window every chance to overrun it.
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  // A barrier instead of a sleep: a second transfer started now comes after
+  // every chunk the first one had written on the same connection, so a
+  // sender that ignored the window has shown it once this one arrived.
+  const marker = pair.a.send(new Uint8Array([7]), { window: 1 });
+  const markerIn = await pair.nextIncoming();
+  assert.deepEqual(await markerIn.bytes(), new Uint8Array([7]));
+  await marker.done;
   assert.equal(incoming.stats.bufferedChunks, 4);
   assert.equal(outgoing.bytesSent, 4 * 1024);
   assert.equal(outgoing.bytesAcked, 0);
