@@ -67,3 +67,6 @@ export * from "./transport/serve_options.ts";
 export * from "./transport/server.ts";
 export * from "./transport/metrics.ts";
 export * from "./transport/server_metrics.ts";
+// Issue 12 (performance): FrameBatch, and FramedConn's options in their own file.
+export * from "./codec/frame_batch.ts";
+export * from "./transport/framed_conn_options.ts";
