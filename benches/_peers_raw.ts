@@ -40,7 +40,9 @@ function writeHeader(target: Uint8Array, type: number, length: number): void {
   target[4] = length;
 }
 
-const ackBytes = new Uint8Array([ACK]);
+// The ack is a frame like framewire's (type ACK, empty payload), so that
+// either program of a pair can face either program of the other.
+const ackBytes = new Uint8Array([ACK, 0, 0, 0, 0]);
 
 /** Reads until `total` bytes came, in reads of `readBytes`; then acks. */
 async function receiveBytes(
@@ -62,13 +64,16 @@ async function receiveBytes(
 }
 
 async function waitAck(conn: Deno.Conn): Promise<void> {
-  const byte = new Uint8Array(1);
-  await readExactly(conn, byte);
-  if (byte[0] !== ACK) throw new Error("no ack");
+  const frame = new Uint8Array(HEADER);
+  await readExactly(conn, frame);
+  if (frame[0] !== ACK) throw new Error("no ack");
 }
 
 /** The receiving / answering side of `job`, on an accepted connection. */
-export async function rawServe(listener: Deno.Listener, job: Job) {
+export async function rawServe(
+  listener: Deno.Listener,
+  job: Job,
+): Promise<void> {
   if (job.scenario === "conns") {
     const served: Promise<unknown>[] = [];
     for (let i = 0; i < job.connections; i++) {
@@ -262,8 +267,9 @@ async function manyConnections(port: number, job: Job): Promise<Result> {
     try {
       const message = new Uint8Array(SMALL_FRAME);
       writeHeader(message, 1, SMALL_PAYLOAD);
+      const view = new DataView(message.buffer);
       for (let i = 0; i < job.count; i++) {
-        message[SMALL_FRAME - 1] = i;
+        view.setUint32(HEADER, i);
         await writeAll(conn, message);
       }
       await waitAck(conn);

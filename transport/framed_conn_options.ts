@@ -16,8 +16,6 @@ import {
   numberOption,
   optionsObject,
 } from "../internal/options.ts";
-// For the links of the documentation only.
-import type { FramedConn } from "./framed_conn.ts";
 
 /** Options for {@linkcode FramedConn}. */
 export interface FramedConnOptions extends FrameCodecOptions {
