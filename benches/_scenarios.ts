@@ -209,6 +209,11 @@ export async function rawBulk(
 }
 
 let maxPayload: { payload: Uint8Array; digest: number } | undefined;
+
+/** Drops the max-size payload kept between runs (a gigabyte by default). */
+export function dropMaxFramePayload(): void {
+  maxPayload = undefined;
+}
 function maxFramePayload(size: number) {
   if (maxPayload?.payload.length !== size) {
     maxPayload = undefined; // the old one's memory first

@@ -11,6 +11,7 @@ import { encodeFrames, FrameDecoder } from "../mod.ts";
 import { measurePeakRss } from "./max_frame_rss.ts";
 import { peerRows } from "./peers.ts";
 import {
+  dropMaxFramePayload,
   framewireBulk,
   framewireMaxFrame,
   framewirePingPong,
@@ -139,6 +140,7 @@ await framewireBulk(4, 16 * MiB);
     met: "",
   });
   stopPeer(); // frees the worker's heap before the RSS probes
+  dropMaxFramePayload();
   const fwRss = await measurePeakRss("framewire", size);
   const rawRss = await measurePeakRss("raw", size);
   const rssOk = fwRss.peakRssBytes <= 1.1 * size + 60e6;

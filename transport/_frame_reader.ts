@@ -97,6 +97,8 @@ export class FrameReader {
   #lastPong: Promise<void> | undefined;
   #received: Frame[] = [];
   #receivedHead = 0;
+  // Whether the frames of the last read include one release() could take.
+  #deliveredLarge = false;
   #reading: Promise<void> | undefined;
   #filling = false;
   #eof = false;
@@ -178,14 +180,22 @@ export class FrameReader {
   }
 
   /**
-   * After the application took the last queued frame: keep reading, but
-   * only once it had a turn of the event loop to `release()` that frame's
-   * payload, so that the next large frame can still be read into it. One
-   * timer serves every connection: a timer per received frame cost a tenth
-   * of a server's time when a thousand clients send small messages.
+   * After the application took the last queued frame: keep reading. When
+   * the frames handed out could be given back with `release()` (a payload
+   * over 64 KiB) or a burst is on (the next foreground read would take the
+   * large buffer), only once the application had a turn of the event loop:
+   * to `release()` the payload, so that the next large frame can be read
+   * into it, or to ask for the next frame itself. One timer serves every
+   * connection. Otherwise at once: a background read takes the same small
+   * buffer a foreground one would, and a timer per received message cost a
+   * loaded server a thread wake-up each.
    */
   #keepReadingSoon(): void {
     if (this.#answerPing === undefined || this.closed) return;
+    if (!this.#deliveredLarge && !this.#useLarge) {
+      this.keepReading();
+      return;
+    }
     soon.add(this);
     soonTimer ??= setTimeout(keepAllReading, 0);
   }
@@ -356,6 +366,11 @@ export class FrameReader {
 
   #deliver(frames: Frame[]): void {
     this.framesReceived += frames.length;
+    let large = false;
+    for (let i = 0; i < frames.length; i++) {
+      if (frames[i].payload.length > POOL_MIN_BYTES) large = true;
+    }
+    this.#deliveredLarge = large;
     if (this.#answerPing !== undefined) {
       // Pings are answered here and not handed out.
       let kept = 0;
