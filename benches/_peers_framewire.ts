@@ -190,8 +190,9 @@ export async function framewireClient(
         const worker = async () => {
           while (next < job.count) {
             const i = next++;
+            // A payload per request: it waits in the queue until written.
             const payload = new Uint8Array(8);
-            new DataView(payload.buffer).setUint32(0, i);
+            setSeq(payload, 0, i);
             const reply = await conn.request({ type: BULK_TYPE, payload });
             const p = reply.payload;
             if (((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) !== i) {
