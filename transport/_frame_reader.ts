@@ -30,6 +30,9 @@ const POOL_MAX_BUFFERS = 4;
 const POOL_MIN_BYTES = 64 * 1024;
 // The read buffer of a connection between bursts; at most readBufferBytes.
 const SMALL_READ_BYTES = 1024;
+// How long a connection whose application is not reading waits before a
+// read is kept pending for it (see keepReadingSoon).
+const KEEP_READING_DELAY_MS = 5;
 // Pongs answered but not yet written, in payload bytes, beyond which no more
 // is read until they are: a peer that sends Pings and never reads the Pongs
 // is held back by TCP instead of filling this side's memory.
@@ -97,8 +100,6 @@ export class FrameReader {
   #lastPong: Promise<void> | undefined;
   #received: Frame[] = [];
   #receivedHead = 0;
-  // Whether the frames of the last read include one release() could take.
-  #deliveredLarge = false;
   #reading: Promise<void> | undefined;
   #filling = false;
   #eof = false;
@@ -147,7 +148,7 @@ export class FrameReader {
     const frame = this.#received[this.#receivedHead];
     // Drop the reference so a consumed frame can be collected.
     this.#received[this.#receivedHead++] = undefined as unknown as Frame;
-    if (this.#receivedHead === this.#received.length) this.#keepReadingSoon();
+    if (this.#receivedHead === this.#received.length) this.keepReadingSoon();
     return frame;
   }
 
@@ -166,7 +167,7 @@ export class FrameReader {
       : this.#received.slice(this.#receivedHead);
     this.#received = [];
     this.#receivedHead = 0;
-    this.#keepReadingSoon();
+    this.keepReadingSoon();
     return frames;
   }
 
@@ -180,24 +181,25 @@ export class FrameReader {
   }
 
   /**
-   * After the application took the last queued frame: keep reading. When
-   * the frames handed out could be given back with `release()` (a payload
-   * over 64 KiB) or a burst is on (the next foreground read would take the
-   * large buffer), only once the application had a turn of the event loop:
-   * to `release()` the payload, so that the next large frame can be read
-   * into it, or to ask for the next frame itself. One timer serves every
-   * connection. Otherwise at once: a background read takes the same small
-   * buffer a foreground one would, and a timer per received message cost a
-   * loaded server a thread wake-up each.
+   * Keep reading, soon: after the application took the last queued frame,
+   * or sent something. Not at once, for two reasons: the application gets
+   * turns of the event loop to `release()` a large payload, so that the next
+   * large frame can be read into it; and a program that answers or asks
+   * right away posts its own read after its write, as a plain socket program
+   * does, instead of having one posted before (on a loaded machine a read
+   * waiting before the data arrives costs a sleep and a wake-up per
+   * message). One timer serves every connection, at most once every
+   * KEEP_READING_DELAY_MS; a Ping waits that much longer for its Pong.
    */
-  #keepReadingSoon(): void {
-    if (this.#answerPing === undefined || this.closed) return;
-    if (!this.#deliveredLarge && !this.#useLarge) {
-      this.keepReading();
+  keepReadingSoon(): void {
+    if (
+      this.#answerPing === undefined || this.closed ||
+      this.#reading !== undefined
+    ) {
       return;
     }
     soon.add(this);
-    soonTimer ??= setTimeout(keepAllReading, 0);
+    soonTimer ??= setTimeout(keepAllReading, KEEP_READING_DELAY_MS);
   }
 
   /**
@@ -366,11 +368,6 @@ export class FrameReader {
 
   #deliver(frames: Frame[]): void {
     this.framesReceived += frames.length;
-    let large = false;
-    for (let i = 0; i < frames.length; i++) {
-      if (frames[i].payload.length > POOL_MIN_BYTES) large = true;
-    }
-    this.#deliveredLarge = large;
     if (this.#answerPing !== undefined) {
       // Pings are answered here and not handed out.
       let kept = 0;

@@ -238,7 +238,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     if (this.#writeClosing !== undefined) {
       return Promise.reject(new ConnectionClosedError("send"));
     }
-    this.#reader.keepReading();
+    this.#reader.keepReadingSoon();
     return this.#sendQueue.enqueueEncoded(
       batch.encoded().slice(),
       batch.frameCount,
@@ -445,7 +445,7 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
     if (this.#writeClosing !== undefined) {
       return Promise.reject(new ConnectionClosedError("send"));
     }
-    this.#reader.keepReading(); // Pings are answered while the caller waits.
+    this.#reader.keepReadingSoon(); // Pings are answered while it waits.
     return this.#sendQueue.enqueue(frames);
   }
 }
