@@ -60,8 +60,9 @@ export interface FramedConnOptions extends FrameCodecOptions {
   /**
    * Whether a Ping is answered at once with a Pong of the same payload,
    * not handed to `receive()`, so the server's heartbeat sees this side
-   * alive even while the application reads nothing (from the first send or
-   * receive on, one read stays pending while no frame is queued). `false`:
+   * alive even while the application reads nothing (from a few ms after the
+   * first send or receive on, one read stays pending while no frame is
+   * queued). `false`:
    * Pings come from `receive()`, to be answered in order.
    *
    * @default {true}
