@@ -73,3 +73,6 @@ export * from "./transport/websocket_conn.ts";
 export * from "./transport/connect_websocket.ts";
 export * from "./transport/websocket_gateway.ts";
 // --- end of frames over WebSocket ---
+// Issue 12 (performance): FrameBatch, and FramedConn's options in their own file.
+export * from "./codec/frame_batch.ts";
+export * from "./transport/framed_conn_options.ts";

@@ -4,6 +4,7 @@
 // posts a job; the worker listens on port 0, posts the port, serves exactly
 // one connection, then posts the outcome.
 import { FramedConn, FrameType, serve } from "../mod.ts";
+import { Digest, digest } from "./_digest.ts";
 
 /** A job for the peer. */
 export type PeerJob =
@@ -17,7 +18,14 @@ export type PeerJob =
   }
   | { role: "framewire-echo" }
   | { role: "raw-echo"; messageBytes: number }
-  | { role: "framewire-serve" };
+  | { role: "framewire-serve" }
+  | { role: "framewire-receive-digest"; size: number; digest: number }
+  | {
+    role: "raw-receive-digest";
+    size: number;
+    digest: number;
+    intoOneBuffer: boolean;
+  };
 
 /** What the peer posts back. */
 export type PeerMessage =
@@ -62,6 +70,17 @@ async function run(job: PeerJob): Promise<void> {
         return await echoFrames(new FramedConn(conn));
       case "raw-echo":
         return await echoRaw(conn, job.messageBytes);
+      case "framewire-receive-digest": {
+        using framed = new FramedConn(conn, { maxFrameLength: job.size });
+        const frame = await framed.receive();
+        if (frame?.payload.length !== job.size) throw new Error("wrong size");
+        if (digest(frame.payload) !== job.digest) {
+          throw new Error("wrong bytes");
+        }
+        return;
+      }
+      case "raw-receive-digest":
+        return await receiveRawDigest(conn, job);
     }
   } finally {
     try {
@@ -103,6 +122,45 @@ async function receiveRaw(
     if (count === null) throw new Error(`EOF after ${received} bytes`);
     received += count;
   }
+}
+
+// Reads the 5-byte header, then the payload, in 1 MiB reads into a reused
+// buffer or into one fresh buffer of the size, and digests every byte.
+async function receiveRawDigest(
+  conn: Deno.Conn,
+  job: PeerJob & { role: "raw-receive-digest" },
+): Promise<void> {
+  const readFull = async (target: Uint8Array) => {
+    for (let got = 0; got < target.length;) {
+      const count = await conn.read(target.subarray(got));
+      if (count === null) throw new Error("EOF");
+      got += count;
+    }
+  };
+  const header = new Uint8Array(5);
+  await readFull(header);
+  const size = new DataView(header.buffer).getUint32(1);
+  if (size !== job.size) throw new Error("wrong size");
+  const running = new Digest();
+  if (job.intoOneBuffer) {
+    const payload = new Uint8Array(size);
+    for (let got = 0; got < size;) {
+      const count = await conn.read(
+        payload.subarray(got, Math.min(size, got + 1024 * 1024)),
+      );
+      if (count === null) throw new Error("EOF");
+      got += count;
+    }
+    running.update(payload);
+  } else {
+    const block = new Uint8Array(1024 * 1024);
+    for (let at = 0; at < size; at += block.length) {
+      const part = block.subarray(0, Math.min(block.length, size - at));
+      await readFull(part);
+      running.update(part);
+    }
+  }
+  if (running.value() !== job.digest) throw new Error("wrong bytes");
 }
 
 async function receiveBulk(

@@ -5,6 +5,7 @@
 // would. Shared by loopback_bench.ts (deno bench) and compare.ts.
 import { encodeFrames, type Frame, FramedConn, FrameType } from "../mod.ts";
 import type { PeerJob, PeerMessage } from "./_peer.ts";
+import { randomPayload } from "./_digest.ts";
 
 const SMALL_PAYLOAD = 16;
 const SMALL_FRAME = 5 + SMALL_PAYLOAD;
@@ -207,6 +208,70 @@ export async function rawBulk(
   }
 }
 
+let maxPayload: { payload: Uint8Array; digest: number } | undefined;
+
+/** Drops the max-size payload kept between runs (a gigabyte by default). */
+export function dropMaxFramePayload(): void {
+  maxPayload = undefined;
+}
+function maxFramePayload(size: number) {
+  if (maxPayload?.payload.length !== size) {
+    maxPayload = undefined; // the old one's memory first
+    maxPayload = randomPayload(size);
+  }
+  return maxPayload;
+}
+
+/**
+ * framewire: one frame of `size` pseudo-random bytes, sent with `send` and
+ * received with `receive()`; the receiver digests every byte and compares.
+ */
+export async function framewireMaxFrame(size: number): Promise<void> {
+  const { payload, digest } = maxFramePayload(size);
+  const { conn, done } = await startPeer({
+    role: "framewire-receive-digest",
+    size,
+    digest,
+  });
+  const sender = new FramedConn(conn, { maxFrameLength: size });
+  try {
+    await sender.send({ type: 200, payload });
+    await done;
+  } finally {
+    sender.close();
+  }
+}
+
+/**
+ * Baseline: the same header and bytes written raw; the receiver reads the
+ * header, then the payload in 1 MiB reads into a reused buffer or (with
+ * `intoOneBuffer`) into one fresh buffer of the size, digesting every byte.
+ */
+export async function rawMaxFrame(
+  size: number,
+  intoOneBuffer: boolean,
+): Promise<void> {
+  const { payload, digest } = maxFramePayload(size);
+  const { conn, done } = await startPeer({
+    role: "raw-receive-digest",
+    size,
+    digest,
+    intoOneBuffer,
+  });
+  try {
+    const header = new Uint8Array(5);
+    header[0] = 200;
+    new DataView(header.buffer).setUint32(1, size);
+    await rawWriteAll(conn, header);
+    for (let sent = 0; sent < size; sent += RAW_BULK_BLOCK) {
+      await rawWriteAll(conn, payload.subarray(sent, sent + RAW_BULK_BLOCK));
+    }
+    await done;
+  } finally {
+    closeQuietly(conn);
+  }
+}
+
 /** Round-trip times in milliseconds of `count` Ping/Pong exchanges. */
 export async function framewirePingPong(
   count: number,
@@ -291,10 +356,4 @@ export async function framewirePipelined(
     client.close();
   }
   await done;
-}
-
-/** The q-quantile (0..1) of some numbers. */
-export function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }

@@ -30,6 +30,9 @@ const POOL_MAX_BUFFERS = 4;
 const POOL_MIN_BYTES = 64 * 1024;
 // The read buffer of a connection between bursts; at most readBufferBytes.
 const SMALL_READ_BYTES = 1024;
+// How long a connection whose application is not reading waits before a
+// read is kept pending for it (see keepReadingSoon).
+const KEEP_READING_DELAY_MS = 5;
 // Pongs answered but not yet written, in payload bytes, beyond which no more
 // is read until they are: a peer that sends Pings and never reads the Pongs
 // is held back by TCP instead of filling this side's memory.
@@ -65,6 +68,17 @@ export function pongSender(
   };
 }
 
+// Readers to keep reading at the next timer turn, and that one timer.
+const soon = new Set<FrameReader>();
+let soonTimer: ReturnType<typeof setTimeout> | undefined;
+
+function keepAllReading(): void {
+  soonTimer = undefined;
+  const readers = [...soon];
+  soon.clear();
+  for (const reader of readers) reader.keepReading();
+}
+
 export class FrameReader {
   /** Bytes read from the stream. */
   bytesReceived = 0;
@@ -88,7 +102,6 @@ export class FrameReader {
   #receivedHead = 0;
   #reading: Promise<void> | undefined;
   #filling = false;
-  #keepReadingTimer: ReturnType<typeof setTimeout> | undefined;
   #eof = false;
   #receiveError: unknown;
   // Payload buffers given back with release(), reused for large frames.
@@ -135,7 +148,7 @@ export class FrameReader {
     const frame = this.#received[this.#receivedHead];
     // Drop the reference so a consumed frame can be collected.
     this.#received[this.#receivedHead++] = undefined as unknown as Frame;
-    if (this.#receivedHead === this.#received.length) this.#keepReadingSoon();
+    if (this.#receivedHead === this.#received.length) this.keepReadingSoon();
     return frame;
   }
 
@@ -154,33 +167,39 @@ export class FrameReader {
       : this.#received.slice(this.#receivedHead);
     this.#received = [];
     this.#receivedHead = 0;
-    this.#keepReadingSoon();
+    this.keepReadingSoon();
     return frames;
   }
 
   /** Stops keeping a read pending; the connection is closing. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.#keepReadingTimer);
-    this.#keepReadingTimer = undefined;
+    if (soon.delete(this) && soon.size === 0) {
+      clearTimeout(soonTimer);
+      soonTimer = undefined;
+    }
   }
 
   /**
-   * After the application took the last queued frame: keep reading, but
-   * only once it had a turn of the event loop to `release()` that frame's
-   * payload, so that the next large frame can still be read into it.
+   * Keep reading, soon: after the application took the last queued frame,
+   * or sent something. Not at once, for two reasons: the application gets
+   * turns of the event loop to `release()` a large payload, so that the next
+   * large frame can be read into it; and a program that answers or asks
+   * right away posts its own read after its write, as a plain socket program
+   * does, instead of having one posted before (on a loaded machine a read
+   * waiting before the data arrives costs a sleep and a wake-up per
+   * message). One timer serves every connection, at most once every
+   * KEEP_READING_DELAY_MS; a Ping waits that much longer for its Pong.
    */
-  #keepReadingSoon(): void {
+  keepReadingSoon(): void {
     if (
       this.#answerPing === undefined || this.closed ||
-      this.#keepReadingTimer !== undefined
+      this.#reading !== undefined
     ) {
       return;
     }
-    this.#keepReadingTimer = setTimeout(() => {
-      this.#keepReadingTimer = undefined;
-      this.keepReading();
-    }, 0);
+    soon.add(this);
+    soonTimer ??= setTimeout(keepAllReading, KEEP_READING_DELAY_MS);
   }
 
   /**

@@ -25,10 +25,13 @@ Deno.test("borrowBuffer hands back a returned buffer, and only whole buffers are
   assert.equal(pooledBuffers(SIZE), 0);
 });
 
-Deno.test("returnBuffer keeps at most 32 buffers of a size", () => {
-  const size = SIZE + 1;
-  for (let i = 0; i < 40; i++) returnBuffer(new Uint8Array(size));
-  assert.equal(pooledBuffers(size), 32);
+Deno.test("returnBuffer keeps at most 2 MiB of a size, and at least 32 buffers", () => {
+  const large = 100_001; // 2 MiB hold 20 of them: the floor of 32 applies
+  for (let i = 0; i < 40; i++) returnBuffer(new Uint8Array(large));
+  assert.equal(pooledBuffers(large), 32);
+  const small = 4097; // 2 MiB hold 511 of them
+  for (let i = 0; i < 600; i++) returnBuffer(new Uint8Array(small));
+  assert.equal(pooledBuffers(small), 511);
 });
 
 Deno.test("FramedConn holds the batch buffer only while it writes, and its writes are intact", async () => {
@@ -44,7 +47,8 @@ Deno.test("FramedConn holds the batch buffer only while it writes, and its write
   fake.releaseWrites();
   await sent;
   assert.equal(pooledBuffers(batchBytes), 1);
-  // A small drain uses a buffer of its size, not the pooled batch.
+  // A small drain uses a small pooled buffer, not the batch, and writes
+  // exactly its bytes.
   const small = conn.send({ type: 3, payload: new Uint8Array([1, 2]) });
   await Promise.resolve();
   assert.equal(fake.writeRequests[1], 7);

@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_FRAME_LENGTH,
   encodeFrame,
   type Frame,
+  FrameBatch,
   FramedConn,
   type FramedConnOptions,
   FrameDecoder,
@@ -1603,4 +1604,104 @@ Deno.test("FramedConn reads into a 1 KiB buffer between bursts and a full-size o
   // stay), 8 KiB (the 784 bytes left, under half: shrink); the two small
   // frames and the end in 1 KiB.
   assert.deepEqual(sizes, [1024, 1024, 8192, 8192, 1024, 1024, 1024]);
+});
+
+// --- FrameBatch and the lone-send path -----------------------------------------
+
+Deno.test("FramedConn.sendBatch delivers a batch built in place, and the batch may be refilled at once", async () => {
+  using pair = await tcpPair();
+  const batch = new FrameBatch();
+  for (let i = 0; i < 3000; i++) {
+    const at = batch.reserve(1, 4);
+    new DataView(batch.bytes.buffer).setUint32(at, i);
+  }
+  const sent = pair.client.sendBatch(batch);
+  // Copied at the call: refilling now changes nothing of what is sent.
+  batch.clear();
+  batch.reserve(9, 1);
+  const more = pair.client.sendBatch(batch);
+  const received: Frame[] = [];
+  while (received.length < 3001) {
+    received.push(...(await pair.server.receiveMany())!);
+  }
+  await Promise.all([sent, more]);
+  for (let i = 0; i < 3000; i++) {
+    const payload = received[i].payload;
+    assert.equal(received[i].type, 1);
+    assert.equal(
+      new DataView(payload.buffer, payload.byteOffset).getUint32(0),
+      i,
+    );
+  }
+  assert.equal(received[3000].type, 9);
+  assert.equal(pair.client.stats.framesSent, 3001);
+  assert.equal(pair.client.stats.bytesSent, 3000 * 9 + 6);
+});
+
+Deno.test("FramedConn.sendBatch refuses another frame layout or a payload over the send limit, writing nothing", async () => {
+  const fake = new ScriptedConn();
+  using conn = new FramedConn(fake, { maxSendFrameLength: 8 });
+  const otherLayout = new FrameBatch({ lengthFieldBytes: 2 });
+  otherLayout.reserve(1, 1);
+  await assert.rejects(conn.sendBatch(otherLayout), TypeError);
+  const tooLarge = new FrameBatch();
+  tooLarge.reserve(1, 9);
+  await assert.rejects(conn.sendBatch(tooLarge), (error) => {
+    assert(error instanceof FrameTooLargeError);
+    assert.equal(error.length, 9);
+    return true;
+  });
+  assert.equal(fake.writeRequests.length, 0);
+  conn.close();
+  await assert.rejects(conn.sendBatch(new FrameBatch()), ConnectionClosedError);
+});
+
+Deno.test("FramedConn keeps the order of a lone send, frames queued while it is written, and batches", async () => {
+  const fake = new ScriptedConn({ stallWrites: true });
+  using conn = new FramedConn(fake);
+  const batch = new FrameBatch();
+  batch.add({ type: 3, payload: new Uint8Array([3]) });
+  const sends = [
+    conn.send({ type: 1, payload: new Uint8Array([1]) }), // written alone
+    conn.send({ type: 2, payload: new Uint8Array([2]) }), // queued
+    conn.sendBatch(batch),
+    conn.sendMany([{ type: 4, payload: new Uint8Array([4]) }]),
+  ];
+  await Promise.resolve();
+  assert.equal(fake.stalledWrites, 1);
+  assert.deepEqual(fake.writeRequests, [6]);
+  assert.equal(conn.queuedBytes, 24);
+  while (fake.stalledWrites > 0) {
+    fake.releaseWrites();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await Promise.all(sends);
+  // The frames queued meanwhile left together, in one write, in order.
+  assert.deepEqual(fake.writeRequests, [6, 18]);
+  assert.deepEqual(decodeAll(fake.written).map((frame) => frame.type), [
+    1,
+    2,
+    3,
+    4,
+  ]);
+  assert.equal(conn.stats.framesSent, 4);
+  assert.equal(conn.queuedBytes, 0);
+});
+
+Deno.test("FramedConn rejects a lone send whose write fails, and every send queued behind it", async () => {
+  const fake = new ScriptedConn({ stallWrites: true });
+  using conn = new FramedConn(fake);
+  const lone = conn.send({ type: 1, payload: new Uint8Array(3) });
+  const queued = conn.send({ type: 1, payload: new Uint8Array(3) });
+  await Promise.resolve();
+  const failure = new Deno.errors.ConnectionReset("reset");
+  fake.releaseWrites(failure);
+  await assert.rejects(lone, (error) => error === failure);
+  await assert.rejects(queued, (error) => {
+    assert(error instanceof ConnectionClosedError);
+    assert.equal(error.cause, failure);
+    return true;
+  });
+  assert.equal(conn.queuedBytes, 0);
+  assert.equal(conn.stats.framesSent, 0);
 });

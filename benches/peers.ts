@@ -1,0 +1,337 @@
+// Copyright 2026 the framewire authors. MIT license.
+// Two processes, as users run framewire: each scenario's receiver and sender
+// are separate `deno run` programs on 127.0.0.1 (benches/_peers_proc.ts),
+// written with the public API as the README shows it, each beside a raw
+// Deno.connect / Deno.listen program doing the same work. Runs are
+// interleaved (raw, framewire, raw, ...) and each cell is the median of
+// three; the ratios, taken within one run, are what to compare: absolute
+// figures move with the machine's load.
+//
+//   deno task bench:peers               (about 50 s on 2 cores)
+//   deno task bench:peers --runs 5
+//
+// compare.ts runs the same rows after its in-process ones.
+import { parseArgs } from "node:util";
+import type { Job } from "./_peers_common.ts";
+import {
+  fmt,
+  type Goal,
+  goalText,
+  median,
+  printTable,
+  quantile,
+  type Row,
+  verdict,
+} from "./_table.ts";
+
+const PROC = new URL("./_peers_proc.ts", import.meta.url).pathname;
+// Bounds one run; a hung peer is killed, and the bench fails.
+const RUN_TIMEOUT_MS = 120_000;
+const MiB = 1024 * 1024;
+
+interface Outcome {
+  ms: number;
+  times?: number[];
+}
+
+/** Runs the two programs of one job; resolves to the client's result. */
+async function runPair(impl: "raw" | "framewire", job: Job): Promise<Outcome> {
+  const jobText = JSON.stringify(job);
+  const spawn = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", PROC, ...args],
+      stdout: "piped",
+      stderr: "inherit",
+      stdin: "null",
+    }).spawn();
+  const server = spawn(["serve", impl, jobText]);
+  let client: Deno.ChildProcess | undefined;
+  const timer = setTimeout(() => {
+    for (const child of [server, client]) {
+      try {
+        child?.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }, RUN_TIMEOUT_MS);
+  try {
+    const lines = server.stdout.pipeThrough(new TextDecoderStream()).values();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`${impl} ${job.scenario}: server died`);
+      text += value;
+    }
+    const port = Number(/^port (\d+)/.exec(text)?.[1]);
+    client = spawn(["client", impl, jobText, String(port)]);
+    const [output, serverStatus] = await Promise.all([
+      client.output(),
+      (async () => {
+        // Drain the rest of the server's output, then wait for its exit.
+        for await (const _ of lines) { /* nothing else is printed */ }
+        return await server.status;
+      })(),
+    ]);
+    if (!output.success || !serverStatus.success) {
+      throw new Error(`${impl} ${jobText}: a program failed`);
+    }
+    const last = new TextDecoder().decode(output.stdout).trim().split("\n")
+      .at(-1)!;
+    return JSON.parse(last) as Outcome;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Variant {
+  impl: "raw" | "framewire";
+  job: Job;
+}
+
+/** Runs the variants interleaved, `runs` times; outcomes per variant. */
+async function interleaved(
+  variants: Variant[],
+  runs: number,
+): Promise<Outcome[][]> {
+  const outcomes: Outcome[][] = variants.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    for (let i = 0; i < variants.length; i++) {
+      outcomes[i].push(await runPair(variants[i].impl, variants[i].job));
+    }
+  }
+  return outcomes;
+}
+
+const medianMs = (outcomes: Outcome[]) => median(outcomes.map((o) => o.ms));
+
+function ratioRow(
+  scenario: string,
+  framewire: number,
+  baseline: number,
+  baselineNote: string,
+  goal: Goal | undefined,
+  digits = 2,
+  suffix = "",
+): Row {
+  const ratio = framewire / baseline;
+  return {
+    scenario,
+    framewire: fmt(framewire, digits),
+    baseline: `${fmt(baseline, digits)}${baselineNote}`,
+    ratio: fmt(ratio, ratio >= 10 ? 1 : 2) + suffix,
+    goal: goal === undefined ? "" : goalText(goal),
+    met: goal === undefined ? "" : verdict(goal, ratio),
+  };
+}
+
+/** Options of a peers run: message counts and runs per cell. */
+export interface PeersOptions {
+  runs?: number;
+  /** Messages of the one-`await send()`-per-message scenario. */
+  awaitCount?: number;
+  /** Messages of the sendMany / FrameBatch scenarios. */
+  manyCount?: number;
+  /** Scenario groups to run (small, bulk, pingpong, conns, pipelined). */
+  only?: string[];
+}
+
+/** Runs every two-process scenario; returns the table's rows. */
+export async function peerRows(options: PeersOptions = {}): Promise<Row[]> {
+  const runs = options.runs ?? 3;
+  const awaitCount = options.awaitCount ?? 200_000;
+  const manyCount = options.manyCount ?? 1_000_000;
+  const rows: Row[] = [];
+  const mps = (count: number, ms: number) => count / ms / 1000;
+  const want = (group: string) =>
+    options.only === undefined || options.only.includes(group);
+
+  if (want("small")) {
+    const small = (style: "await" | "many" | "fresh" | "writer") => ({
+      impl: "framewire" as const,
+      job: {
+        scenario: "small" as const,
+        count: style === "await" ? awaitCount : manyCount,
+        style,
+      },
+    });
+    const [raw, awaited, many, fresh, writer] = await interleaved([
+      {
+        impl: "raw",
+        job: { scenario: "small", count: awaitCount, style: "await" },
+      },
+      small("await"),
+      small("many"),
+      small("fresh"),
+      small("writer"),
+    ], runs);
+    const rawRate = mps(awaitCount, medianMs(raw));
+    const k = (n: number) => `${fmt(n / 1000, 0)}k`;
+    rows.push(ratioRow(
+      `${k(awaitCount)} x 16 B, await send() each (M msg/s)`,
+      mps(awaitCount, medianMs(awaited)),
+      rawRate,
+      " (1 write/msg)",
+      { op: ">=", line: 0.95 },
+      3,
+    ));
+    const manyRate = mps(manyCount, medianMs(many));
+    rows.push({
+      ...ratioRow(
+        `${k(manyCount)} x 16 B, sendMany of 1,024 (M msg/s)`,
+        manyRate,
+        rawRate,
+        " (1 write/msg)",
+        { op: ">=", line: 20 },
+        3,
+        "x",
+      ),
+    });
+    rows.push({
+      scenario: "  same, rate goal (M msg/s)",
+      framewire: fmt(manyRate, 3),
+      baseline: "",
+      ratio: "",
+      goal: goalText({ op: ">=", line: 5 }, " M/s"),
+      met: verdict({ op: ">=", line: 5 }, manyRate),
+    });
+    rows.push(ratioRow(
+      "  sendMany, a new Uint8Array per msg",
+      mps(manyCount, medianMs(fresh)),
+      rawRate,
+      "",
+      undefined,
+      3,
+      "x",
+    ));
+    rows.push(ratioRow(
+      "  FrameBatch + sendBatch, built in place",
+      mps(manyCount, medianMs(writer)),
+      rawRate,
+      "",
+      undefined,
+      3,
+      "x",
+    ));
+  }
+
+  if (want("bulk")) {
+    const bulk = (release: boolean) => ({
+      scenario: "bulk" as const,
+      count: 64,
+      size: 16 * MiB,
+      release,
+    });
+    const [raw, plain, release] = await interleaved([
+      { impl: "raw", job: bulk(false) },
+      { impl: "framewire", job: bulk(false) },
+      { impl: "framewire", job: bulk(true) },
+    ], runs);
+    const gbps = (outcomes: Outcome[]) =>
+      64 * 16 * MiB / medianMs(outcomes) / 1e6;
+    const goal: Goal = { op: ">=", line: 0.9 };
+    rows.push(ratioRow(
+      "64 x 16 MiB, plain for await (GB/s)",
+      gbps(plain),
+      gbps(raw),
+      " (1 MiB reads)",
+      goal,
+    ));
+    rows.push(ratioRow(
+      "  same, for await + release()",
+      gbps(release),
+      gbps(raw),
+      "",
+      goal,
+    ));
+  }
+
+  if (want("pingpong")) {
+    const job: Job = { scenario: "pingpong", count: 10_000, size: 32 };
+    const [raw, fw] = await interleaved([
+      { impl: "raw", job },
+      { impl: "framewire", job },
+    ], runs);
+    const us = (outcomes: Outcome[], q: number) =>
+      median(outcomes.map((o) => quantile(o.times!, q))) * 1000;
+    rows.push(ratioRow(
+      "ping-pong 32 B, p50 (us)",
+      us(fw, 0.5),
+      us(raw, 0.5),
+      " (37 B echo)",
+      { op: "<=", line: 1.1 },
+      1,
+    ));
+    rows.push(ratioRow(
+      "ping-pong 32 B, p99 (us)",
+      us(fw, 0.99),
+      us(raw, 0.99),
+      "",
+      { op: "<=", line: 1.5 },
+      1,
+    ));
+  }
+
+  if (want("conns")) {
+    const job: Job = { scenario: "conns", connections: 1000, count: 100 };
+    const [raw, fw] = await interleaved([
+      { impl: "raw", job },
+      { impl: "framewire", job },
+    ], runs);
+    rows.push(ratioRow(
+      "1,000 conns x 100 msgs, await send (ms)",
+      medianMs(fw),
+      medianMs(raw),
+      "",
+      { op: "<=", line: 1.0 },
+      0,
+    ));
+  }
+
+  if (want("pipelined")) {
+    const job: Job = { scenario: "pipelined", count: 100_000 };
+    const [raw, fw] = await interleaved([
+      { impl: "raw", job },
+      { impl: "framewire", job },
+    ], runs);
+    rows.push(ratioRow(
+      "100k requests, 1,000 in flight (k req/s)",
+      100_000 / medianMs(fw),
+      100_000 / medianMs(raw),
+      " (hand-written)",
+      undefined,
+      0,
+    ));
+  }
+  return rows;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      runs: { type: "string", default: "3" },
+      "await-count": { type: "string", default: "200000" },
+      "many-count": { type: "string", default: "1000000" },
+      only: { type: "string" },
+    },
+  });
+  const started = performance.now();
+  const rows = await peerRows({
+    runs: Number(values.runs),
+    awaitCount: Number(values["await-count"]),
+    manyCount: Number(values["many-count"]),
+    only: values.only?.split(","),
+  });
+  console.log(
+    `framewire two-process ${
+      new Date().toISOString().slice(0, 10)
+    }, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`,
+  );
+  printTable(rows);
+  console.log(
+    `(median of ${values.runs} interleaved runs; ratio = framewire / raw: higher is better for rates, lower for times; ${
+      fmt((performance.now() - started) / 1000, 0)
+    } s)`,
+  );
+}
