@@ -225,6 +225,8 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
       users: await context.bus.online(),
     }),
   history: async (context, session, command) => {
+    // The session's own sends before this command are in the answer.
+    await context.delivery.sendsStored(session);
     const chat = await resolveUserChat(
       context.store,
       session.user!,

@@ -166,12 +166,15 @@ export class ChatDelivery {
     address: ChatAddress,
   ): HandlerResult | Promise<HandlerResult> {
     session.inflight++;
+    session.appending++;
     this.append(chat, sender, id, text).then(
       (stored) => {
+        this.#appended(session);
         const ack = ackOf(stored, address);
         this.#queue(session, encodeChatFrame({ op: "ack", id, ...ack }), 1);
       },
       (error) => {
+        this.#appended(session);
         this.#queue(
           session,
           internalErrorFrame(this.#options.log, error, id, session),
@@ -188,6 +191,23 @@ export class ChatDelivery {
     return new Promise<HandlerResult>((resolve) => {
       session.windowWaiters.push(() => resolve(undefined));
     });
+  }
+
+  /**
+   * Settles once every send this session made so far has been stored (or
+   * refused by the store), so that a read that follows sees them: sends are
+   * accepted without waiting for their commit, and a `history` right after
+   * a `send` must not answer without it. `undefined` when none is pending.
+   */
+  sendsStored(session: Session): Promise<void> | undefined {
+    if (session.appending === 0) return undefined;
+    return new Promise((resolve) => session.appendWaiters.push(resolve));
+  }
+
+  #appended(session: Session): void {
+    if (--session.appending === 0) {
+      for (const wake of session.appendWaiters.splice(0)) wake();
+    }
   }
 
   /**

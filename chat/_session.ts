@@ -51,6 +51,10 @@ export interface Session {
   /** Acks in `outbox`: window slots freed once it is written. */
   outboxAcks: number;
   readonly windowWaiters: (() => void)[];
+  /** Sends not stored (or refused by the store) yet. */
+  appending: number;
+  /** Woken when `appending` drops to 0: reads that must see those sends. */
+  readonly appendWaiters: (() => void)[];
   /** Ends the pause after a RATE_LIMITED early (the connection closed). */
   endPause: (() => void) | undefined;
 }
@@ -71,6 +75,7 @@ class LazySession implements Session {
   admin = false;
   failures = 0;
   inflight = 0;
+  appending = 0;
   outbox: Frame[] | undefined = undefined;
   outboxAcks = 0;
   endPause: (() => void) | undefined = undefined;
@@ -78,6 +83,7 @@ class LazySession implements Session {
   #unread: Map<number, number> | undefined;
   #watching: Map<number, ChatRecord> | undefined;
   #windowWaiters: (() => void)[] | undefined;
+  #appendWaiters: (() => void)[] | undefined;
 
   constructor(conn: ServerConnection) {
     this.conn = conn;
@@ -97,6 +103,10 @@ class LazySession implements Session {
 
   get windowWaiters(): (() => void)[] {
     return this.#windowWaiters ??= [];
+  }
+
+  get appendWaiters(): (() => void)[] {
+    return this.#appendWaiters ??= [];
   }
 }
 

@@ -123,6 +123,16 @@ export const MUTATIONS: readonly Mutation[] = [
     filter: "crash",
   },
   {
+    name: "chat: history answers before the session's own sends are stored",
+    patches: [{
+      file: "chat/_commands.ts",
+      search: `    await context.delivery.sendsStored(session);`,
+      replace: ``,
+    }],
+    tests: ["tests/chat/chat_server_test.ts"],
+    filter: "pipelined, unacknowledged",
+  },
+  {
     name: "sqlite store: synchronous = OFF (no fsync)",
     patches: [{
       file: "chat/sqlite_chat_store.ts",

@@ -1112,3 +1112,18 @@ Deno.test("ChatServer checks messageRateLimit and messageBurst", () => {
     TypeError,
   );
 });
+
+Deno.test("a history sent right behind a send (pipelined, unacknowledged) includes that message", async () => {
+  await withChat(async (harness) => {
+    await register(harness, "bob");
+    await using alice = await harness.login("alice");
+    // Sends are accepted before their commit; the history must wait for it.
+    const sent = [alice.send("@bob", "one"), alice.send("@bob", "two")];
+    const page = await alice.history("@bob");
+    await Promise.all(sent);
+    assert.deepEqual(page.messages.map((message) => message.text), [
+      "one",
+      "two",
+    ]);
+  });
+});
