@@ -3,7 +3,8 @@
 // the ways a public server meets. Each kind names the log codes it may cause
 // (see ./_expected_log.ts); at most MAX_BAD_AT_ONCE run at a time.
 import type { Counters } from "./_counters.ts";
-import { type LoadContext, pause } from "./_load.ts";
+import { sleep } from "../internal/sleep.ts";
+import type { LoadContext } from "./_load.ts";
 
 /** Most bad connections open at once. */
 export const MAX_BAD_AT_ONCE = 8;
@@ -80,13 +81,13 @@ export const BAD_CLIENTS: Record<string, { weight: number; run: BadClient }> = {
       while (Date.now() < deadline && !ctx.signal.aborted) {
         const wrote = await Promise.race([
           writeAll(conn, frame).then(() => true, () => "error"),
-          pause(2000, ctx.signal).then(() => false),
+          sleep(2000, ctx.signal).then(() => false),
         ]);
         if (wrote === "error") return "closed by server";
         if (wrote === false) break; // Blocked: the server stopped reading.
       }
       // Wait without reading: a read would drain the server's replies.
-      await pause(Math.max(0, deadline - Date.now()), ctx.signal);
+      await sleep(Math.max(0, deadline - Date.now()), ctx.signal);
       return "held";
     },
   },
@@ -107,7 +108,7 @@ export async function startBadClients(ctx: LoadContext): Promise<void> {
       running.add(task);
       task.finally(() => running.delete(task));
     }
-    await pause(150 + ctx.random() * 200, ctx.signal);
+    await sleep(150 + ctx.random() * 200, ctx.signal);
   }
   await Promise.all(running);
 }

@@ -6,6 +6,7 @@
 import { connect, type FramedConn, FrameType } from "../mod.ts";
 import { ChatClient } from "../chat/mod.ts";
 import { FileClient } from "../files/mod.ts";
+import { sleep } from "../internal/sleep.ts";
 import type { Counters } from "./_counters.ts";
 
 /** Download files the soak puts in the server's `--files` dir. */
@@ -52,20 +53,6 @@ export function downloadName(i: number): string {
   return `soak-${DOWNLOAD_SIZES[i]}.bin`;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Starts every well-behaved driver; resolves once all have stopped. */
 export function startLoad(ctx: LoadContext, shape: LoadShape): Promise<void> {
   const drivers: Promise<void>[] = [probe(ctx)];
@@ -92,7 +79,7 @@ async function withConn(
       await use(conn);
     } catch (error) {
       ctx.counters.error(source, error);
-      await pause(200, ctx.signal);
+      await sleep(200, ctx.signal);
     } finally {
       if (conn !== undefined) {
         conn.close();
@@ -116,7 +103,7 @@ function probe(ctx: LoadContext): Promise<void> {
         { timeoutMs: REQUEST_TIMEOUT_MS },
       );
       ctx.counters.lag.push(performance.now() - start);
-      await pause(50, ctx.signal);
+      await sleep(50, ctx.signal);
     }
   });
 }
@@ -136,7 +123,7 @@ function pinger(ctx: LoadContext): Promise<void> {
       }
       await Promise.all(requests);
       ctx.counters.op("ping", batch);
-      await pause(20 + ctx.random() * 40, ctx.signal);
+      await sleep(20 + ctx.random() * 40, ctx.signal);
     }
   });
 }
@@ -185,13 +172,13 @@ async function chatUser(
           await client.send(chat, "x".repeat(length));
           ctx.counters.op("chat_sent");
         }
-        await pause(150 + ctx.random() * 300, ctx.signal);
+        await sleep(150 + ctx.random() * 300, ctx.signal);
       }
       await client.close();
       await reading;
     } catch (error) {
       ctx.counters.error("chat", error);
-      await pause(500, ctx.signal);
+      await sleep(500, ctx.signal);
     } finally {
       if (client !== undefined) {
         await client.close().catch(() => {});
@@ -240,11 +227,11 @@ async function fileWorker(ctx: LoadContext, index: number): Promise<void> {
           ctx.counters.op("file_put");
           ctx.counters.fileBytes += bytes.length;
         }
-        await pause(100 + ctx.random() * 300, ctx.signal);
+        await sleep(100 + ctx.random() * 300, ctx.signal);
       }
     } catch (error) {
       ctx.counters.error("files", error);
-      await pause(500, ctx.signal);
+      await sleep(500, ctx.signal);
     } finally {
       if (client !== undefined) {
         await client[Symbol.asyncDispose]().catch(() => {});
@@ -282,6 +269,6 @@ async function churner(ctx: LoadContext): Promise<void> {
         ctx.counters.closed();
       }
     }
-    await pause(20 + ctx.random() * 40, ctx.signal);
+    await sleep(20 + ctx.random() * 40, ctx.signal);
   }
 }

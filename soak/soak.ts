@@ -29,9 +29,9 @@ import {
   downloadName,
   type LoadContext,
   PASSWORD,
-  pause,
   startLoad,
 } from "./_load.ts";
+import { sleep } from "../internal/sleep.ts";
 import { CSV_HEADER, csvRow, summary, svgPlot } from "./_report.ts";
 import { seededRandom } from "../tests/_utils.ts";
 import { startSoakServer } from "./_server.ts";
@@ -234,7 +234,7 @@ export async function main(args: string[]): Promise<number> {
   const encoder = new TextEncoder();
   try {
     await prime(server.port, DEFAULT_SHAPE.chatUsers);
-    await pause(1000, new AbortController().signal);
+    await sleep(1000, new AbortController().signal);
     const fdBaseline = await fdCount(server.pid);
     await csv.write(encoder.encode(CSV_HEADER + "\n"));
 
@@ -289,7 +289,7 @@ export async function main(args: string[]): Promise<number> {
       await csv.write(encoder.encode(csvRow(row) + "\n"));
     };
     const waitUntil = (t: number) =>
-      pause(
+      sleep(
         Math.max(0, started + t * 1000 - performance.now()),
         new AbortController().signal,
       );
