@@ -21,19 +21,19 @@ export function isWebSocketTarget(
 
 /**
  * Opens the connection the options name; with `once`, one attempt bounded
- * by `timeoutMs` and `signal` (a reconnect's attempt), else as the options
- * say (their own `retry`).
+ * by `timeoutMs` and `signal` (a reconnect's attempt, or a plain client's
+ * connect), else as the options say (their own `retry`).
  */
 export function dial(
   options: DialOptions,
-  once?: { timeoutMs: number; signal: AbortSignal },
+  once?: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<FramedConn<ByteConn>> {
   if (isWebSocketTarget(options)) {
     return connectWebSocket(
       once === undefined ? options : {
         ...options,
         connectTimeoutMs: once.timeoutMs,
-        signal: once.signal,
+        signal: once.signal ?? options.signal,
       },
     );
   }
@@ -47,23 +47,4 @@ export function dial(
       },
     } as ConnectOptions,
   );
-}
-
-/**
- * The options of a plain (non-reconnecting) client's one connect: without
- * its own `retry`, a single attempt bounded by `timeoutMs` (over WebSocket,
- * its `connectTimeoutMs`).
- */
-export function boundedConnect(
-  options: DialOptions,
-  timeoutMs: number,
-): DialOptions {
-  if (isWebSocketTarget(options)) {
-    return { ...options, connectTimeoutMs: timeoutMs };
-  }
-  if (options.retry !== undefined && options.retry !== false) return options;
-  return {
-    ...options,
-    retry: { attempts: 1, totalTimeoutMs: timeoutMs },
-  } as ConnectOptions;
 }

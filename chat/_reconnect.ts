@@ -10,7 +10,7 @@
 // The program's event queue belongs to this channel, not to a socket: every
 // connection it opens pushes into it, so events survive a failover and the
 // program reads one stream.
-import { boundedConnect, dial, type DialOptions } from "./_dial.ts";
+import { dial, type DialOptions } from "./_dial.ts";
 import { ErrorCode } from "../transport/protocol_errors.ts";
 import {
   type Failover,
@@ -119,8 +119,12 @@ export async function openChatChannel<E>(
     requestTimeoutMs: _r,
     ...single
   } = options as DialOptions & ChatTimeoutOptions;
+  // Without a `retry` of its own, one attempt bounded by connectTimeoutMs.
   const plain = new ChatConnection<E>(
-    await dial(boundedConnect(single as DialOptions, connectTimeoutMs)),
+    await dial(
+      single,
+      failover.retryFirst ? undefined : { timeoutMs: connectTimeoutMs },
+    ),
     hooks.onPush,
     undefined,
     requestTimeoutMs,
