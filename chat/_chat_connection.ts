@@ -98,6 +98,9 @@ export interface ChatChannel<E> {
 interface Pending {
   resolve: (value: JsonObject) => void;
   reject: (error: unknown) => void;
+  /** When it fails with `TIMED_OUT` (`performance.now()` time); or Infinity. */
+  deadline: number;
+  timeoutMs: number;
 }
 
 // The id of the login: the only command before the server knows the client,
@@ -120,6 +123,12 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
   #ended = false;
   #reader: Promise<void>;
   #requestTimeoutMs: number;
+  // One timer for all pending commands, set for the earliest deadline it
+  // knew when armed (#timerAt): a timer per command cost a tenth of a
+  // client's time in a stream of sends. A deadline met by its answer leaves
+  // it set; the timer then finds nothing due and sets itself for the next.
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
 
   /**
    * @param sink Where events go; by default a queue of this connection's
@@ -214,40 +223,12 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
       );
     }
     return new Promise<JsonObject>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      if (timeoutMs !== Infinity) {
-        // Every way of settling clears the timer: no timer outlives its
-        // command, so a closed client holds none.
-        const settleResolve = resolve;
-        const settleReject = reject;
-        resolve = (value) => {
-          clearTimeout(timer);
-          settleResolve(value);
-        };
-        reject = (error) => {
-          clearTimeout(timer);
-          settleReject(error);
-        };
-        timer = setTimeout(() => {
-          if (this.#pending.get(id)?.resolve !== resolve) return;
-          this.#pending.delete(id);
-          // The connection stays usable: a late answer finds no pending
-          // command and is dropped.
-          reject(
-            new ChatError(
-              "TIMED_OUT",
-              `Cannot get an answer to ${
-                id === LOGIN_ID ? "the login" : `command "${id}"`
-              }: none within ${timeoutMs} ms`,
-              id,
-            ),
-          );
-        }, timeoutMs);
-      }
-      this.#pending.set(id, { resolve, reject });
+      const deadline = performance.now() + timeoutMs;
+      this.#pending.set(id, { resolve, reject, deadline, timeoutMs });
+      if (deadline < this.#timerAt) this.#armTimer(deadline);
       this.#conn.send(frame).catch((error) => {
         if (this.#pending.get(id)?.reject === reject) {
-          this.#pending.delete(id);
+          this.#settle(id);
           // Reset, broken pipe, closed: one code for "the connection is
           // gone", whatever the OS said.
           reject(
@@ -258,6 +239,51 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
         }
       });
     });
+  }
+
+  /** Forgets a pending command; the last one takes the timer with it. */
+  #settle(id: string): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#armTimer(Infinity);
+  }
+
+  /** Sets the one timer for `at`, or clears it (Infinity). */
+  #armTimer(at: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    // Clamped to what setTimeout takes: a longer delay would fire at once.
+    this.#timer = setTimeout(
+      () => this.#expire(),
+      Math.min(Math.max(0, at - performance.now()), 0x7fff_ffff),
+    );
+  }
+
+  /** Fails the commands whose deadline has passed; sets the timer again. */
+  #expire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, pending] of this.#pending) {
+      if (pending.deadline > now) {
+        next = Math.min(next, pending.deadline);
+        continue;
+      }
+      this.#pending.delete(id);
+      // The connection stays usable: a late answer finds no pending
+      // command and is dropped.
+      pending.reject(
+        new ChatError(
+          "TIMED_OUT",
+          `Cannot get an answer to ${
+            id === LOGIN_ID ? "the login" : `command "${id}"`
+          }: none within ${pending.timeoutMs} ms`,
+          id,
+        ),
+      );
+    }
+    this.#armTimer(next);
   }
 
   async #read(): Promise<void> {
@@ -275,6 +301,7 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
         pending.reject(closedError(id, failure));
       }
       this.#pending.clear();
+      this.#armTimer(Infinity);
       this.#sink.end();
     }
   }
@@ -291,7 +318,7 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
       if (typeof id === "string") {
         const pending = this.#pending.get(id);
         if (pending !== undefined) {
-          this.#pending.delete(id);
+          this.#settle(id);
           pending.resolve(value);
           return;
         }
@@ -321,7 +348,7 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
       if (id === undefined && this.#pending.has(LOGIN_ID)) id = LOGIN_ID;
       const pending = id === undefined ? undefined : this.#pending.get(id);
       if (pending !== undefined) {
-        this.#pending.delete(id!);
+        this.#settle(id!);
         pending.reject(error);
       } else {
         this.#sink.push({ type: "error", error });

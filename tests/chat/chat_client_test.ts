@@ -261,6 +261,66 @@ Deno.test("ChatClient commands fail with TIMED_OUT after requestTimeoutMs and th
   );
 });
 
+Deno.test("ChatClient commands pending together each time out on their own, and an answered one does not", async () => {
+  await withFakeServer(
+    (login) => [welcome(login)],
+    async (port) => {
+      await using client = await ChatClient.connect({
+        port,
+        user: "alice",
+        password: PASSWORD,
+        requestTimeoutMs: 100,
+      });
+      const settled = (promise: Promise<unknown>) =>
+        promise.then((value) => ({ value }), (error) => ({ error }));
+      // The fake server answers only the send with id "answered".
+      const [first, answered, last] = await within(
+        HANG_BOUND_MS,
+        Promise.all([
+          settled(client.send("@bob", "one", { id: "lost-1" })),
+          settled(client.send("@bob", "two", { id: "answered" })),
+          settled(client.send("@bob", "three", { id: "lost-2" })),
+        ]),
+        "the three sends",
+      );
+      assert.deepEqual(answered, {
+        value: { chat: "@bob", mid: 7, seq: 1, ts: 0, duplicate: false },
+      });
+      for (const [outcome, id] of [[first, "lost-1"], [last, "lost-2"]]) {
+        const error = (outcome as { error?: unknown }).error;
+        assert.ok(error instanceof ChatError, `${id}: ${error}`);
+        assert.equal(error.code, "TIMED_OUT");
+        assert.equal(error.id, id);
+      }
+      // Nothing pending now; a later command gets its own deadline.
+      const later = await within(
+        HANG_BOUND_MS,
+        settled(client.send("@bob", "four", { id: "lost-3" })),
+        "the later send",
+      );
+      assert.equal((later as { error?: ChatError }).error?.code, "TIMED_OUT");
+      assert.equal(client.closed, false);
+    },
+    async (conn) => {
+      for (let seen = 0; seen < 3; seen++) {
+        const command = decode((await conn.receive())!);
+        if (command.id !== "answered") continue;
+        await conn.send({
+          type: FrameType.Chat,
+          payload: new TextEncoder().encode(JSON.stringify({
+            op: "ack",
+            id: "answered",
+            chat: "@bob",
+            mid: 7,
+            seq: 1,
+            ts: 0,
+          })),
+        });
+      }
+    },
+  );
+});
+
 Deno.test("ChatAdminClient.connect fails with TIMED_OUT after loginTimeoutMs when the login gets no answer", async () => {
   await withFakeServer(() => [], async (port) => {
     const error = await within(
