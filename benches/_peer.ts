@@ -9,7 +9,13 @@ import { Digest, digest } from "./_digest.ts";
 /** A job for the peer. */
 export type PeerJob =
   | { role: "framewire-receive-small"; count: number }
-  | { role: "raw-receive"; bytes: number; intoOneBuffer?: boolean }
+  | {
+    role: "raw-receive";
+    bytes: number;
+    intoOneBuffer?: boolean;
+    /** Reads each frame's worth whole into one reused or a fresh buffer. */
+    frames?: { bytes: number; fresh: boolean };
+  }
   | {
     role: "framewire-receive-bulk";
     count: number;
@@ -58,7 +64,9 @@ async function run(job: PeerJob): Promise<void> {
       case "framewire-receive-small":
         return await receiveSmall(new FramedConn(conn), job.count);
       case "raw-receive":
-        return await receiveRaw(conn, job.bytes, job.intoOneBuffer ?? false);
+        return job.frames === undefined
+          ? await receiveRaw(conn, job.bytes, job.intoOneBuffer ?? false)
+          : await receiveRawFrames(conn, job.bytes, job.frames);
       case "framewire-receive-bulk":
         return await receiveBulk(
           new FramedConn(conn, { maxFrameLength: job.size }),
@@ -121,6 +129,30 @@ async function receiveRaw(
     );
     if (count === null) throw new Error(`EOF after ${received} bytes`);
     received += count;
+  }
+}
+
+// `total` bytes in frame-sized pieces, each read whole into one buffer of
+// that size: the same one each time, or a fresh one (what a receiver that
+// keeps each message pays).
+async function receiveRawFrames(
+  conn: Deno.Conn,
+  total: number,
+  frames: { bytes: number; fresh: boolean },
+): Promise<void> {
+  let buffer = new Uint8Array(frames.bytes);
+  let at = 0;
+  for (let received = 0; received < total;) {
+    if (at === buffer.length) {
+      at = 0;
+      if (frames.fresh) buffer = new Uint8Array(frames.bytes);
+    }
+    const count = await conn.read(
+      buffer.subarray(at, Math.min(buffer.length, at + total - received)),
+    );
+    if (count === null) throw new Error(`EOF after ${received} bytes`);
+    received += count;
+    at += count;
   }
 }
 

@@ -23,13 +23,38 @@ export const SEND_MANY_BATCH = 1024;
  */
 export type SmallStyle = "await" | "many" | "fresh" | "writer";
 
-/** One scenario run, as both programs receive it (JSON on the command line). */
+/**
+ * How the raw receiver of the bulk scenario reads: `stream` reads 1 MiB at
+ * a time into one buffer and keeps no frame (the ceiling of the socket, not a
+ * program that uses its frames); `reuse` reads each header, then each
+ * payload whole into one buffer reused for every frame (what `release()`
+ * does); `fresh` reads each payload into a new buffer (what a plain `for
+ * await` loop that may keep its payloads must do).
+ */
+export type RawBulkReceiver = "stream" | "reuse" | "fresh";
+
+/**
+ * One scenario run, as both programs receive it (JSON on the command line).
+ * `warmup` messages (round trips, requests) go first, untimed: the sender
+ * waits for the receiver's ack of them before it starts the clock. A fresh
+ * process runs its first hundred thousand or so messages in V8's
+ * interpreter and baseline tiers, several times slower than the optimised
+ * code a long-lived program runs; the rows measure the latter.
+ */
 export type Job =
-  | { scenario: "small"; count: number; style: SmallStyle }
-  | { scenario: "bulk"; count: number; size: number; release: boolean }
-  | { scenario: "pingpong"; count: number; size: number }
+  | { scenario: "small"; count: number; style: SmallStyle; warmup?: number }
+  | {
+    scenario: "bulk";
+    count: number;
+    size: number;
+    /** framewire's receiver gives each payload back with `release()`. */
+    release: boolean;
+    /** The raw receiver: see RawBulkReceiver. */
+    raw?: RawBulkReceiver;
+  }
+  | { scenario: "pingpong"; count: number; size: number; warmup?: number }
   | { scenario: "conns"; connections: number; count: number }
-  | { scenario: "pipelined"; count: number };
+  | { scenario: "pipelined"; count: number; warmup?: number };
 
 /** What the client program prints as its last line (JSON). */
 export interface Result {

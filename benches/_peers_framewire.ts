@@ -63,7 +63,12 @@ export function framewireServe(
       const conn = await listener.accept();
       switch (job.scenario) {
         case "small":
-          return await receiveSmall(conn, job.count, job.style !== "await");
+          return await receiveSmall(
+            conn,
+            job.count,
+            job.style !== "await",
+            job.warmup,
+          );
         case "bulk":
           return await receiveBulk(conn, job.count, job.size, job.release);
         case "pingpong":
@@ -77,39 +82,50 @@ export function framewireServe(
 }
 
 // `for await` one frame at a time, or `receiveMany` for batches; checks
-// that the sequence numbers arrive complete and in order.
+// that the sequence numbers arrive complete and in order. The warm-up's
+// messages (numbered from 0 too) are acknowledged on their own.
 async function receiveSmall(
   conn: FramedConn,
   count: number,
   many: boolean,
+  warmup = 0,
 ): Promise<void> {
   try {
-    let next = 0;
-    const check = (frame: Frame) => {
-      const p = frame.payload;
-      const seq = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-      if (seq !== next % 0x1_0000_0000 || p.length !== SMALL_PAYLOAD) {
-        throw new Error(`frame ${next}: sequence ${seq}`);
-      }
-      next++;
-    };
-    if (many) {
-      while (next < count) {
-        const frames = await conn.receiveMany();
-        if (frames === null) throw new Error(`EOF after ${next} frames`);
-        for (const frame of frames) check(frame);
-      }
-    } else {
-      for await (const frame of conn) {
-        check(frame);
-        if (next === count) break;
-      }
-    }
-    if (next !== count) throw new Error(`EOF after ${next} frames`);
-    await conn.send(ackFrame);
+    if (warmup > 0) await receiveRun(conn, warmup, many);
+    await receiveRun(conn, count, many);
   } finally {
     conn.close();
   }
+}
+
+async function receiveRun(
+  conn: FramedConn,
+  count: number,
+  many: boolean,
+): Promise<void> {
+  let next = 0;
+  const check = (frame: Frame) => {
+    const p = frame.payload;
+    const seq = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+    if (seq !== next % 0x1_0000_0000 || p.length !== SMALL_PAYLOAD) {
+      throw new Error(`frame ${next}: sequence ${seq}`);
+    }
+    next++;
+  };
+  if (many) {
+    while (next < count) {
+      const frames = await conn.receiveMany();
+      if (frames === null) throw new Error(`EOF after ${next} frames`);
+      for (const frame of frames) check(frame);
+    }
+  } else {
+    for await (const frame of conn) {
+      check(frame);
+      if (next === count) break;
+    }
+  }
+  if (next !== count) throw new Error(`EOF after ${next} frames`);
+  await conn.send(ackFrame);
 }
 
 // The plain loop a user writes, with or without giving payloads back.
@@ -159,9 +175,14 @@ export async function framewireClient(
   const maxFrameLength = job.scenario === "bulk" ? job.size : undefined;
   const conn = await connect({ hostname: "127.0.0.1", port, maxFrameLength });
   try {
-    const start = performance.now();
+    let start = performance.now();
     switch (job.scenario) {
       case "small":
+        if (job.warmup) {
+          await sendSmall(conn, job.warmup, job.style);
+          await waitAck(conn);
+        }
+        start = performance.now();
         await sendSmall(conn, job.count, job.style);
         await waitAck(conn);
         return { ms: performance.now() - start };
@@ -175,38 +196,49 @@ export async function framewireClient(
       }
       case "pingpong": {
         const payload = new Uint8Array(job.size);
-        const times: number[] = new Array(job.count);
-        for (let i = 0; i < job.count; i++) {
-          const start = performance.now();
-          await conn.send({ type: 1, payload });
-          const reply = await conn.receive();
-          times[i] = performance.now() - start;
-          if (reply?.type !== REPLY_TYPE) throw new Error("wrong reply");
-        }
-        return { ms: 0, times };
+        const roundTrips = async (count: number) => {
+          const times: number[] = new Array(count);
+          for (let i = 0; i < count; i++) {
+            const start = performance.now();
+            await conn.send({ type: 1, payload });
+            const reply = await conn.receive();
+            times[i] = performance.now() - start;
+            if (reply?.type !== REPLY_TYPE) throw new Error("wrong reply");
+          }
+          return times;
+        };
+        if (job.warmup) await roundTrips(job.warmup);
+        return { ms: 0, times: await roundTrips(job.count) };
       }
       case "pipelined": {
-        let next = 0;
-        const worker = async () => {
-          while (next < job.count) {
-            const i = next++;
-            // A payload per request: it waits in the queue until written.
-            const payload = new Uint8Array(8);
-            setSeq(payload, 0, i);
-            const reply = await conn.request({ type: BULK_TYPE, payload });
-            const p = reply.payload;
-            if (((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) !== i) {
-              throw new Error(`reply ${i} out of order`);
-            }
-          }
-        };
-        await Promise.all(Array.from({ length: PIPELINE_WINDOW }, worker));
+        if (job.warmup) await requests(conn, job.warmup);
+        start = performance.now();
+        await requests(conn, job.count);
         return { ms: performance.now() - start };
       }
     }
   } finally {
     conn.close();
   }
+}
+
+/** `count` requests, PIPELINE_WINDOW of them outstanding at once. */
+async function requests(conn: FramedConn, count: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      // A payload per request: it waits in the queue until written.
+      const payload = new Uint8Array(8);
+      setSeq(payload, 0, i);
+      const reply = await conn.request({ type: BULK_TYPE, payload });
+      const p = reply.payload;
+      if (((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) !== i) {
+        throw new Error(`reply ${i} out of order`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PIPELINE_WINDOW }, worker));
 }
 
 function setSeq(payload: Uint8Array, at: number, seq: number): void {

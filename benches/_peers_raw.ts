@@ -63,6 +63,28 @@ async function receiveBytes(
   return last;
 }
 
+/**
+ * Reads `count` frames, each header then the payload it declares, whole,
+ * into one reused buffer or a new one per frame; checks each last byte, as
+ * framewire's receiver does; then acks.
+ */
+async function receiveFrames(
+  conn: Deno.Conn,
+  count: number,
+  fresh: boolean,
+): Promise<void> {
+  const header = new Uint8Array(HEADER);
+  let payload = new Uint8Array(0);
+  for (let i = 0; i < count; i++) {
+    await readExactly(conn, header);
+    const length = new DataView(header.buffer).getUint32(1);
+    if (fresh || payload.length !== length) payload = new Uint8Array(length);
+    await readExactly(conn, payload);
+    if (payload[length - 1] !== 7) throw new Error(`frame ${i} is wrong`);
+  }
+  await writeAll(conn, ackBytes);
+}
+
 async function waitAck(conn: Deno.Conn): Promise<void> {
   const frame = new Uint8Array(HEADER);
   await readExactly(conn, frame);
@@ -93,19 +115,26 @@ export async function rawServe(
   try {
     switch (job.scenario) {
       case "small":
+        if (job.warmup) {
+          await receiveBytes(conn, job.warmup * SMALL_FRAME, READ_BYTES);
+        }
         await receiveBytes(conn, job.count * SMALL_FRAME, READ_BYTES);
         return;
       case "bulk":
-        await receiveBytes(
-          conn,
-          job.count * (HEADER + job.size),
-          BULK_READ_BYTES,
-        );
+        if ((job.raw ?? "stream") === "stream") {
+          await receiveBytes(
+            conn,
+            job.count * (HEADER + job.size),
+            BULK_READ_BYTES,
+          );
+        } else {
+          await receiveFrames(conn, job.count, job.raw === "fresh");
+        }
         return;
       case "pingpong":
         return await echo(conn, HEADER + job.size);
       case "pipelined":
-        return await answerRequests(conn, job.count);
+        return await answerRequests(conn, job.count + (job.warmup ?? 0));
     }
   } finally {
     conn.close();
@@ -153,7 +182,6 @@ export async function rawClient(port: number, job: Job): Promise<Result> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   conn.setNoDelay(true);
   try {
-    const start = performance.now();
     switch (job.scenario) {
       case "small": {
         // One 21-byte write per message, awaited: the baseline of `await
@@ -161,14 +189,20 @@ export async function rawClient(port: number, job: Job): Promise<Result> {
         const message = new Uint8Array(SMALL_FRAME);
         writeHeader(message, 1, SMALL_PAYLOAD);
         const view = new DataView(message.buffer);
-        for (let i = 0; i < job.count; i++) {
-          view.setUint32(HEADER, i);
-          await writeAll(conn, message);
-        }
-        await waitAck(conn);
+        const send = async (count: number) => {
+          for (let i = 0; i < count; i++) {
+            view.setUint32(HEADER, i);
+            await writeAll(conn, message);
+          }
+          await waitAck(conn);
+        };
+        if (job.warmup) await send(job.warmup);
+        const start = performance.now();
+        await send(job.count);
         return { ms: performance.now() - start };
       }
       case "bulk": {
+        const start = performance.now();
         const header = new Uint8Array(HEADER);
         writeHeader(header, BULK_TYPE, job.size);
         const payload = bulkPayload(job.size);
@@ -180,8 +214,10 @@ export async function rawClient(port: number, job: Job): Promise<Result> {
         return { ms: performance.now() - start };
       }
       case "pingpong":
+        if (job.warmup) await pingPong(conn, job.warmup, job.size);
         return await pingPong(conn, job.count, job.size);
       case "pipelined":
+        if (job.warmup) await pipelined(conn, job.warmup);
         return { ms: await pipelined(conn, job.count) };
     }
   } finally {

@@ -181,12 +181,15 @@ export async function framewireBulk(
 /**
  * Baseline: the same volume through raw 1 MiB writes, read into a reused
  * 1 MiB buffer, or with `intoOneBuffer` into one fresh buffer of the whole
- * size (what a receiver that keeps the message pays).
+ * size (what a receiver that keeps the message pays), or with `frames`
+ * each `size` bytes whole into one reused buffer (`"reuse"`) or a fresh one
+ * (`"fresh"`): what framewire's receiver does with and without `release()`.
  */
 export async function rawBulk(
   count: number,
   size: number,
   intoOneBuffer = false,
+  frames?: "reuse" | "fresh",
 ): Promise<void> {
   const block = new Uint8Array(RAW_BULK_BLOCK).fill(7);
   const total = count * size;
@@ -194,6 +197,7 @@ export async function rawBulk(
     role: "raw-receive",
     bytes: total,
     intoOneBuffer,
+    frames: frames && { bytes: size, fresh: frames === "fresh" },
   });
   try {
     for (let sent = 0; sent < total; sent += block.length) {

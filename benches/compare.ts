@@ -98,22 +98,32 @@ await framewireBulk(4, 16 * MiB);
   const size = 16 * MiB;
   const gbps = (ms: number) => count * size / ms / 1e6;
   const raw = await bestMs(() => rawBulk(count, size));
+  const rawReuse = await bestMs(() => rawBulk(count, size, false, "reuse"));
+  const rawFresh = await bestMs(() => rawBulk(count, size, false, "fresh"));
   const fwRelease = await bestMs(() => framewireBulk(count, size, true));
   const fwFresh = await bestMs(() => framewireBulk(count, size, false));
+  // Each framewire loop beside the raw receiver that keeps frames the same
+  // way; then beside the socket's ceiling, a reader that keeps no frame.
   rows.push({
     scenario: "64 x 16 MiB frames (GB/s), release()",
     framewire: fmt(gbps(fwRelease)),
-    baseline: `${fmt(gbps(raw))} (1 MiB writes)`,
-    ratio: fmt(raw / fwRelease),
-    ...goalCells({ op: ">=", line: 0.9 }, raw / fwRelease),
+    baseline: `${fmt(gbps(rawReuse))} (frames into 1 buffer)`,
+    ratio: fmt(rawReuse / fwRelease),
+    ...goalCells({ op: ">=", line: 0.9 }, rawReuse / fwRelease),
   });
   rows.push({
     scenario: "  same, a fresh buffer per frame",
     framewire: fmt(gbps(fwFresh)),
-    baseline: fmt(gbps(raw)),
-    ratio: fmt(raw / fwFresh),
-    goal: "",
-    met: "",
+    baseline: `${fmt(gbps(rawFresh))} (a new buffer/frame)`,
+    ratio: fmt(rawFresh / fwFresh),
+    ...goalCells({ op: ">=", line: 0.9 }, rawFresh / fwFresh),
+  });
+  rows.push({
+    scenario: "  release(), against 1 MiB reads",
+    framewire: fmt(gbps(fwRelease)),
+    baseline: `${fmt(gbps(raw))} (keeps no frame)`,
+    ratio: fmt(raw / fwRelease),
+    ...goalCells({ op: ">=", line: 0.9 }, raw / fwRelease),
   });
 }
 

@@ -5,14 +5,17 @@
 // Deno.connect / Deno.listen program doing the same work. Runs are
 // interleaved (raw, framewire, raw, ...) and each cell is the median of
 // three; the ratios, taken within one run, are what to compare: absolute
-// figures move with the machine's load.
+// figures move with the machine's load. The message scenarios send an
+// untimed warm-up first (see Job in _peers_common.ts): they measure the
+// optimised code a long-lived program runs, not a fresh process's first
+// hundred milliseconds in V8's interpreter.
 //
-//   deno task bench:peers               (about 50 s on 2 cores)
+//   deno task bench:peers               (about 60 s on 2 cores)
 //   deno task bench:peers --runs 5
 //
 // compare.ts runs the same rows after its in-process ones.
 import { parseArgs } from "node:util";
-import type { Job } from "./_peers_common.ts";
+import type { Job, RawBulkReceiver } from "./_peers_common.ts";
 import {
   fmt,
   type Goal,
@@ -147,18 +150,28 @@ export async function peerRows(options: PeersOptions = {}): Promise<Row[]> {
     options.only === undefined || options.only.includes(group);
 
   if (want("small")) {
-    const small = (style: "await" | "many" | "fresh" | "writer") => ({
-      impl: "framewire" as const,
-      job: {
-        scenario: "small" as const,
-        count: style === "await" ? awaitCount : manyCount,
-        style,
-      },
-    });
+    // Untimed first: a fifth of each count (see Job).
+    const small = (style: "await" | "many" | "fresh" | "writer") => {
+      const count = style === "await" ? awaitCount : manyCount;
+      return {
+        impl: "framewire" as const,
+        job: {
+          scenario: "small" as const,
+          count,
+          style,
+          warmup: Math.ceil(count / 5),
+        },
+      };
+    };
     const [raw, awaited, many, fresh, writer] = await interleaved([
       {
         impl: "raw",
-        job: { scenario: "small", count: awaitCount, style: "await" },
+        job: {
+          scenario: "small",
+          count: awaitCount,
+          style: "await",
+          warmup: Math.ceil(awaitCount / 5),
+        },
       },
       small("await"),
       small("many"),
@@ -216,38 +229,62 @@ export async function peerRows(options: PeersOptions = {}): Promise<Row[]> {
   }
 
   if (want("bulk")) {
-    const bulk = (release: boolean) => ({
+    const bulk = (release: boolean, raw?: RawBulkReceiver) => ({
       scenario: "bulk" as const,
       count: 64,
       size: 16 * MiB,
       release,
+      raw,
     });
-    const [raw, plain, release] = await interleaved([
-      { impl: "raw", job: bulk(false) },
+    const [stream, reuse, fresh, plain, release] = await interleaved([
+      { impl: "raw", job: bulk(false, "stream") },
+      { impl: "raw", job: bulk(false, "reuse") },
+      { impl: "raw", job: bulk(false, "fresh") },
       { impl: "framewire", job: bulk(false) },
       { impl: "framewire", job: bulk(true) },
     ], runs);
     const gbps = (outcomes: Outcome[]) =>
       64 * 16 * MiB / medianMs(outcomes) / 1e6;
     const goal: Goal = { op: ">=", line: 0.9 };
+    // Each framewire loop beside the raw program that keeps frames the same
+    // way, then both beside the socket's ceiling (a reader keeping none).
     rows.push(ratioRow(
-      "64 x 16 MiB, plain for await (GB/s)",
-      gbps(plain),
-      gbps(raw),
-      " (1 MiB reads)",
+      "64 x 16 MiB, for await + release() (GB/s)",
+      gbps(release),
+      gbps(reuse),
+      " (frames into 1 buffer)",
       goal,
     ));
     rows.push(ratioRow(
-      "  same, for await + release()",
+      "  same, plain for await",
+      gbps(plain),
+      gbps(fresh),
+      " (a new buffer/frame)",
+      goal,
+    ));
+    rows.push(ratioRow(
+      "  release(), against 1 MiB reads",
       gbps(release),
-      gbps(raw),
+      gbps(stream),
+      " (keeps no frame)",
+      goal,
+    ));
+    rows.push(ratioRow(
+      "  plain, against 1 MiB reads",
+      gbps(plain),
+      gbps(stream),
       "",
       goal,
     ));
   }
 
   if (want("pingpong")) {
-    const job: Job = { scenario: "pingpong", count: 10_000, size: 32 };
+    const job: Job = {
+      scenario: "pingpong",
+      count: 10_000,
+      size: 32,
+      warmup: 2_000,
+    };
     const [raw, fw] = await interleaved([
       { impl: "raw", job },
       { impl: "framewire", job },
@@ -289,7 +326,7 @@ export async function peerRows(options: PeersOptions = {}): Promise<Row[]> {
   }
 
   if (want("pipelined")) {
-    const job: Job = { scenario: "pipelined", count: 100_000 };
+    const job: Job = { scenario: "pipelined", count: 100_000, warmup: 20_000 };
     const [raw, fw] = await interleaved([
       { impl: "raw", job },
       { impl: "framewire", job },
