@@ -85,6 +85,40 @@ async function receiveFrames(
   await writeAll(conn, ackBytes);
 }
 
+/**
+ * Reads `count` small frames in reads of `readBytes`, walking the headers
+ * and checking each length and sequence number as framewire's receiver
+ * does (a frame split between two reads is carried over); then acks.
+ */
+async function receiveSmallFrames(
+  conn: Deno.Conn,
+  count: number,
+  readBytes: number,
+): Promise<void> {
+  const buffer = new Uint8Array(readBytes + SMALL_FRAME);
+  const view = new DataView(buffer.buffer);
+  let held = 0;
+  let next = 0;
+  while (next < count) {
+    const n = await conn.read(buffer.subarray(held, held + readBytes));
+    if (n === null) throw new Error(`EOF after ${next} frames`);
+    held += n;
+    let at = 0;
+    for (; at + SMALL_FRAME <= held && next < count; at += SMALL_FRAME) {
+      if (
+        view.getUint32(at + 1) !== SMALL_PAYLOAD ||
+        view.getUint32(at + HEADER) !== next
+      ) {
+        throw new Error(`frame ${next} is wrong`);
+      }
+      next++;
+    }
+    buffer.copyWithin(0, at, held);
+    held -= at;
+  }
+  await writeAll(conn, ackBytes);
+}
+
 async function waitAck(conn: Deno.Conn): Promise<void> {
   const frame = new Uint8Array(HEADER);
   await readExactly(conn, frame);
@@ -102,9 +136,7 @@ export async function rawServe(
       const conn = await listener.accept();
       (conn as Deno.TcpConn).setNoDelay(true);
       served.push(
-        receiveBytes(conn, job.count * SMALL_FRAME, 4096).finally(() =>
-          conn.close()
-        ),
+        receiveSmallFrames(conn, job.count, 4096).finally(() => conn.close()),
       );
     }
     await Promise.all(served);
@@ -116,9 +148,9 @@ export async function rawServe(
     switch (job.scenario) {
       case "small":
         if (job.warmup) {
-          await receiveBytes(conn, job.warmup * SMALL_FRAME, READ_BYTES);
+          await receiveSmallFrames(conn, job.warmup, READ_BYTES);
         }
-        await receiveBytes(conn, job.count * SMALL_FRAME, READ_BYTES);
+        await receiveSmallFrames(conn, job.count, READ_BYTES);
         return;
       case "bulk":
         if ((job.raw ?? "stream") === "stream") {
