@@ -27,18 +27,21 @@ Deno.test("ChatConnection writes a turn's commands and posts in call order, and 
       settled(chat.request({ op: "two" }, "c")),
     ]);
     const seen: unknown[] = [];
-    for await (const frame of server) {
-      assert.equal(frame.type, FrameType.Chat);
-      const body = JSON.parse(new TextDecoder().decode(frame.payload));
-      seen.push(body.id ?? body.op);
-      if (body.id !== undefined) {
-        await server.send(encodeChatFrame({ op: "ok", id: body.id }));
+    const served = (async () => {
+      for await (const frame of server) {
+        assert.equal(frame.type, FrameType.Chat);
+        const body = JSON.parse(new TextDecoder().decode(frame.payload));
+        seen.push(body.id ?? body.op);
+        if (body.id !== undefined) {
+          await server.send(encodeChatFrame({ op: "ok", id: body.id }));
+        }
+        if (seen.length === 3) return;
       }
-      if (seen.length === 3) break;
-    }
-    assert.deepEqual(seen, ["a", "posted", "c"]);
+    })();
     const [a, b, posted, c] = await within(HANG_BOUND_MS, outcomes, "answers");
     assert.deepEqual([a, posted, c], ["ok", "ok", "ok"]);
+    await within(HANG_BOUND_MS, served, "the server's reads");
+    assert.deepEqual(seen, ["a", "posted", "c"]);
     assert.ok(b instanceof RangeError, `b: ${b}`);
     assert.equal((b as RangeError & { code?: string }).code, "FRAME_TOO_LARGE");
   } finally {
