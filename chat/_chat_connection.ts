@@ -129,6 +129,13 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
   // it set; the timer then finds nothing due and sets itself for the next.
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
+  // The commands of this turn, written together at its end (a microtask):
+  // a burst of sends costs one queued write and one promise instead of one
+  // each. Posts go the same way, so the wire keeps the call order; close
+  // flushes them first.
+  #outbox: Frame[] = [];
+  #outboxFailed: ((error: unknown) => void)[] = [];
+  #outboxWritten: ((() => void) | undefined)[] = [];
 
   /**
    * @param sink Where events go; by default a queue of this connection's
@@ -196,7 +203,10 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
 
   /** Sends a frame that gets no answer. */
   async post(body: JsonObject): Promise<void> {
-    await this.#conn.send(encodeChatFrame(body));
+    const frame = encodeChatFrame(body);
+    await new Promise<void>((resolve, reject) =>
+      this.#queue(frame, reject, resolve)
+    );
   }
 
   /**
@@ -209,6 +219,7 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
 
   /** Closes at once; pending commands fail with `CONNECTION_CLOSED`. */
   async close(): Promise<void> {
+    this.#flushOutbox();
     this.#conn.close();
     await this.#reader;
   }
@@ -224,21 +235,64 @@ export class ChatConnection<E = never> implements ChatChannel<E> {
     }
     return new Promise<JsonObject>((resolve, reject) => {
       const deadline = performance.now() + timeoutMs;
-      this.#pending.set(id, { resolve, reject, deadline, timeoutMs });
+      const pending = { resolve, reject, deadline, timeoutMs };
+      this.#pending.set(id, pending);
       if (deadline < this.#timerAt) this.#armTimer(deadline);
-      this.#conn.send(frame).catch((error) => {
-        if (this.#pending.get(id)?.reject === reject) {
-          this.#settle(id);
-          // Reset, broken pipe, closed: one code for "the connection is
-          // gone", whatever the OS said.
-          reject(
-            error instanceof RangeError || error instanceof TypeError
-              ? error
-              : closedError(id, error),
-          );
-        }
-      });
+      this.#queue(frame, (error) => this.#sendFailed(id, pending, error));
     });
+  }
+
+  /** Queues a frame for the end of the turn (see #outbox). */
+  #queue(
+    frame: Frame,
+    failed: (error: unknown) => void,
+    written?: () => void,
+  ): void {
+    this.#outbox.push(frame);
+    this.#outboxFailed.push(failed);
+    this.#outboxWritten.push(written);
+    if (this.#outbox.length === 1) queueMicrotask(this.#flushOutbox);
+  }
+
+  /**
+   * Writes the frames of this turn in one `sendMany`. A list with a frame
+   * the connection refuses (too large, queue full: a RangeError or
+   * TypeError, raised before any frame of it is queued) is sent again frame
+   * by frame, so that only that one fails: its rejection is handled in the
+   * microtask right after this one, before any later flush, and every
+   * write of this connection goes through here, so the order holds.
+   */
+  #flushOutbox = (): void => {
+    const frames = this.#outbox;
+    if (frames.length === 0) return;
+    const failed = this.#outboxFailed;
+    const written = this.#outboxWritten;
+    this.#outbox = [];
+    this.#outboxFailed = [];
+    this.#outboxWritten = [];
+    this.#conn.sendMany(frames).then(() => {
+      for (let i = 0; i < written.length; i++) written[i]?.();
+    }, (error) => {
+      const refused = error instanceof RangeError ||
+        error instanceof TypeError;
+      for (let i = 0; i < frames.length; i++) {
+        if (!refused) failed[i](error);
+        else this.#conn.send(frames[i]).then(written[i], failed[i]);
+      }
+    });
+  };
+
+  /** A command whose frame was not written fails, if it still waits. */
+  #sendFailed(id: string, pending: Pending, error: unknown): void {
+    if (this.#pending.get(id) !== pending) return;
+    this.#settle(id);
+    // Reset, broken pipe, closed: one code for "the connection is gone",
+    // whatever the OS said.
+    pending.reject(
+      error instanceof RangeError || error instanceof TypeError
+        ? error
+        : closedError(id, error),
+    );
   }
 
   /** Forgets a pending command; the last one takes the timer with it. */

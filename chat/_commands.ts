@@ -13,6 +13,7 @@ import { ADMIN_COMMANDS } from "./_admin.ts";
 import type { ChatContext, CommandHandler, CommandTable } from "./_context.ts";
 import { historyReply, ok, toMessage } from "./_replies.ts";
 import {
+  DIRECT_CHATS_KEPT,
   logInternal,
   type OpenChat,
   pauseSession,
@@ -74,8 +75,18 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
     // promise of its own: the connection's next frame is read at once.
     const open = openChat(session, command.chat);
     if (open !== undefined) return accept(open.chat);
+    // So is a send to a direct chat sent to before (see directChats).
+    const direct = session.directChats.get(command.chat);
+    if (direct !== undefined) return accept(direct);
     return resolveUserChat(context.store, user, command.chat, "send", true)
-      .then(accept);
+      .then((chat) => {
+        if (chat.kind === "direct") {
+          const known = session.directChats;
+          if (known.size >= DIRECT_CHATS_KEPT) known.clear();
+          known.set(command.chat, chat);
+        }
+        return accept(chat);
+      });
   },
   open: async (context, session, command) => {
     const user = session.user!;

@@ -8,6 +8,7 @@
 // sender's handler: with a bus shared by several nodes, a message committed
 // on another node arrives the same way.
 import type { Frame } from "../codec/frame.ts";
+import { setImmediate } from "node:timers";
 import { sleep } from "../internal/sleep.ts";
 import type { HandlerResult } from "../transport/frame_router.ts";
 import type { ServerConnection } from "../transport/server_connection.ts";
@@ -65,7 +66,10 @@ export class ChatDelivery {
   #publishing = new Map<number, Promise<void>>();
   /** Sessions with a non-empty outbox, flushed at the end of the turn. */
   #dirty: Session[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  // An immediate (see SqliteChatStore's #schedule): queued after the
+  // store's, it runs once the commit's continuations have queued their
+  // frames.
+  #flushTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(store: ChatStore, bus: ChatBus, options: ResolvedChatOptions) {
     this.#store = store;
@@ -182,11 +186,11 @@ export class ChatDelivery {
         );
       },
     );
-    // Scheduled after the store's commit (its timer was set by the append
-    // above, or earlier in this turn): the acks and pushes of the commit,
-    // queued by its continuations, leave in the same timers phase instead
-    // of a loop iteration later.
-    this.#flushTimer ??= setTimeout(this.#flushAll, 0);
+    // Scheduled after the store's commit (its immediate was set by the
+    // append above, or earlier in this turn): the acks and pushes of the
+    // commit, queued by its continuations, leave right after it instead of
+    // a loop iteration later.
+    this.#flushTimer ??= setImmediate(this.#flushAll);
     if (session.inflight < this.#options.sendWindow) return undefined;
     return new Promise<HandlerResult>((resolve) => {
       session.windowWaiters.push(() => resolve(undefined));
@@ -529,7 +533,7 @@ export class ChatDelivery {
     if (session.outbox === undefined) {
       session.outbox = [frame];
       this.#dirty.push(session);
-      this.#flushTimer ??= setTimeout(this.#flushAll, 0);
+      this.#flushTimer ??= setImmediate(this.#flushAll);
     } else {
       session.outbox.push(frame);
     }

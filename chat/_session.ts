@@ -14,6 +14,9 @@ import { ChatErrorCode } from "./errors.ts";
 import { chatErrorFrame } from "./_wire.ts";
 import type { ChatAddress } from "./messages.ts";
 
+/** Most entries of `Session.directChats`; it starts over when full. */
+export const DIRECT_CHATS_KEPT = 64;
+
 /** A chat a session has open. */
 export interface OpenChat {
   readonly chat: ChatRecord;
@@ -41,6 +44,13 @@ export interface Session {
   readonly unread: Map<number, number>;
   /** Admin: chats watched, by chat id. */
   readonly watching: Map<number, ChatRecord>;
+  /**
+   * Direct chats this session has sent to, by the address it used (at
+   * most {@linkcode DIRECT_CHATS_KEPT}). A direct chat never changes once it
+   * exists (no account or chat is ever deleted), so a send to one that is
+   * not open is accepted without a store call or a promise.
+   */
+  readonly directChats: Map<ChatAddress, ChatRecord>;
   /** Sends whose ack has not been written yet. */
   inflight: number;
   /**
@@ -82,6 +92,7 @@ class LazySession implements Session {
   #open: Map<number, OpenChat> | undefined;
   #unread: Map<number, number> | undefined;
   #watching: Map<number, ChatRecord> | undefined;
+  #directChats: Map<ChatAddress, ChatRecord> | undefined;
   #windowWaiters: (() => void)[] | undefined;
   #appendWaiters: (() => void)[] | undefined;
 
@@ -99,6 +110,10 @@ class LazySession implements Session {
 
   get watching(): Map<number, ChatRecord> {
     return this.#watching ??= new Map();
+  }
+
+  get directChats(): Map<ChatAddress, ChatRecord> {
+    return this.#directChats ??= new Map();
   }
 
   get windowWaiters(): (() => void)[] {

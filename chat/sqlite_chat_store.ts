@@ -31,6 +31,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { clearImmediate, setImmediate } from "node:timers";
 import { choiceOption, numberOption } from "../internal/options.ts";
 import type {
   ChatRecord,
@@ -43,6 +44,8 @@ import type {
 } from "./chat_store.ts";
 import {
   type ChatSummaryRow,
+  INSERT_CHUNKS,
+  insertMessagesSql,
   type MessageRow,
   MIGRATE_TO_2,
   SCHEMA,
@@ -129,9 +132,15 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
   #lastSeqs = new Map<number, number>();
   #appends: PendingAppend[] = [];
   #cursors = new Map<string, PendingCursor>();
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushTimer: ReturnType<typeof setImmediate> | undefined;
   #closed = false;
   #statements: Record<string, StatementSync>;
+  /** The multi-row message INSERTs, by rows (see INSERT_CHUNKS). */
+  #insertRows = new Map<number, StatementSync>();
+  // The largest message id, cached like #lastSeqs: a batch's rows carry
+  // their ids, known before the INSERT. Undefined after a failed or
+  // row-by-row batch, and read again.
+  #lastMessageId: number | undefined;
 
   /**
    * Opens (and creates if needed) the database.
@@ -589,7 +598,7 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
     if (this.#closed) return Promise.resolve();
     this.#commit();
     this.#closed = true;
-    clearTimeout(this.#flushTimer);
+    clearImmediate(this.#flushTimer);
     this.#db.close();
     return Promise.resolve();
   }
@@ -604,7 +613,7 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
   }
 
   #commit(): void {
-    clearTimeout(this.#flushTimer);
+    clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
     const appends = this.#appends;
     const cursors = this.#cursors;
@@ -620,7 +629,18 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
       this.#db.exec("BEGIN IMMEDIATE");
       try {
         const now = Date.now();
-        for (const { message } of appends) {
+        if (!this.#insertChunks(appends, now, stored, before)) {
+          // A retry (a `clientId` stored already, or twice in the batch):
+          // its seq would be a gap. Undone, and stored row by row below.
+          this.#db.exec("ROLLBACK");
+          this.#db.exec("BEGIN IMMEDIATE");
+          for (const [chatId, seq] of before) this.#lastSeqs.set(chatId, seq);
+          before.clear();
+          stored.length = 0;
+          this.#lastMessageId = undefined;
+        }
+        for (let i = stored.length; i < appends.length; i++) {
+          const { message } = appends[i];
           const last = this.#lastSeq(message.chatId);
           const seq = last + 1;
           const result = s.insertMessage.run(
@@ -670,6 +690,7 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
       }
     } catch (error) {
       for (const [chatId, seq] of before) this.#lastSeqs.set(chatId, seq);
+      this.#lastMessageId = undefined;
       for (const append of appends) append.reject(error);
       for (const cursor of cursors.values()) {
         for (const waiter of cursor.waiters) waiter.reject(error);
@@ -680,6 +701,55 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
     for (const cursor of cursors.values()) {
       for (const waiter of cursor.waiters) waiter.resolve();
     }
+  }
+
+  /**
+   * Stores a batch's messages with multi-row INSERTs, numbering them (ids
+   * and seqs) from the caches. `false` as soon as a row is skipped as a
+   * retry: the caller rolls back and stores the batch row by row, which
+   * finds the earlier copy.
+   */
+  #insertChunks(
+    appends: PendingAppend[],
+    now: number,
+    stored: StoredMessage[],
+    before: Map<number, number>,
+  ): boolean {
+    let id = this.#lastMessageId ??=
+      (this.#statements.lastMessageId.get() as { id: number }).id;
+    const params: (string | number)[] = [];
+    let done = 0;
+    while (done < appends.length) {
+      const rows = INSERT_CHUNKS.find((n) => n <= appends.length - done)!;
+      params.length = 0;
+      for (let i = done; i < done + rows; i++) {
+        const { chatId, sender, clientId, text } = appends[i].message;
+        const last = this.#lastSeq(chatId);
+        if (!before.has(chatId)) before.set(chatId, last);
+        const seq = last + 1;
+        this.#lastSeqs.set(chatId, seq);
+        params.push(++id, chatId, seq, sender, clientId, text, now);
+        stored.push({
+          mid: id,
+          chatId,
+          seq,
+          sender,
+          clientId,
+          text,
+          sentAtMs: now,
+          duplicate: false,
+        });
+      }
+      let statement = this.#insertRows.get(rows);
+      if (statement === undefined) {
+        statement = this.#db.prepare(insertMessagesSql(rows));
+        this.#insertRows.set(rows, statement);
+      }
+      if (Number(statement.run(...params).changes) !== rows) return false;
+      done += rows;
+    }
+    this.#lastMessageId = id;
+    return true;
   }
 
   /** Runs a query now; a closed store or a failed query rejects. */
@@ -703,8 +773,10 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
 
   #schedule(): void {
     // A macrotask, not a microtask: reads from every connection that the
-    // event loop completes in this turn land in the same transaction.
-    this.#flushTimer ??= setTimeout(() => this.#commit(), 0);
+    // event loop completes in this turn land in the same transaction. An
+    // immediate, not setTimeout(0), which waits at least a millisecond
+    // (two at the median here): the server sat idle that long per commit.
+    this.#flushTimer ??= setImmediate(() => this.#commit());
   }
 
   #lastSeq(chatId: number): number {

@@ -122,6 +122,30 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/chat/sqlite_chat_store_test.ts"],
     filter: "crash",
   },
+  // --- chat 1→1 throughput (issue 12): multi-row INSERTs ---
+  {
+    name: "sqlite store: a retry in a multi-row batch stored again (seq gap)",
+    patches: [{
+      file: "chat/sqlite_chat_store.ts",
+      search:
+        `      if (Number(statement.run(...params).changes) !== rows) return false;`,
+      replace: `      statement.run(...params);`,
+    }],
+    tests: ["tests/chat/sqlite_chat_store_test.ts"],
+    filter: "multi-row",
+  },
+  {
+    name: "client: a frame refused in a turn's batch fails the others too",
+    patches: [{
+      file: "chat/_chat_connection.ts",
+      search: `      const refused = error instanceof RangeError ||
+        error instanceof TypeError;`,
+      replace: `      const refused = false;`,
+    }],
+    tests: ["tests/chat/_chat_connection_test.ts"],
+    filter: "refuses",
+  },
+  // --- end chat 1→1 throughput ---
   {
     name: "chat: history answers before the session's own sends are stored",
     patches: [{

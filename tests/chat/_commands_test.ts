@@ -1,6 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
-// `send` and `read` on a chat the session has open: no store lookups of
-// the chat (its record and membership are known from `open`).
+// `send` and `read` on a chat the session has open, and `send` to a direct
+// chat sent to before: no store lookups of the chat (its record and
+// membership are known).
 import assert from "node:assert/strict";
 import type { ChatStore } from "../../chat/mod.ts";
 import { nextMessages, withChat } from "./_chat_utils.ts";
@@ -58,5 +59,26 @@ Deno.test("send and read on an open chat look nothing up in the store", async ()
       directChat: 0,
       lastSeq: 0,
     });
+  });
+});
+
+Deno.test("send to a direct chat not open looks it up once per session, and an unknown user is refused every time", async () => {
+  await withChat(async (harness) => {
+    await using alice = await harness.login("alice");
+    await using bob = await harness.login("bob");
+    await bob.openChat("@alice");
+    const counts = countLookups(harness.chat.store);
+    for (const text of ["one", "two", "three"]) await alice.send("@bob", text);
+    assert.deepEqual(
+      (await nextMessages(bob, 3)).map((message) => message.text),
+      ["one", "two", "three"],
+    );
+    assert.equal(counts.findDirectChat, 1);
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(alice.send("@nobody", "x"), {
+        code: "UNKNOWN_USER",
+      });
+    }
+    assert.equal(counts.findDirectChat, 3);
   });
 });

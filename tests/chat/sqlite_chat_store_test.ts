@@ -54,6 +54,55 @@ Deno.test("SqliteChatStore commits appends of one turn together, in one transact
   });
 });
 
+Deno.test("SqliteChatStore numbers a batch written in multi-row chunks like one written row by row, a retry in a late chunk included", async () => {
+  await withStore(async (path) => {
+    const append = (store: SqliteChatStore, chatId: number, id: string) =>
+      store.append({ chatId, sender: "u", clientId: id, text: `t${id}` });
+    const rooms: number[] = [];
+    {
+      await using store = new SqliteChatStore(path, { synchronous: "NORMAL" });
+      for (const name of ["a", "b"]) {
+        rooms.push((await store.createRoom(name)).id);
+      }
+      // 70 rows: chunks of 64, 4, 1 and 1, over two chats.
+      const first = await Promise.all(
+        Array.from(
+          { length: 70 },
+          (_, i) => append(store, rooms[i % 2], `${i}`),
+        ),
+      );
+      assert.deepEqual(first.map((m) => m.mid), first.map((_, i) => i + 1));
+      assert.deepEqual(
+        first.map((m) => m.seq),
+        first.map((_, i) => (i >> 1) + 1),
+      );
+      // A retry of message 3 in the 68th row: the batch is stored row by
+      // row, with no gap in seqs or ids, the retry answered by its copy.
+      const second = await Promise.all(
+        Array.from(
+          { length: 69 },
+          (_, i) => append(store, rooms[0], i === 67 ? "3" : `b${i}`),
+        ),
+      );
+      assert.deepEqual(
+        [second[67].duplicate, second[67].mid, second[67].seq],
+        [true, 4, 2],
+      );
+      const fresh = second.filter((m) => !m.duplicate);
+      assert.deepEqual(fresh.map((m) => m.seq), fresh.map((_, i) => 36 + i));
+      assert.deepEqual(fresh.map((m) => m.mid), fresh.map((_, i) => 71 + i));
+      // The batch after it takes the next ids.
+      assert.deepEqual(
+        (await append(store, rooms[1], "c")).mid,
+        71 + fresh.length,
+      );
+    }
+    await using store = new SqliteChatStore(path, { synchronous: "NORMAL" });
+    const reopened = await append(store, rooms[1], "d");
+    assert.deepEqual([reopened.mid, reopened.seq], [72 + 68, 37]);
+  });
+});
+
 Deno.test("SqliteChatStore commits at once when a batch reaches maxBatch", async () => {
   await withStore(async (path) => {
     await using store = new SqliteChatStore(path, {
