@@ -539,8 +539,15 @@ Deno.test("a peer that sends chunks but never reads costs one waiting ack per tr
   const blob = incoming[0];
   const read = blob.bytes();
   read.catch(() => {});
+  // One chunk at a time, each read before the next is sent: a chunk still
+  // in flight must not count as read, or several arrive at once and
+  // overflow the window.
   for (let k = 0; k < chunks; k++) {
-    await until(() => blob.stats.bufferedChunks === 0, 5000, "chunk read");
+    await until(
+      () => blob.stats.chunksReceived === k && blob.stats.bufferedChunks === 0,
+      5000,
+      "chunk read",
+    );
     await rogue.send(chunk(1, k, 1));
   }
   await until(
