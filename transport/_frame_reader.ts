@@ -141,7 +141,26 @@ export class FrameReader {
     this.#answerPing = codec.typeByte ? answerPing : undefined;
   }
 
-  async receive(): Promise<Frame | null> {
+  receive(): Promise<Frame | null> {
+    const frame = this.takeQueued();
+    return frame === undefined ? this.#receiveRead() : Promise.resolve(frame);
+  }
+
+  /**
+   * The next frame already decoded, if any, without a promise: most frames
+   * of a burst are taken this way, and an async call per frame cost more
+   * than decoding it (a `for await` loop ran at half the speed).
+   */
+  takeQueued(): Frame | undefined {
+    if (this.#receivedHead >= this.#received.length) return undefined;
+    const frame = this.#received[this.#receivedHead];
+    // Drop the reference so a consumed frame can be collected.
+    this.#received[this.#receivedHead++] = undefined as unknown as Frame;
+    if (this.#receivedHead === this.#received.length) this.keepReadingSoon();
+    return frame;
+  }
+
+  async #receiveRead(): Promise<Frame | null> {
     // The queue is checked after every wake: another receiver sharing the
     // same read may have taken the frame first.
     while (this.#receivedHead >= this.#received.length) {
@@ -150,15 +169,11 @@ export class FrameReader {
       // Concurrent receivers share one read rather than racing on the socket.
       await (this.#reading ?? this.#read());
     }
-    const frame = this.#received[this.#receivedHead];
-    // Drop the reference so a consumed frame can be collected.
-    this.#received[this.#receivedHead++] = undefined as unknown as Frame;
-    if (this.#receivedHead === this.#received.length) this.keepReadingSoon();
-    return frame;
+    return this.takeQueued()!;
   }
 
   async receiveMany(): Promise<Frame[] | null> {
-    // The read loop is written out here and in receive(), not shared: a
+    // The read loop is written out here and in #receiveRead(), not shared: a
     // server's idle connections all wait here, and each suspended async call
     // costs a few hundred bytes per connection. Both wait at the same depth,
     // so concurrent receivers wake in the order they called.

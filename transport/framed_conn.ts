@@ -348,12 +348,20 @@ export class FramedConn<C extends ByteConn = Deno.Conn>
    * @returns An async iterator of frames.
    */
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    const reader = this.#reader;
     return {
-      next: async (): Promise<IteratorResult<Frame>> => {
-        const frame = await this.receive();
-        return frame === null
-          ? { done: true, value: undefined }
-          : { done: false, value: frame };
+      next: (): Promise<IteratorResult<Frame>> => {
+        // A frame already decoded needs one promise, not an async call
+        // awaiting another.
+        const frame = reader.takeQueued();
+        if (frame !== undefined) {
+          return Promise.resolve({ done: false, value: frame });
+        }
+        return reader.receive().then((frame) =>
+          frame === null
+            ? { done: true, value: undefined }
+            : { done: false, value: frame }
+        );
       },
     };
   }
