@@ -170,6 +170,9 @@ export class ChatAuth {
     );
     const unread: Record<string, number> = {};
     for (const summary of await this.#store.userChats(user)) {
+      if (summary.lastSeq > 0) {
+        session.countedUpTo.set(summary.chat.id, summary.lastSeq);
+      }
       if (summary.unread === 0) continue;
       unread[userAddress(summary.chat, user)] = summary.unread;
       session.unread.set(summary.chat.id, summary.unread);

@@ -456,6 +456,8 @@ export class ChatDelivery {
         continue;
       }
       if (member === message.sender) continue;
+      // Committed before the login read the counts: counted there already.
+      if (message.seq <= (session.countedUpTo.get(chat.id) ?? 0)) continue;
       const count = (session.unread.get(chat.id) ?? 0) + 1;
       session.unread.set(chat.id, count);
       this.#queue(

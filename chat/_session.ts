@@ -42,6 +42,13 @@ export interface Session {
   readonly open: Map<number, OpenChat>;
   /** Unread counts of chats not open, by chat id. */
   readonly unread: Map<number, number>;
+  /**
+   * Each chat's last `seq` when the login read the unread counts, by chat
+   * id: a message up to it is already in its count. In a cluster the bus
+   * can bring a message committed before the login after it, and counting
+   * it again would overstate the unread total.
+   */
+  readonly countedUpTo: Map<number, number>;
   /** Admin: chats watched, by chat id. */
   readonly watching: Map<number, ChatRecord>;
   /**
@@ -91,6 +98,7 @@ class LazySession implements Session {
   endPause: (() => void) | undefined = undefined;
   #open: Map<number, OpenChat> | undefined;
   #unread: Map<number, number> | undefined;
+  #countedUpTo: Map<number, number> | undefined;
   #watching: Map<number, ChatRecord> | undefined;
   #directChats: Map<ChatAddress, ChatRecord> | undefined;
   #windowWaiters: (() => void)[] | undefined;
@@ -106,6 +114,10 @@ class LazySession implements Session {
 
   get unread(): Map<number, number> {
     return this.#unread ??= new Map();
+  }
+
+  get countedUpTo(): Map<number, number> {
+    return this.#countedUpTo ??= new Map();
   }
 
   get watching(): Map<number, ChatRecord> {

@@ -1,7 +1,21 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import type { ChatClient, ChatMessage } from "../../chat/mod.ts";
-import { withChat, within } from "./_chat_utils.ts";
+import { FrameRouter, serve } from "../../mod.ts";
+import {
+  type ChatAdminConnectionInfo,
+  type ChatBus,
+  type ChatBusEvent,
+  type ChatBusListener,
+  type ChatBusSubscription,
+  ChatClient,
+  type ChatMessage,
+  type ChatNodeReporter,
+  ChatServer,
+  InProcessChatBus,
+  SqliteChatStore,
+} from "../../chat/mod.ts";
+import { HANG_BOUND_MS } from "../_utils.ts";
+import { PASSWORD, TEST_ITERATIONS, withChat, within } from "./_chat_utils.ts";
 
 const USERS = 100;
 const MESSAGES = 100;
@@ -124,4 +138,123 @@ Deno.test("ChatServer: 100 users send 100 messages each at once; none lost, none
     }
     // 100 logins at once: more than the default login queue (64) holds.
   }, { maxQueuedHashes: 128 });
+});
+
+/**
+ * The bus of one node whose message events are held until `release()`: a
+ * message committed on another node arrives late, as over a slow broker.
+ */
+class HeldBus implements ChatBus {
+  readonly #bus: ChatBus;
+  #held: ChatBusEvent[] | undefined = [];
+  #listener: ChatBusListener | undefined;
+
+  constructor(bus: ChatBus) {
+    this.#bus = bus;
+  }
+
+  get connected(): boolean {
+    return this.#bus.connected;
+  }
+
+  publish(event: ChatBusEvent): Promise<void> {
+    return this.#bus.publish(event);
+  }
+
+  subscribe(
+    listener: ChatBusListener,
+    reporter?: ChatNodeReporter,
+  ): Promise<ChatBusSubscription> {
+    this.#listener = listener;
+    return this.#bus.subscribe((event) => {
+      if (this.#held !== undefined && event.type === "message") {
+        this.#held.push(event);
+      } else {
+        listener(event);
+      }
+    }, reporter);
+  }
+
+  /** Delivers what was held, and from now on everything at once. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const event of held) this.#listener?.(event);
+  }
+
+  online(): Promise<string[]> {
+    return this.#bus.online();
+  }
+
+  connections(): Promise<ChatAdminConnectionInfo[]> {
+    return this.#bus.connections();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+Deno.test("ChatServer: a message the bus brings after the recipient logged in on another node is not counted twice in its unread total", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_late_bus_" });
+  const store = new SqliteChatStore(`${dir}/chat.db`);
+  const bus = new InProcessChatBus();
+  const held = new HeldBus(bus);
+  const nodes = [bus, held].map((nodeBus) => {
+    const chat = new ChatServer({
+      store,
+      bus: nodeBus,
+      passwordIterations: TEST_ITERATIONS,
+      logger: null,
+    });
+    const server = serve(
+      { port: 0, logger: null },
+      new FrameRouter().use(chat),
+    );
+    return { chat, server };
+  });
+  const login = (node: number, user: string) =>
+    ChatClient.connect({
+      port: nodes[node].server.port!,
+      user,
+      password: PASSWORD,
+    });
+  try {
+    await using alice = await login(0, "alice");
+    await (await login(1, "carol")).close();
+    await alice.send("@carol", "one");
+    await alice.send("@carol", "two");
+    // carol logs in on the second node before its bus brings the messages.
+    await using carol = await login(1, "carol");
+    assert.deepEqual(
+      (await carol.chats()).map((chat) => [chat.chat, chat.unread]),
+      [["@alice", 2]],
+    );
+    held.release();
+    // A third message, live: the one notice carol gets, with the true total.
+    await alice.send("@carol", "three");
+    assert.equal(await carol.openChat("@alice"), 3);
+    const notices: unknown[] = [];
+    const texts: string[] = [];
+    while (texts.length < 3) {
+      const event = await within(
+        HANG_BOUND_MS,
+        carol.nextEvent(),
+        "carol's events",
+      );
+      if (event?.type === "unread") notices.push(event);
+      else if (event?.type === "message") texts.push(event.message.text);
+      else assert.fail(`unexpected event ${JSON.stringify(event)}`);
+    }
+    assert.deepEqual(notices, [{ type: "unread", chat: "@alice", count: 3 }]);
+    assert.deepEqual(texts, ["one", "two", "three"]);
+  } finally {
+    for (const { server, chat } of nodes) {
+      await server.shutdown({ timeoutMs: 200 });
+      await chat.close();
+    }
+    await bus.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
