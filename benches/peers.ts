@@ -142,7 +142,7 @@ export interface PeersOptions {
 /** Runs every two-process scenario; returns the table's rows. */
 export async function peerRows(options: PeersOptions = {}): Promise<Row[]> {
   const runs = options.runs ?? 3;
-  const awaitCount = options.awaitCount ?? 200_000;
+  const awaitCount = options.awaitCount ?? 100_000;
   const manyCount = options.manyCount ?? 1_000_000;
   const rows: Row[] = [];
   const mps = (count: number, ms: number) => count / ms / 1000;
@@ -348,7 +348,7 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       runs: { type: "string", default: "3" },
-      "await-count": { type: "string", default: "200000" },
+      "await-count": { type: "string", default: "100000" },
       "many-count": { type: "string", default: "1000000" },
       only: { type: "string" },
     },
