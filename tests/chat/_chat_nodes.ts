@@ -6,6 +6,7 @@
 // asked, after swallowing what the node sent last (an ack lost with it).
 import { FrameRouter, serve, type Server } from "../../mod.ts";
 import {
+  type ChatBus,
   ChatServer,
   InProcessChatBus,
   SqliteChatStore,
@@ -19,18 +20,22 @@ export interface ChatNode {
   readonly port: number;
 }
 
-/** Runs `fn` with `count` nodes over one store and bus; stops all after. */
+/**
+ * Runs `fn` with `count` nodes over one store and bus; stops all after.
+ * `busOf` may put a node behind a bus of its own over the shared one.
+ */
 export async function withNodes(
   count: number,
   fn: (nodes: ChatNode[]) => Promise<void>,
+  busOf: (node: number, shared: ChatBus) => ChatBus = (_, shared) => shared,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "framewire_nodes_" });
   const store = new SqliteChatStore(`${dir}/chat.db`);
   const bus = new InProcessChatBus();
-  const nodes = Array.from({ length: count }, () => {
+  const nodes = Array.from({ length: count }, (_, node) => {
     const chat = new ChatServer({
       store,
-      bus,
+      bus: busOf(node, bus),
       passwordIterations: TEST_ITERATIONS,
       adminToken: "t0ken",
       logger: null,

@@ -1,6 +1,5 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
-import { FrameRouter, serve } from "../../mod.ts";
 import {
   type ChatAdminConnectionInfo,
   type ChatBus,
@@ -10,12 +9,10 @@ import {
   ChatClient,
   type ChatMessage,
   type ChatNodeReporter,
-  ChatServer,
-  InProcessChatBus,
-  SqliteChatStore,
 } from "../../chat/mod.ts";
 import { HANG_BOUND_MS } from "../_utils.ts";
-import { PASSWORD, TEST_ITERATIONS, withChat, within } from "./_chat_utils.ts";
+import { withNodes } from "./_chat_nodes.ts";
+import { PASSWORD, withChat, within } from "./_chat_utils.ts";
 
 const USERS = 100;
 const MESSAGES = 100;
@@ -196,30 +193,10 @@ class HeldBus implements ChatBus {
 }
 
 Deno.test("ChatServer: a message the bus brings after the recipient logged in on another node is not counted twice in its unread total", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "framewire_late_bus_" });
-  const store = new SqliteChatStore(`${dir}/chat.db`);
-  const bus = new InProcessChatBus();
-  const held = new HeldBus(bus);
-  const nodes = [bus, held].map((nodeBus) => {
-    const chat = new ChatServer({
-      store,
-      bus: nodeBus,
-      passwordIterations: TEST_ITERATIONS,
-      logger: null,
-    });
-    const server = serve(
-      { port: 0, logger: null },
-      new FrameRouter().use(chat),
-    );
-    return { chat, server };
-  });
-  const login = (node: number, user: string) =>
-    ChatClient.connect({
-      port: nodes[node].server.port!,
-      user,
-      password: PASSWORD,
-    });
-  try {
+  let held: HeldBus | undefined;
+  await withNodes(2, async (nodes) => {
+    const login = (node: number, user: string) =>
+      ChatClient.connect({ port: nodes[node].port, user, password: PASSWORD });
     await using alice = await login(0, "alice");
     await (await login(1, "carol")).close();
     await alice.send("@carol", "one");
@@ -230,7 +207,7 @@ Deno.test("ChatServer: a message the bus brings after the recipient logged in on
       (await carol.chats()).map((chat) => [chat.chat, chat.unread]),
       [["@alice", 2]],
     );
-    held.release();
+    held!.release();
     // A third message, live: the one notice carol gets, with the true total.
     await alice.send("@carol", "three");
     assert.equal(await carol.openChat("@alice"), 3);
@@ -248,13 +225,5 @@ Deno.test("ChatServer: a message the bus brings after the recipient logged in on
     }
     assert.deepEqual(notices, [{ type: "unread", chat: "@alice", count: 3 }]);
     assert.deepEqual(texts, ["one", "two", "three"]);
-  } finally {
-    for (const { server, chat } of nodes) {
-      await server.shutdown({ timeoutMs: 200 });
-      await chat.close();
-    }
-    await bus.close();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, (node, shared) => node === 1 ? held = new HeldBus(shared) : shared);
 });
