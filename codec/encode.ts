@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { copyBytes } from "./_bytes.ts";
+import { copyBytes } from "../internal/bytes.ts";
 import { writeHeader } from "./_header.ts";
 import { checkFrame } from "./check_frame.ts";
 import type { Frame } from "./frame.ts";

@@ -7,7 +7,7 @@
  */
 import { writeHeader } from "./_header.ts";
 import { checkFrameType, checkPayloadLength } from "./_frame_checks.ts";
-import { copyBytes } from "./_bytes.ts";
+import { copyBytes } from "../internal/bytes.ts";
 import type { Frame } from "./frame.ts";
 import {
   type FrameCodecOptions,

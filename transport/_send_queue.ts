@@ -14,6 +14,7 @@ import { checkFrame } from "../codec/check_frame.ts";
 import { encodeFrameHeader } from "../codec/frame_header.ts";
 import type { Frame } from "../codec/frame.ts";
 import type { ResolvedFrameCodecOptions } from "../codec/options.ts";
+import { copyBytes } from "../internal/bytes.ts";
 import { borrowBuffer, returnBuffer } from "./_buffer_pool.ts";
 import {
   ConnectionClosedError,
@@ -32,9 +33,6 @@ interface SendJob {
   reject: (error: unknown) => void;
 }
 
-// Below this many bytes a plain loop beats TypedArray#set, whose call
-// overhead dominates for the 16-byte payloads of chatty protocols.
-const SET_THRESHOLD = 32;
 // Drains of at most this many bytes borrow a small pooled buffer rather than
 // a 64 KiB batch: a thousand connections each writing one reply at once hold
 // 4 MiB, not 64 MiB (a fresh buffer per drain cost more than the write).
@@ -138,12 +136,7 @@ export class SendQueue {
     const payload = frame.payload;
     const length = payload.length;
     let used = encodeFrameHeader(small, 0, frame.type, length, options);
-    if (length < SET_THRESHOLD) {
-      for (let k = 0; k < length; k++) small[used + k] = payload[k];
-    } else {
-      small.set(payload, used);
-    }
-    used += length;
+    used = copyBytes(small, used, payload);
     // A view per write costs an allocation: reuse the last one when the
     // buffer and the length are the same (a stream of equal messages).
     let view = this.#smallView;
@@ -320,12 +313,7 @@ export class SendQueue {
         const payload = frame.payload;
         const length = payload.length;
         used = encodeFrameHeader(target, used, frame.type, length, options);
-        if (length < SET_THRESHOLD) {
-          for (let k = 0; k < length; k++) target[used + k] = payload[k];
-        } else {
-          target.set(payload, used);
-        }
-        used += length;
+        used = copyBytes(target, used, payload);
       }
     }
     return used;
@@ -357,12 +345,7 @@ export class SendQueue {
         const length = payload.length;
         if (used + headerLength + length <= capacity) {
           used = encodeFrameHeader(batch, used, frame.type, length, options);
-          if (length < SET_THRESHOLD) {
-            for (let j = 0; j < length; j++) batch[used + j] = payload[j];
-          } else {
-            batch.set(payload, used);
-          }
-          used += length;
+          used = copyBytes(batch, used, payload);
           continue;
         }
         // Too big for what is left: fill the batch with the header and the

@@ -4,7 +4,20 @@
 // overhead dominates for the 16-byte payloads of chatty protocols.
 const SET_THRESHOLD = 32;
 
-/** Copies `source` into `target` at `offset`; returns the offset after it. */
+/**
+ * Copies `source` into `target` at `offset`; returns the offset after it.
+ * Shared by the codec's encoders and the transport's send queue.
+ *
+ * @example
+ * ```ts
+ * import { copyBytes } from "./bytes.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const target = new Uint8Array(6);
+ * assert.equal(copyBytes(target, 2, new Uint8Array([7, 8])), 4);
+ * assert.deepEqual([...target], [0, 0, 7, 8, 0, 0]);
+ * ```
+ */
 export function copyBytes(
   target: Uint8Array,
   offset: number,
