@@ -10,8 +10,6 @@ import {
 import {
   connect,
   encodeFrame,
-  type Frame,
-  FrameDecoder,
   FrameType,
   parseErrorFrame,
 } from "../../mod.ts";
@@ -19,6 +17,11 @@ import { HANG_BOUND_MS, within } from "../_utils.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
 import { mentionsFlag, run, startServer } from "./_spawn.ts";
 import { hasScript, onTerminal } from "./_pty.ts";
+import {
+  errorCodes,
+  readToEnd,
+  untilClosedByPeer,
+} from "../transport/_server_utils.ts";
 
 const PASSWORD = "password1";
 
@@ -559,45 +562,8 @@ Deno.test({
 
 // --- Every limit flag, by its effect (issue 14) ------------------------------
 
-/** Every frame a raw connection gets until the server hangs up. */
-async function framesUntilClose(conn: Deno.Conn): Promise<Frame[]> {
-  const decoder = new FrameDecoder({ maxFrameLength: 1 << 24 });
-  const frames: Frame[] = [];
-  const buffer = new Uint8Array(64 * 1024);
-  while (true) {
-    let count: number | null;
-    try {
-      count = await conn.read(buffer);
-    } catch (error) {
-      if (error instanceof Deno.errors.ConnectionReset) break;
-      throw error;
-    }
-    if (count === null) break;
-    frames.push(...decoder.push(buffer.slice(0, count)));
-  }
-  return frames;
-}
-
-function codes(frames: Frame[]): string[] {
-  return frames.filter((frame) => frame.type === FrameType.Error)
-    .map((frame) => parseErrorFrame(frame).code);
-}
-
 function rawConnect(port: number): Promise<Deno.TcpConn> {
   return Deno.connect({ hostname: "127.0.0.1", port });
-}
-
-/** Resolves once writes to `conn` fail: the server closed it for good. */
-async function untilClosedByServer(conn: Deno.Conn): Promise<void> {
-  const byte = new Uint8Array(1);
-  while (true) {
-    try {
-      await conn.write(byte);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 Deno.test("cli/server.ts --idle-timeout-ms, --max-accounts and --db-sync take effect", async () => {
@@ -617,10 +583,10 @@ Deno.test("cli/server.ts --idle-timeout-ms, --max-accounts and --db-sync take ef
       try {
         const frames = await within(
           HANG_BOUND_MS,
-          framesUntilClose(idle),
+          readToEnd(idle).then(({ frames }) => frames),
           "the idle close",
         );
-        assert.deepEqual(codes(frames), ["IDLE_TIMEOUT"]);
+        assert.deepEqual(errorCodes(frames), ["IDLE_TIMEOUT"]);
       } finally {
         idle.close();
       }
@@ -665,15 +631,15 @@ Deno.test("cli/server.ts --max-connections and --max-lingering-refusals take eff
   try {
     const frames = await within(
       HANG_BOUND_MS,
-      framesUntilClose(refused),
+      readToEnd(refused).then(({ frames }) => frames),
       "the refusal",
     );
-    assert.deepEqual(codes(frames), ["SERVER_FULL"]);
+    assert.deepEqual(errorCodes(frames), ["SERVER_FULL"]);
     // No lingering refusal allowed: closed for good at once, not read and
     // dropped for lingerMs.
     await within(
       HANG_BOUND_MS,
-      untilClosedByServer(refused),
+      untilClosedByPeer(refused),
       "the refused socket's close",
     );
   } finally {

@@ -70,3 +70,19 @@ export async function writeRaw(
   }
 }
 export { seededRandom } from "../_utils.ts";
+
+/**
+ * Resolves once the server has really closed `conn` (not just shut its write
+ * side): bytes written to a closed socket draw a reset, so writes fail.
+ */
+export async function untilClosedByPeer(conn: Deno.Conn): Promise<void> {
+  const byte = new Uint8Array([0]);
+  while (true) {
+    try {
+      await conn.write(byte);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

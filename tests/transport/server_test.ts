@@ -21,6 +21,7 @@ import {
   readToEnd,
   seededRandom,
   until,
+  untilClosedByPeer,
   within,
   writeRaw,
 } from "./_server_utils.ts";
@@ -777,22 +778,6 @@ Deno.test("serve shutdown closes a lingering SERVER_FULL refusal at the deadline
     refused.close();
   }
 });
-
-/**
- * Resolves once the server has really closed `conn` (not just shut its write
- * side): bytes written to a closed socket draw a reset, so writes fail.
- */
-async function untilClosedByPeer(conn: Deno.Conn): Promise<void> {
-  const byte = new Uint8Array([0]);
-  while (true) {
-    try {
-      await conn.write(byte);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 Deno.test("serve closes SERVER_FULL refusals beyond maxLingeringRefusals at once, after the Error frame", async () => {
   const log = new LogCollector();

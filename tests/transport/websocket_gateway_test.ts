@@ -19,7 +19,7 @@ import {
   type WebSocketGatewayOptions,
   writeAll,
 } from "../../mod.ts";
-import { LogCollector, within } from "./_server_utils.ts";
+import { errorCodes, LogCollector, within } from "./_server_utils.ts";
 
 const WAIT_MS = 10_000;
 const ECHO = 200;
@@ -105,8 +105,7 @@ async function rawExchange(
 }
 
 function errors(result: RawResult): string[] {
-  return result.frames.filter((frame) => frame.type === FrameType.Error)
-    .map((frame) => parseErrorFrame(frame).code);
+  return errorCodes(result.frames);
 }
 
 const ping = (byte: number): Frame => ({
