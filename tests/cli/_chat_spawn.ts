@@ -3,6 +3,7 @@
 // piped stdin and stdout, so a test can type lines and wait for output
 // lines, within deadlines. Every process is killed and awaited, and every
 // pipe closed, whatever happens.
+import assert from "node:assert/strict";
 import { script } from "./_spawn.ts";
 
 /** Cheap password hashing for spawned servers; real servers use 210,000. */
@@ -199,6 +200,70 @@ export async function withTempDir(
   try {
     await fn(dir);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Runs cli/server.ts with chat, `--http-port 0` and `args`, hands `fn` its
+ * tcp and http addresses, then stops it with SIGTERM and expects exit 0.
+ */
+export async function withHttpServer(
+  args: string[],
+  fn: (addresses: { tcp: string; http: string }) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "framewire_ws_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      script("server.ts"),
+      "--port",
+      "0",
+      "--http-port",
+      "0",
+      "--db",
+      `${dir}/chat.db`,
+      "--password-iterations",
+      "1000",
+      "--shutdown-timeout-ms",
+      "1000",
+      "--quiet",
+      ...args,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    let out = "";
+    let http: string | undefined;
+    while (http === undefined) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`server did not start: ${await stderr}`);
+      out += value;
+      http = /^listening (https?:\/\/\S+)$/m.exec(out)?.[1];
+    }
+    const tcp = /^listening (tcps?:\/\/\S+|tls:\/\/\S+)$/m.exec(out)![1];
+    await fn({ tcp, http });
+    child.kill("SIGTERM");
+    while (!(await reader.read()).done) {
+      // Drain stdout until the process closes it.
+    }
+    assert.equal((await child.status).code, 0);
+  } finally {
+    clearTimeout(killer);
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await reader.cancel().catch(() => {});
+    await child.status;
+    await stderr;
     await Deno.remove(dir, { recursive: true });
   }
 }

@@ -7,12 +7,7 @@ import {
   ChatError,
   type ChatMessage,
 } from "../../chat/mod.ts";
-import {
-  connect,
-  encodeFrame,
-  FrameType,
-  parseErrorFrame,
-} from "../../mod.ts";
+import { connect, encodeFrame, FrameType, parseErrorFrame } from "../../mod.ts";
 import { HANG_BOUND_MS, within } from "../_utils.ts";
 import { startChatServer, withTempDir } from "./_chat_spawn.ts";
 import { mentionsFlag, run, startServer } from "./_spawn.ts";

@@ -6,73 +6,13 @@ import assert from "node:assert/strict";
 import { ChatClient } from "../../chat/mod.ts";
 import { connectWebChat } from "../../web/mod.ts";
 import { within } from "../_utils.ts";
-import { run, script } from "./_spawn.ts";
+import { run } from "./_spawn.ts";
+import { withHttpServer } from "./_chat_spawn.ts";
 
 const fixtures = new URL("../fixtures/", import.meta.url);
 const CERT = new URL("tls_cert.pem", fixtures).pathname;
 const KEY = new URL("tls_key.pem", fixtures).pathname;
 const PASSWORD = "password1";
-
-/** Runs cli/server.ts with `args`, hands `fn` its tcp and http addresses. */
-async function withServer(
-  args: string[],
-  fn: (addresses: { tcp: string; http: string }) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "framewire_ws_" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      script("server.ts"),
-      "--port",
-      "0",
-      "--http-port",
-      "0",
-      "--db",
-      `${dir}/chat.db`,
-      "--password-iterations",
-      "1000",
-      "--shutdown-timeout-ms",
-      "1000",
-      "--quiet",
-      ...args,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  try {
-    let out = "";
-    let http: string | undefined;
-    while (http === undefined) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`server did not start: ${await stderr}`);
-      out += value;
-      http = /^listening (https?:\/\/\S+)$/m.exec(out)?.[1];
-    }
-    const tcp = /^listening (tcps?:\/\/\S+|tls:\/\/\S+)$/m.exec(out)![1];
-    await fn({ tcp, http });
-    child.kill("SIGTERM");
-    while (!(await reader.read()).done) {
-      // Drain stdout until the process closes it.
-    }
-    assert.equal((await child.status).code, 0);
-  } finally {
-    clearTimeout(killer);
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
-    await reader.cancel().catch(() => {});
-    await child.status;
-    await stderr;
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** The status code of a hand-made upgrade request to /ws. */
 async function upgradeStatus(port: number, origin: string): Promise<number> {
@@ -100,7 +40,7 @@ async function upgradeStatus(port: number, origin: string): Promise<number> {
 }
 
 Deno.test("cli/server.ts --http-port serves chat over /ws: a WebSocket user and a TCP user chat both ways", async () => {
-  await withServer(
+  await withHttpServer(
     ["--allow-origin", "https://chat.example"],
     async ({ tcp, http }) => {
       const httpPort = Number(new URL(http).port);
@@ -143,17 +83,19 @@ Deno.test("cli/server.ts --http-port serves chat over /ws: a WebSocket user and 
 });
 
 Deno.test("cli/server.ts with --tls-cert serves HTTPS and wss: on the HTTP port", async () => {
-  await withServer(["--tls-cert", CERT, "--tls-key", KEY], async ({ http }) => {
-    assert.match(http, /^https:\/\/127\.0\.0\.1:\d+$/);
-    using client = Deno.createHttpClient({
-      caCerts: [Deno.readTextFileSync(CERT)],
-    });
-    const health = await fetch(`${http}/livez`, { client });
-    assert.deepEqual([health.status, await health.text()], [200, "ok\n"]);
-    // Deno's WebSocket trusts the test certificate only through --cert:
-    // a Ping over wss: from a child process.
-    const wss = http.replace("https:", "wss:");
-    const code = `
+  await withHttpServer(
+    ["--tls-cert", CERT, "--tls-key", KEY],
+    async ({ http }) => {
+      assert.match(http, /^https:\/\/127\.0\.0\.1:\d+$/);
+      using client = Deno.createHttpClient({
+        caCerts: [Deno.readTextFileSync(CERT)],
+      });
+      const health = await fetch(`${http}/livez`, { client });
+      assert.deepEqual([health.status, await health.text()], [200, "ok\n"]);
+      // Deno's WebSocket trusts the test certificate only through --cert:
+      // a Ping over wss: from a child process.
+      const wss = http.replace("https:", "wss:");
+      const code = `
       const socket = new WebSocket("${wss}/ws");
       socket.binaryType = "arraybuffer";
       socket.onopen = () => socket.send(new Uint8Array([2, 0, 0, 0, 1, 7]));
@@ -164,19 +106,20 @@ Deno.test("cli/server.ts with --tls-cert serves HTTPS and wss: on the HTTP port"
       setTimeout(() => Deno.exit(3), 10000);
       socket.onclose = () => Deno.exit(0);
     `;
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--cert", CERT, code],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout).trim();
-    assert.equal(
-      stdout,
-      "4,0,0,0,1,7",
-      new TextDecoder().decode(output.stderr),
-    );
-  });
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--cert", CERT, code],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(output.stdout).trim();
+      assert.equal(
+        stdout,
+        "4,0,0,0,1,7",
+        new TextDecoder().decode(output.stderr),
+      );
+    },
+  );
 });
 
 Deno.test("cli/server.ts documents /ws and --allow-origin in --help", async () => {
