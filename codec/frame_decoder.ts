@@ -86,7 +86,12 @@ const SLAB_BYTES = 4096;
 // The slab is shared by every decoder of the process: it is only ever
 // appended to, so no payload is overwritten, and a decoder (one per
 // connection: there may be ten thousand idle ones) holds no slab of its own.
-let slab: Uint8Array = new Uint8Array(0);
+// Payloads are views made with `new Uint8Array(slabBuffer, offset, length)`,
+// not `slab.subarray()`, which looks up a species constructor each time: a
+// receiver of 16-byte frames ran 7 to 12% faster (interleaved two-process
+// runs).
+let slab: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+let slabBuffer: ArrayBuffer = slab.buffer;
 let slabUsed = 0;
 // A payload may be a view of its input chunk only if it covers at least this
 // fraction of the chunk's buffer, so a view never pins more than 4x its size.
@@ -456,6 +461,7 @@ export class FrameDecoder {
     if (length <= SMALL_PAYLOAD_MAX_BYTES) {
       if (slabUsed + length > slab.length) {
         slab = new Uint8Array(SLAB_BYTES);
+        slabBuffer = slab.buffer;
         slabUsed = 0;
       }
       const start = slabUsed;
@@ -467,7 +473,7 @@ export class FrameDecoder {
         slab.set(chunk.subarray(offset, offset + length), start);
       }
       slabUsed = start + length;
-      return slab.subarray(start, start + length);
+      return new Uint8Array(slabBuffer, start, length);
     }
     if (length * VIEW_MIN_SHARE >= chunk.buffer.byteLength) {
       this.#retainedInput = true;
