@@ -73,6 +73,17 @@ export const MUTATIONS: readonly Mutation[] = [
     filter: "/0xFFFFFFFF|oversized/",
   },
   {
+    name: "release: a released payload stays live (pooled twice)",
+    patches: [{
+      file: "transport/_frame_reader.ts",
+      search: `    this.#live.delete(payload);
+`,
+      replace: ``,
+    }],
+    tests: ["tests/transport/framed_conn_test.ts"],
+    filter: "release",
+  },
+  {
     name: "writeAll: short writes not resumed",
     patches: [{
       file: "transport/write_all.ts",

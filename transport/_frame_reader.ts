@@ -113,13 +113,17 @@ export class FrameReader {
   // Made at the first release(): most connections never call it, and an idle
   // one should not carry an empty pool and a WeakMap.
   #pool: ArrayBuffer[] | undefined;
-  // Each buffer over POOL_MIN_BYTES that the decoder got from this reader
-  // (#allocatePayload, #takePooled), mapped to the payload that owns it now
-  // (null while pooled). Only these may be pooled: a view of a read buffer
-  // shares its memory with other frames, a caller's buffer may still be in
-  // use, and a stale payload of a refilled buffer must not hand the new
-  // payload's memory to a third frame.
-  #owners: WeakMap<ArrayBuffer, Uint8Array | null> | undefined;
+  // The payloads over POOL_MIN_BYTES that own their buffer now: allocated
+  // by the decoder from this reader (#allocatePayload) or handed a pooled
+  // buffer (#takePooled), and not released since. Only their buffers may be
+  // pooled: a view of a read buffer shares its memory with other frames, a
+  // caller's buffer may still be in use, and a stale payload of a refilled
+  // buffer must not hand the new payload's memory to a third frame. A set of
+  // payloads, not a map from buffer to payload: with the map, whose values
+  // point back at their keys, dropped payloads waited for a full collection
+  // (twice as many mark-compacts), and a plain `for await` loop of 16 MiB
+  // frames took about 20% longer.
+  #live: WeakSet<Uint8Array> | undefined;
 
   constructor(
     conn: Reader,
@@ -242,16 +246,14 @@ export class FrameReader {
   }
 
   release(payload: Uint8Array): void {
-    const buffer = payload.buffer;
     if (
-      !(buffer instanceof ArrayBuffer) ||
-      this.#owners?.get(buffer) !== payload ||
+      this.#live?.has(payload) !== true ||
       (this.#pool ??= []).length >= POOL_MAX_BUFFERS
     ) {
       return;
     }
-    this.#owners.set(buffer, null);
-    this.#pool.push(buffer);
+    this.#live.delete(payload);
+    this.#pool.push(payload.buffer as ArrayBuffer);
   }
 
   /** The decoder's `takeBuffer`: a pooled buffer when one fits. */
@@ -266,7 +268,7 @@ export class FrameReader {
       ) {
         pool.splice(i, 1);
         const payload = new Uint8Array(buffer, 0, byteLength);
-        this.#owners!.set(buffer, payload);
+        this.#live!.add(payload);
         return payload;
       }
     }
@@ -277,7 +279,7 @@ export class FrameReader {
   #allocatePayload(byteLength: number): Uint8Array {
     const payload = new Uint8Array(byteLength);
     if (byteLength > POOL_MIN_BYTES) {
-      (this.#owners ??= new WeakMap()).set(payload.buffer, payload);
+      (this.#live ??= new WeakSet()).add(payload);
     }
     return payload;
   }
