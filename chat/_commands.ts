@@ -135,7 +135,8 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
       await resolveUserChat(store, user, command.chat, "read", true);
     const last = caughtUp ? open.lastSeq : await store.lastSeq(chat.id);
     const seq = Math.min(command.seq, last);
-    const moved = store.moveCursor(chat.id, user, seq);
+    let moved = store.moveCursor(chat.id, user, seq);
+    moved = trackCursorMove(session, chat.id, moved);
     const unread = session.unread.get(chat.id);
     if (unread !== undefined) {
       const left = last - seq;
@@ -305,4 +306,24 @@ export function dispatch(
     );
   }
   return handler(context, session, command as never);
+}
+
+/**
+ * Counts a cursor move as in flight until it settles, and tells an unread
+ * repair reading meanwhile that this chat's count may not be in its read.
+ */
+function trackCursorMove(
+  session: Session,
+  chatId: number,
+  moved: Promise<void>,
+): Promise<void> {
+  const moving = session.movingCursors;
+  moving.set(chatId, (moving.get(chatId) ?? 0) + 1);
+  session.unreadRepair?.read.add(chatId);
+  const settled = () => {
+    const left = moving.get(chatId)! - 1;
+    if (left === 0) moving.delete(chatId);
+    else moving.set(chatId, left);
+  };
+  return moved.finally(settled);
 }

@@ -31,6 +31,7 @@ import {
   type OpenChat,
   type Session,
 } from "./_session.ts";
+import { noteCounted, UnreadRepair } from "./_unread_repair.ts";
 import { encodeChatFrame } from "./_wire.ts";
 
 /** First wait before a failed repair reads the store again; it doubles. */
@@ -60,6 +61,7 @@ export class ChatDelivery {
   #store: ChatStore;
   #bus: ChatBus;
   #options: ResolvedChatOptions;
+  #unreadRepair: UnreadRepair;
   /** Per chat id: the watchers, by owner (an admin session, a local admin). */
   #watchers = new Map<number, Map<object, WatchListener>>();
   /** Per room id: the last publish not done yet, to keep `seq` order. */
@@ -75,6 +77,11 @@ export class ChatDelivery {
     this.#store = store;
     this.#bus = bus;
     this.#options = options;
+    this.#unreadRepair = new UnreadRepair(
+      store,
+      (session, frame) => this.#queue(session, frame, 0),
+      options,
+    );
   }
 
   /** The bus listener. */
@@ -332,9 +339,11 @@ export class ChatDelivery {
 
   /**
    * After the bus reconnected (events may be lost): every open chat whose
-   * store has messages past what was pushed is repaired.
+   * store has messages past what was pushed is repaired, and the unread
+   * counts of the chats not open are read again.
    */
   async #resync(): Promise<void> {
+    this.#unreadRepair.run(this.users);
     // Unknown (the store failed): taken as behind, so that the repair,
     // which retries, finds out.
     const last = new Map<number, number>();
@@ -460,6 +469,7 @@ export class ChatDelivery {
       if (message.seq <= (session.countedUpTo.get(chat.id) ?? 0)) continue;
       const count = (session.unread.get(chat.id) ?? 0) + 1;
       session.unread.set(chat.id, count);
+      noteCounted(session, chat.id, message.seq);
       this.#queue(
         session,
         encodeChatFrame({

@@ -74,6 +74,21 @@ export interface Session {
   readonly appendWaiters: (() => void)[];
   /** Ends the pause after a RATE_LIMITED early (the connection closed). */
   endPause: (() => void) | undefined;
+  /** Set while the unread counts are read again (see _unread_repair.ts). */
+  unreadRepair: UnreadRepairWindow | undefined;
+  /** Cursor moves not committed yet, by chat id: how many. */
+  readonly movingCursors: Map<number, number>;
+}
+
+/**
+ * What happened to a session's chats while its unread counts were read
+ * again after a bus reconnect: the `seq` of each message counted in an
+ * `unread` notice meanwhile, by chat id, and the chats whose cursor moved
+ * meanwhile (or was moving when the read began).
+ */
+export interface UnreadRepairWindow {
+  readonly counted: Map<number, number[]>;
+  readonly read: Set<number>;
 }
 
 /**
@@ -96,11 +111,13 @@ class LazySession implements Session {
   outbox: Frame[] | undefined = undefined;
   outboxAcks = 0;
   endPause: (() => void) | undefined = undefined;
+  unreadRepair: UnreadRepairWindow | undefined = undefined;
   #open: Map<number, OpenChat> | undefined;
   #unread: Map<number, number> | undefined;
   #countedUpTo: Map<number, number> | undefined;
   #watching: Map<number, ChatRecord> | undefined;
   #directChats: Map<ChatAddress, ChatRecord> | undefined;
+  #movingCursors: Map<number, number> | undefined;
   #windowWaiters: (() => void)[] | undefined;
   #appendWaiters: (() => void)[] | undefined;
 
@@ -126,6 +143,10 @@ class LazySession implements Session {
 
   get directChats(): Map<ChatAddress, ChatRecord> {
     return this.#directChats ??= new Map();
+  }
+
+  get movingCursors(): Map<number, number> {
+    return this.#movingCursors ??= new Map();
   }
 
   get windowWaiters(): (() => void)[] {

@@ -84,6 +84,19 @@ export const MUTATIONS: readonly Mutation[] = [
     filter: "release",
   },
   {
+    name: "unread repair: late events of counted messages counted again",
+    patches: [{
+      file: "chat/_unread_repair.ts",
+      search: `      if (lastSeq > (session.countedUpTo.get(chat.id) ?? 0)) {
+        session.countedUpTo.set(chat.id, lastSeq);
+      }
+`,
+      replace: ``,
+    }],
+    tests: ["tests/chat/gap_repair_test.ts"],
+    filter: "unread",
+  },
+  {
     name: "writeAll: short writes not resumed",
     patches: [{
       file: "transport/write_all.ts",

@@ -1,7 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
 // The server's repair of live delivery when the bus loses or reorders
 // message events (as NATS core may between nodes): a member with the chat
-// open still gets every message, once, in seq order.
+// open still gets every message, once, in seq order; after a resync, a
+// member without it open gets the true unread count.
 import assert from "node:assert/strict";
 import {
   type ChatBusEvent,
@@ -12,8 +13,9 @@ import {
   InProcessChatBus,
   SqliteChatStore,
   type StoredMessage,
+  type UserChatSummary,
 } from "../../chat/mod.ts";
-import { nextMessages, withChat } from "./_chat_utils.ts";
+import { nextEvents, nextMessages, withChat } from "./_chat_utils.ts";
 import { until } from "../_utils.ts";
 
 /** What a lossy bus does with one published event. */
@@ -212,6 +214,181 @@ Deno.test("chat server keeps the held messages and reads again while the store f
       } finally {
         await alice.close();
         await bob.close();
+      }
+    }, { bus, store });
+  } finally {
+    await store.close();
+    await bus.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// --- unread counts of chats not open, after a resync ---
+
+const unread = (chat: string, count: number) => ({
+  type: "unread",
+  chat,
+  count,
+});
+
+Deno.test("chat server sets right the unread counts of chats not open after a resync (their events were lost)", async () => {
+  const bus = new LossyBus();
+  await withChat(async (chat) => {
+    const alice = await chat.login("alice");
+    const bob = await chat.login("bob");
+    try {
+      await alice.send("@bob", "counted");
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 1)]);
+      bus.fate = (event) => event.type === "message" ? "drop" : "pass";
+      await alice.send("@bob", "lost 1");
+      await alice.send("@bob", "lost 2");
+      bus.resync();
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 3)]);
+      bus.fate = () => "pass";
+      await alice.send("@bob", "after");
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 4)]);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  }, { bus });
+  await bus.close();
+});
+
+Deno.test("chat server counts no late event of a message the unread repair counted already", async () => {
+  const bus = new LossyBus();
+  await withChat(async (chat) => {
+    const alice = await chat.login("alice");
+    const bob = await chat.login("bob");
+    const carol = await chat.login("carol");
+    try {
+      bus.fate = (event) => event.type === "message" ? "hold" : "pass";
+      await alice.send("@bob", "late 1");
+      await alice.send("@bob", "late 2");
+      bus.resync();
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 2)]);
+      bus.fate = () => "pass";
+      await bus.release();
+      // Were the late events counted, their notices would come first.
+      await carol.send("@bob", "hi");
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@carol", 1)]);
+    } finally {
+      await alice.close();
+      await bob.close();
+      await carol.close();
+    }
+  }, { bus });
+  await bus.close();
+});
+
+/**
+ * A store whose `userChats` of one user can be held after its read, and
+ * whose cursor moves can be held before they are stored.
+ */
+class GatedStore extends SqliteChatStore {
+  gate: { user: string; open: PromiseWithResolvers<void> } | undefined;
+  held = 0;
+  cursorGate: PromiseWithResolvers<void> | undefined;
+  cursorsHeld = 0;
+
+  override async moveCursor(
+    chatId: number,
+    user: string,
+    seq: number,
+  ): Promise<void> {
+    const gate = this.cursorGate;
+    if (gate !== undefined) {
+      this.cursorsHeld++;
+      await gate.promise;
+    }
+    return await super.moveCursor(chatId, user, seq);
+  }
+
+  override async userChats(user: string): Promise<UserChatSummary[]> {
+    const summaries = await super.userChats(user);
+    const gate = this.gate;
+    if (gate?.user === user) {
+      this.held++;
+      await gate.open.promise;
+    }
+    return summaries;
+  }
+}
+
+Deno.test("chat server adds what was counted while the unread repair read the store", async () => {
+  const bus = new LossyBus();
+  const dir = await Deno.makeTempDir({ prefix: "framewire_unread_" });
+  const store = new GatedStore(`${dir}/chat.db`);
+  try {
+    await withChat(async (chat) => {
+      const alice = await chat.login("alice");
+      const bob = await chat.login("bob");
+      try {
+        bus.fate = (event) => event.type === "message" ? "drop" : "pass";
+        await alice.send("@bob", "lost");
+        bus.fate = () => "pass";
+        const open = Promise.withResolvers<void>();
+        store.gate = { user: "bob", open };
+        bus.resync();
+        await until(() => store.held === 1, 5_000, "the repair's read");
+        // Committed after the read: not in its count, counted live.
+        await alice.send("@bob", "during");
+        assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 1)]);
+        store.gate = undefined;
+        open.resolve();
+        assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 2)]);
+      } finally {
+        await alice.close();
+        await bob.close();
+      }
+    }, { bus, store });
+  } finally {
+    await store.close();
+    await bus.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("chat server's unread repair leaves alone a chat whose cursor is moving", async () => {
+  const bus = new LossyBus();
+  const dir = await Deno.makeTempDir({ prefix: "framewire_unread_" });
+  const store = new GatedStore(`${dir}/chat.db`);
+  try {
+    await withChat(async (chat) => {
+      const alice = await chat.login("alice");
+      const bob = await chat.login("bob");
+      const carol = await chat.login("carol");
+      try {
+        await bob.openChat("@alice");
+        const cursorGate = Promise.withResolvers<void>();
+        store.cursorGate = cursorGate;
+        await alice.send("@bob", "seen");
+        assert.deepEqual((await nextMessages(bob, 1)).map((m) => m.text), [
+          "seen",
+        ]);
+        // The client confirms it with a `read`, held before it is stored.
+        await until(() => store.cursorsHeld === 1, 5_000, "bob's read");
+        await bob.closeChat("@alice");
+        bus.fate = (event) => event.type === "message" ? "drop" : "pass";
+        await alice.send("@bob", "lost");
+        bus.fate = () => "pass";
+        const open = Promise.withResolvers<void>();
+        store.gate = { user: "bob", open };
+        bus.resync();
+        // The repair read bob's counts with the read still held: "seen"
+        // counted as unread, so a repair that trusted the read would tell
+        // bob 2.
+        await until(() => store.held === 1, 5_000, "the repair's read");
+        store.cursorGate = undefined;
+        cursorGate.resolve();
+        store.gate = undefined;
+        open.resolve();
+        await carol.send("@bob", "hi");
+        assert.deepEqual(await nextEvents(bob, 1), [unread("@carol", 1)]);
+      } finally {
+        await alice.close();
+        await bob.close();
+        await carol.close();
       }
     }, { bus, store });
   } finally {
