@@ -175,24 +175,34 @@ test("the admin on one node lists every node's connections and watches a chat he
   });
 });
 
-test("a NATS restart loses no live message: the node repairs from PostgreSQL", async () => {
+test("a NATS restart loses no live message and no unread notice: the node repairs from PostgreSQL", async () => {
   await withCluster(2, async ({ nats, nodes: [n1, n2] }) => {
     const alice = await n1.login("alice");
     const bob = await n2.login("bob");
+    // carol has no chat open: she learns of messages by unread notices.
+    const carol = await n2.login("carol");
     try {
       await bob.openChat("@alice");
       await alice.send("@bob", "before");
       assert.deepEqual((await nextMessages(bob, 1)).map((m) => m.text), [
         "before",
       ]);
+      await alice.send("@carol", "before");
+      assert.deepEqual(await nextEvents(carol, 1), [
+        { type: "unread", chat: "@alice", count: 1 },
+      ]);
       await nats.kill();
       // Stored in PostgreSQL and acknowledged while the bus is down.
       const during = await alice.send("@bob", "during the outage");
       assert.equal(during.seq, 2);
+      await alice.send("@carol", "during the outage");
       await nats.start();
       const got = await nextMessages(bob, 1, 30_000);
       assert.deepEqual(got.map((m) => [m.seq, m.text]), [
         [2, "during the outage"],
+      ]);
+      assert.deepEqual(await nextEvents(carol, 1, 30_000), [
+        { type: "unread", chat: "@alice", count: 2 },
       ]);
       await alice.send("@bob", "after");
       assert.deepEqual(
@@ -200,7 +210,7 @@ test("a NATS restart loses no live message: the node repairs from PostgreSQL", a
         [3],
       );
     } finally {
-      await closeAll(alice, bob);
+      await closeAll(alice, bob, carol);
     }
   });
 });
