@@ -213,6 +213,20 @@ export class WebSocketConn implements ByteConn {
         socket.addEventListener("close", () => resolve(), { once: true });
       });
     socket.addEventListener("message", (event) => this.#received(event.data));
+    socket.addEventListener("error", (event) => {
+      // Deno names what went wrong, such as a peer that broke the WebSocket
+      // protocol (reserved bits, an unknown opcode, invalid UTF-8 in a text
+      // message). Reads then fail with it, as a TCP read fails on a reset.
+      // Browsers say nothing, and a peer that just vanished ("Unexpected
+      // EOF") ends the stream like a TCP close.
+      const message = (event as ErrorEvent).message;
+      if (
+        typeof message === "string" && message !== "" &&
+        message !== "Unexpected EOF" && this.#failure === undefined
+      ) {
+        this.#failure = new Error(`WebSocket error: ${message}`);
+      }
+    });
     socket.addEventListener("close", (event) => {
       this.#peerClose ??= { code: event.code, reason: event.reason };
       this.#end();

@@ -171,6 +171,57 @@ Deno.test("webSocketGateway answers a text message with WS_TEXT_MESSAGE and clos
   });
 });
 
+Deno.test("webSocketGateway logs a peer that breaks the WebSocket protocol as a connection error, not as a peer that closed", async () => {
+  await withGateway(async ({ server, port, log }) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await writeAll(
+        conn,
+        new TextEncoder().encode(
+          "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+            "Sec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==\r\n\r\n",
+        ),
+      );
+      const head = new Uint8Array(1024);
+      const count = await conn.read(head);
+      assert.match(
+        new TextDecoder().decode(head.subarray(0, count ?? 0)),
+        /^HTTP\/1\.1 101 /,
+      );
+      await within(
+        WAIT_MS,
+        (async () => {
+          while (server.connectionCount === 0) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })(),
+        "the server adopting the connection",
+      );
+      // A masked, empty binary frame with a reserved bit set (RSV1).
+      await writeAll(conn, new Uint8Array([0xc2, 0x80, 0, 0, 0, 0]));
+      await within(
+        WAIT_MS,
+        (async () => {
+          while (log.find("connection_closed") === undefined) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })(),
+        "the server closing the connection",
+      );
+    } finally {
+      conn.close();
+    }
+    const error = log.find("connection_error");
+    assert.equal(error?.code, "CONNECTION_ERROR");
+    assert.match(error!.message, /WebSocket error: Reserved bits/);
+    assert.match(
+      log.find("connection_closed")!.message,
+      /^Closed \(CONNECTION_ERROR\)/,
+    );
+  });
+});
+
 Deno.test("webSocketGateway answers a message holding two frames with WS_EXTRA_BYTES and close code 1002", async () => {
   await withGateway(async ({ url }) => {
     const result = await rawExchange(url, [encodeFrames([ping(1), ping(2)])]);
