@@ -7,6 +7,7 @@
  * @module
  */
 import type { ConnectOptions } from "../transport/connect.ts";
+import type { WebSocketConnectOptions } from "../transport/connect_websocket.ts";
 import {
   type ChatChannel,
   type JsonObject,
@@ -53,11 +54,12 @@ export interface ChatAdminLoginOptions {
 }
 
 /**
- * Options for {@linkcode ChatAdminClient.connect}: where (one server, or
- * several `addresses`), the token, and whether to reconnect.
+ * Options for {@linkcode ChatAdminClient.connect}: where (one server,
+ * several `addresses`, or a WebSocket `url` such as `ws://HOST:PORT/ws`),
+ * the token, and whether to reconnect.
  */
 export type ChatAdminClientOptions =
-  & (ConnectOptions | ChatAddressesOptions)
+  & (ConnectOptions | ChatAddressesOptions | WebSocketConnectOptions)
   & ChatAdminLoginOptions
   & ChatFailoverOptions
   & ChatTimeoutOptions;

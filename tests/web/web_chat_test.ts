@@ -75,13 +75,10 @@ Deno.test("a WebSocket user and a TCP user chat both ways", async () => {
   });
 });
 
-Deno.test("an operator's watch sees the messages of a WebSocket user", async () => {
+Deno.test("an operator's watch, itself over WebSocket, sees the messages of a WebSocket user", async () => {
   await withWebChat(async (harness, url) => {
     const web = await webLogin(url, "webby");
-    const admin = await ChatAdminClient.connect({
-      port: harness.port,
-      token: TOKEN,
-    });
+    const admin = await ChatAdminClient.connect({ url, token: TOKEN });
     try {
       await web.join("#lobby");
       const seen: ChatMessage[] = [];
@@ -97,6 +94,9 @@ Deno.test("an operator's watch sees the messages of a WebSocket user", async () 
       ]);
       const listed = await admin.connections();
       assert.equal(listed.some((info) => info.user === "webby"), true);
+      const transports = harness.server.connections()
+        .map((info) => info.transport);
+      assert.deepEqual(transports, ["ws", "ws"]);
     } finally {
       await web.close();
       await admin.close();
