@@ -3,7 +3,7 @@
 // baseline, the ratio and the goal (met with a 10% margin: "yes"; met inside
 // the margin: "edge"). First in one process (best of a few runs, receivers in
 // a Worker), then as two processes (benches/peers.ts: separate `deno run`
-// programs, medians of three interleaved runs). About 90 s on 2 quiet cores.
+// programs, medians of three interleaved runs). About 80 s on 2 cores.
 //
 //   deno task bench:compare
 //   deno task bench:compare --in-process      (the first part only)
