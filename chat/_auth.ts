@@ -4,6 +4,7 @@
 // hashes running at once.
 import type { Frame } from "../codec/frame.ts";
 import type { HandlerResult } from "../transport/frame_router.ts";
+import type { ChatBus, ChatLoginEvent } from "./chat_bus.ts";
 import type { ChatStore } from "./chat_store.ts";
 import { ChatErrorCode } from "./errors.ts";
 import { ADMIN_NAME } from "./messages.ts";
@@ -24,18 +25,23 @@ import { chatErrorFrame, type ChatLogin, encodeChatFrame } from "./_wire.ts";
 /** The login side of a chat server. */
 export class ChatAuth {
   #store: ChatStore;
+  #bus: ChatBus;
   #delivery: ChatDelivery;
   #options: ResolvedChatOptions;
   #throttle: LoginThrottle;
+  // Tells this node's login events from the other nodes' on the bus.
+  #node = crypto.randomUUID();
   #hashes: HashLimiter;
   #adminTokenDigest: Promise<Uint8Array> | undefined;
 
   constructor(
     store: ChatStore,
+    bus: ChatBus,
     delivery: ChatDelivery,
     options: ResolvedChatOptions,
   ) {
     this.#store = store;
+    this.#bus = bus;
     this.#delivery = delivery;
     this.#options = options;
     this.#throttle = new LoginThrottle({
@@ -52,6 +58,17 @@ export class ChatAuth {
     if (options.adminToken !== undefined) {
       this.#adminTokenDigest = sha256(options.adminToken);
     }
+  }
+
+  /**
+   * Counts another node's login failure (or success) in this node's
+   * throttle; this node's own events, coming back from the bus, are counted
+   * already.
+   */
+  onLoginEvent(event: ChatLoginEvent): void {
+    if (event.node === this.#node) return;
+    if (event.failed) this.#throttle.fail(event.user);
+    else this.#throttle.succeed(event.user);
   }
 
   /** Counters of the password hashing. */
@@ -152,13 +169,13 @@ export class ChatAuth {
         }
       }
       if (!registered && !(await verifyPassword(password, stored!))) {
-        this.#throttle.fail(user);
+        this.#failed(user);
         return this.#loginFailed(session, user, id);
       }
     } finally {
       release();
     }
-    this.#throttle.succeed(user);
+    this.#succeeded(user);
     if (session.conn.closed) return undefined;
     await this.#delivery.goOnline(session, user);
     emit(
@@ -218,10 +235,10 @@ export class ChatAuth {
       sha256(token),
     ]);
     if (!constantTimeEqual(expected, offered)) {
-      this.#throttle.fail(ADMIN_NAME);
+      this.#failed(ADMIN_NAME);
       return this.#loginFailed(session, ADMIN_NAME, id);
     }
-    this.#throttle.succeed(ADMIN_NAME);
+    this.#succeeded(ADMIN_NAME);
     session.admin = true;
     emit(
       this.#options.log,
@@ -238,6 +255,24 @@ export class ChatAuth {
       admin: true,
       unread: {},
     });
+  }
+
+  /** Counts a failed login here and, through the bus, on every node. */
+  #failed(user: string): void {
+    this.#throttle.fail(user);
+    this.#tell(user, true);
+  }
+
+  /** Clears a name's failures here and on every node (if it had any). */
+  #succeeded(user: string): void {
+    if (this.#throttle.succeed(user)) this.#tell(user, false);
+  }
+
+  #tell(user: string, failed: boolean): void {
+    // With the bus down the event is lost: this node has counted it, and
+    // the others count what they see themselves meanwhile.
+    this.#bus.publish({ type: "login", user, failed, node: this.#node })
+      .catch(() => {});
   }
 
   /** A login of a locked name: a failure of the connection too. */

@@ -95,7 +95,7 @@ export class ChatDelivery {
       void this.#resync();
       return;
     }
-    if (!event.online) return;
+    if (event.type === "login" || !event.online) return; // ChatAuth's.
     // One session per user, across nodes: a login elsewhere ends ours.
     const local = this.users.get(event.user);
     if (local !== undefined && local.sessionId !== event.session) {

@@ -64,8 +64,12 @@ export class LoginThrottle {
     }
   }
 
-  /** Forgets a name's failures after a successful login. */
-  succeed(name: string): void {
-    this.#entries.delete(name);
+  /**
+   * Forgets a name's failures after a successful login.
+   *
+   * @returns Whether the name had failures.
+   */
+  succeed(name: string): boolean {
+    return this.#entries.delete(name);
   }
 }

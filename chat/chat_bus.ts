@@ -1,7 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
- * How chat servers tell each other what happened: committed messages and
- * presence (a user's session came online or went offline). A chat server
+ * How chat servers tell each other what happened: committed messages,
+ * presence (a user's session came online or went offline), and failed
+ * logins (for the login throttle they share). A chat server
  * publishes to its bus after each commit and delivers to its own sessions
  * only what it receives from the bus, so with a bus shared by several nodes
  * (NATS, say) a message stored on node A reaches a reader on node B.
@@ -47,6 +48,22 @@ export interface ChatPresenceEvent {
 }
 
 /**
+ * A login on some node failed, or succeeded after failures: every node
+ * counts it in its per-name login throttle, so a guesser gains nothing by
+ * spreading attempts over the nodes.
+ */
+export interface ChatLoginEvent {
+  /** The event kind. */
+  readonly type: "login";
+  /** The name tried (`admin` for the admin token). */
+  readonly user: string;
+  /** `true` for a failure; `false` for a success, which clears the name. */
+  readonly failed: boolean;
+  /** The node that saw it (its own throttle has counted it already). */
+  readonly node: string;
+}
+
+/**
  * The bus may have dropped events: a networked bus sends it to its
  * listeners after it (re)connected to its broker. A server answers it by
  * reading from the store what its open chats missed.
@@ -60,6 +77,7 @@ export interface ChatResyncEvent {
 export type ChatBusEvent =
   | ChatMessageEvent
   | ChatPresenceEvent
+  | ChatLoginEvent
   | ChatResyncEvent;
 
 /** What one node tells the others when asked about itself. */

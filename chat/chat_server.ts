@@ -196,11 +196,19 @@ export class ChatServer implements ServerProtocol, AsyncDisposable {
         clock: this.#options.clock,
       }),
     };
-    this.#auth = new ChatAuth(this.store, this.#delivery, this.#options);
+    const auth = this.#auth = new ChatAuth(
+      this.store,
+      this.bus,
+      this.#delivery,
+      this.#options,
+    );
     const delivery = this.#delivery;
     const context = this.#context;
     this.#subscription = this.bus.subscribe(
-      (event) => delivery.onEvent(event),
+      (event) =>
+        event.type === "login"
+          ? auth.onLoginEvent(event)
+          : delivery.onEvent(event),
       { connections: () => adminConnections(context) },
     );
     // Logins wait for it (see #onLogin); a failed subscription is logged there.

@@ -10,6 +10,7 @@
  * | ------------------------------- | ------------------------------------------ |
  * | `<prefix>.event.message.<chat>` | a {@linkcode ChatMessageEvent}             |
  * | `<prefix>.event.presence`       | a {@linkcode ChatPresenceEvent}            |
+ * | `<prefix>.event.login`          | a {@linkcode ChatLoginEvent}               |
  * | `<prefix>.report`               | a gather request: `{from, what}`           |
  * | `<prefix>.reply.<handle>.<n>`   | a node's answer: its users or connections |
  * | `<prefix>.node`                 | a handle's hello and goodbye               |
@@ -33,6 +34,7 @@ import type {
   ChatBusEvent,
   ChatBusListener,
   ChatBusSubscription,
+  ChatLoginEvent,
   ChatNodeReporter,
 } from "./chat_bus.ts";
 import type { ChatAdminConnectionInfo } from "./messages.ts";
@@ -331,6 +333,8 @@ export class NatsChatBus implements ChatBus {
     }
     if (event?.type === "message" || event?.type === "presence") {
       this.#subscribers.deliver(event);
+    } else if (event?.type === "login" && isLoginEvent(event)) {
+      this.#subscribers.deliver(event);
     }
   }
 
@@ -454,7 +458,7 @@ export class NatsChatBus implements ChatBus {
     }
     const subject = event.type === "message"
       ? this.#subject("event", "message", String(event.chat.id))
-      : this.#subject("event", "presence");
+      : this.#subject("event", event.type);
     try {
       this.#nc.publish(subject, encoder.encode(JSON.stringify(event)));
     } catch (error) {
@@ -544,4 +548,10 @@ export class NatsChatBus implements ChatBus {
     await this.#nc.closed();
     await this.#watching;
   }
+}
+
+/** Whether a login event from the wire has the fields a throttle needs. */
+function isLoginEvent(event: ChatLoginEvent): boolean {
+  return typeof event.user === "string" && typeof event.failed === "boolean" &&
+    typeof event.node === "string";
 }

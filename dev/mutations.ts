@@ -97,6 +97,16 @@ export const MUTATIONS: readonly Mutation[] = [
     filter: "unread",
   },
   {
+    name: "throttle: a node keeps its login failures to itself",
+    patches: [{
+      file: "chat/_auth.ts",
+      search: `    this.#throttle.fail(user);
+    this.#tell(user, true);`,
+      replace: `    this.#throttle.fail(user);`,
+    }],
+    tests: ["tests/chat/login_throttle_nodes_test.ts"],
+  },
+  {
     name: "writeAll: short writes not resumed",
     patches: [{
       file: "transport/write_all.ts",

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type {
   ChatBus,
   ChatBusEvent,
+  ChatLoginEvent,
   ChatMessageEvent,
   ChatPresenceEvent,
 } from "../../chat/mod.ts";
@@ -81,6 +82,29 @@ export function chatBusContract(
     );
     // Give a duplicate the chance to show up before counting.
     await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(onA, [event]);
+    assert.deepEqual(onB, [event]);
+    await subA.unsubscribe();
+    await subB.unsubscribe();
+  });
+
+  test("delivers a login event to every node, the publishing one included", async ([a, b]) => {
+    const onA: ChatBusEvent[] = [];
+    const onB: ChatBusEvent[] = [];
+    const subA = await a.subscribe((event) => onA.push(event));
+    const subB = await b.subscribe((event) => onB.push(event));
+    const event: ChatLoginEvent = {
+      type: "login",
+      user: "alice",
+      failed: true,
+      node: "node-a",
+    };
+    await a.publish(event);
+    await until(
+      () => onA.length >= 1 && onB.length >= 1,
+      DELIVERY_MS,
+      "delivery to both nodes",
+    );
     assert.deepEqual(onA, [event]);
     assert.deepEqual(onB, [event]);
     await subA.unsubscribe();
