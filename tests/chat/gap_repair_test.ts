@@ -8,6 +8,7 @@ import {
   type ChatBusEvent,
   type ChatBusListener,
   type ChatBusSubscription,
+  type ChatClient,
   type ChatNodeReporter,
   ChatStoreUnavailableError,
   InProcessChatBus,
@@ -15,7 +16,12 @@ import {
   type StoredMessage,
   type UserChatSummary,
 } from "../../chat/mod.ts";
-import { nextEvents, nextMessages, withChat } from "./_chat_utils.ts";
+import {
+  type ChatHarness,
+  nextEvents,
+  nextMessages,
+  withChat,
+} from "./_chat_utils.ts";
 import { until } from "../_utils.ts";
 
 /** What a lossy bus does with one published event. */
@@ -59,15 +65,52 @@ class LossyBus extends InProcessChatBus {
   }
 }
 
+/** What a test of {@linkcode withLossyChat} gets. */
+interface LossyChat<S extends SqliteChatStore> {
+  readonly bus: LossyBus;
+  readonly store: S;
+  readonly chat: ChatHarness;
+  /** Logged in, in the order of the names given; closed after the test. */
+  readonly clients: ChatClient[];
+}
+
+/**
+ * Runs `fn` with a chat server on a {@linkcode LossyBus} and a store of its
+ * own (from `openStore`, in a temporary directory), and a client logged in
+ * for each of `users`; closes the clients, the store and the bus after.
+ */
+async function withLossyChat<S extends SqliteChatStore = SqliteChatStore>(
+  users: string[],
+  fn: (run: LossyChat<S>) => Promise<void>,
+  openStore: (path: string) => S = (path) => new SqliteChatStore(path) as S,
+): Promise<void> {
+  const bus = new LossyBus();
+  const dir = await Deno.makeTempDir({ prefix: "framewire_gap_" });
+  const store = openStore(`${dir}/chat.db`);
+  try {
+    await withChat(async (chat) => {
+      const clients: ChatClient[] = [];
+      try {
+        for (const user of users) clients.push(await chat.login(user));
+        await fn({ bus, store, chat, clients });
+      } finally {
+        for (const client of clients) await client.close();
+      }
+    }, { bus, store });
+  } finally {
+    await store.close();
+    await bus.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 const seqOf = (event: ChatBusEvent) =>
   event.type === "message" ? event.message.seq : 0;
 
 Deno.test("chat server repairs a lost message event from the store when the next one arrives", async () => {
-  const bus = new LossyBus();
-  await withChat(async (chat) => {
-    const alice = await chat.login("alice");
-    const bob = await chat.login("bob");
-    try {
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ bus, chat, clients: [alice, bob] }) => {
       assert.equal(await bob.openChat("@alice"), 0);
       bus.fate = (event) => seqOf(event) === 2 ? "drop" : "pass";
       for (const text of ["one", "two", "three"]) {
@@ -80,20 +123,14 @@ Deno.test("chat server repairs a lost message event from the store when the next
         [3, "three"],
       ]);
       assert.equal(chat.chat.gapsRepaired, 1);
-    } finally {
-      await alice.close();
-      await bob.close();
-    }
-  }, { bus });
-  await bus.close();
+    },
+  );
 });
 
 Deno.test("chat server delivers reordered message events once each, in seq order", async () => {
-  const bus = new LossyBus();
-  await withChat(async (chat) => {
-    const alice = await chat.login("alice");
-    const bob = await chat.login("bob");
-    try {
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ bus, clients: [alice, bob] }) => {
       await bob.openChat("@alice");
       bus.fate = (event) => event.type === "message" ? "hold" : "pass";
       for (const text of ["one", "two", "three"]) {
@@ -107,20 +144,14 @@ Deno.test("chat server delivers reordered message events once each, in seq order
       bus.fate = () => "pass";
       await bus.release();
       assert.deepEqual((await nextMessages(bob, 1)).map((m) => m.seq), [4]);
-    } finally {
-      await alice.close();
-      await bob.close();
-    }
-  }, { bus });
-  await bus.close();
+    },
+  );
 });
 
 Deno.test("chat server pushes what a resync finds in the store (the last event was lost)", async () => {
-  const bus = new LossyBus();
-  await withChat(async (chat) => {
-    const alice = await chat.login("alice");
-    const bob = await chat.login("bob");
-    try {
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ bus, chat, clients: [alice, bob] }) => {
       await alice.join("#den");
       await bob.join("#den");
       await bob.openChat("#den");
@@ -138,20 +169,14 @@ Deno.test("chat server pushes what a resync finds in the store (the last event w
         [3, "lost 2"],
       ]);
       await until(() => chat.chat.gapsRepaired === 1, 5_000, "one repair");
-    } finally {
-      await alice.close();
-      await bob.close();
-    }
-  }, { bus });
-  await bus.close();
+    },
+  );
 });
 
 Deno.test("chat server counts the member's own messages, so they are no gap", async () => {
-  const bus = new LossyBus();
-  await withChat(async (chat) => {
-    const alice = await chat.login("alice");
-    const bob = await chat.login("bob");
-    try {
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ chat, clients: [alice, bob] }) => {
       await alice.openChat("@bob");
       await bob.openChat("@alice");
       await alice.send("@bob", "a1");
@@ -160,12 +185,8 @@ Deno.test("chat server counts the member's own messages, so they are no gap", as
       assert.deepEqual((await nextMessages(bob, 2)).map((m) => m.seq), [1, 3]);
       assert.deepEqual((await nextMessages(alice, 1)).map((m) => m.seq), [2]);
       assert.equal(chat.chat.gapsRepaired, 0);
-    } finally {
-      await alice.close();
-      await bob.close();
-    }
-  }, { bus });
-  await bus.close();
+    },
+  );
 });
 
 /** A store whose next `failures` reads of messages fail as unreachable. */
@@ -189,38 +210,26 @@ class FlakyStore extends SqliteChatStore {
 }
 
 Deno.test("chat server keeps the held messages and reads again while the store fails a repair", async () => {
-  const bus = new LossyBus();
-  const dir = await Deno.makeTempDir({ prefix: "framewire_gap_" });
-  const store = new FlakyStore(`${dir}/chat.db`);
-  try {
-    await withChat(async (chat) => {
-      const alice = await chat.login("alice");
-      const bob = await chat.login("bob");
-      try {
-        await bob.openChat("@alice");
-        bus.fate = (event) => seqOf(event) === 1 ? "drop" : "pass";
-        store.failures = 2;
-        const readsBefore = store.reads;
-        await alice.send("@bob", "one");
-        await alice.send("@bob", "two");
-        const got = await nextMessages(bob, 2);
-        assert.deepEqual(got.map((m) => [m.seq, m.text]), [
-          [1, "one"],
-          [2, "two"],
-        ]);
-        // Two failed reads, then the one that worked.
-        assert.equal(store.reads - readsBefore, 3);
-        assert.equal(chat.chat.gapsRepaired, 1);
-      } finally {
-        await alice.close();
-        await bob.close();
-      }
-    }, { bus, store });
-  } finally {
-    await store.close();
-    await bus.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ bus, store, chat, clients: [alice, bob] }) => {
+      await bob.openChat("@alice");
+      bus.fate = (event) => seqOf(event) === 1 ? "drop" : "pass";
+      store.failures = 2;
+      const readsBefore = store.reads;
+      await alice.send("@bob", "one");
+      await alice.send("@bob", "two");
+      const got = await nextMessages(bob, 2);
+      assert.deepEqual(got.map((m) => [m.seq, m.text]), [
+        [1, "one"],
+        [2, "two"],
+      ]);
+      // Two failed reads, then the one that worked.
+      assert.equal(store.reads - readsBefore, 3);
+      assert.equal(chat.chat.gapsRepaired, 1);
+    },
+    (path: string) => new FlakyStore(path),
+  );
 });
 
 // --- unread counts of chats not open, after a resync ---
@@ -232,11 +241,9 @@ const unread = (chat: string, count: number) => ({
 });
 
 Deno.test("chat server sets right the unread counts of chats not open after a resync (their events were lost)", async () => {
-  const bus = new LossyBus();
-  await withChat(async (chat) => {
-    const alice = await chat.login("alice");
-    const bob = await chat.login("bob");
-    try {
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ bus, clients: [alice, bob] }) => {
       await alice.send("@bob", "counted");
       assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 1)]);
       bus.fate = (event) => event.type === "message" ? "drop" : "pass";
@@ -247,21 +254,14 @@ Deno.test("chat server sets right the unread counts of chats not open after a re
       bus.fate = () => "pass";
       await alice.send("@bob", "after");
       assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 4)]);
-    } finally {
-      await alice.close();
-      await bob.close();
-    }
-  }, { bus });
-  await bus.close();
+    },
+  );
 });
 
 Deno.test("chat server counts no late event of a message the unread repair counted already", async () => {
-  const bus = new LossyBus();
-  await withChat(async (chat) => {
-    const alice = await chat.login("alice");
-    const bob = await chat.login("bob");
-    const carol = await chat.login("carol");
-    try {
+  await withLossyChat(
+    ["alice", "bob", "carol"],
+    async ({ bus, clients: [alice, bob, carol] }) => {
       bus.fate = (event) => event.type === "message" ? "hold" : "pass";
       await alice.send("@bob", "late 1");
       await alice.send("@bob", "late 2");
@@ -272,13 +272,8 @@ Deno.test("chat server counts no late event of a message the unread repair count
       // Were the late events counted, their notices would come first.
       await carol.send("@bob", "hi");
       assert.deepEqual(await nextEvents(bob, 1), [unread("@carol", 1)]);
-    } finally {
-      await alice.close();
-      await bob.close();
-      await carol.close();
-    }
-  }, { bus });
-  await bus.close();
+    },
+  );
 });
 
 /**
@@ -316,84 +311,58 @@ class GatedStore extends SqliteChatStore {
 }
 
 Deno.test("chat server adds what was counted while the unread repair read the store", async () => {
-  const bus = new LossyBus();
-  const dir = await Deno.makeTempDir({ prefix: "framewire_unread_" });
-  const store = new GatedStore(`${dir}/chat.db`);
-  try {
-    await withChat(async (chat) => {
-      const alice = await chat.login("alice");
-      const bob = await chat.login("bob");
-      try {
-        bus.fate = (event) => event.type === "message" ? "drop" : "pass";
-        await alice.send("@bob", "lost");
-        bus.fate = () => "pass";
-        const open = Promise.withResolvers<void>();
-        store.gate = { user: "bob", open };
-        bus.resync();
-        await until(() => store.held === 1, 5_000, "the repair's read");
-        // Committed after the read: not in its count, counted live.
-        await alice.send("@bob", "during");
-        assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 1)]);
-        store.gate = undefined;
-        open.resolve();
-        assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 2)]);
-      } finally {
-        await alice.close();
-        await bob.close();
-      }
-    }, { bus, store });
-  } finally {
-    await store.close();
-    await bus.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  await withLossyChat(
+    ["alice", "bob"],
+    async ({ bus, store, clients: [alice, bob] }) => {
+      bus.fate = (event) => event.type === "message" ? "drop" : "pass";
+      await alice.send("@bob", "lost");
+      bus.fate = () => "pass";
+      const open = Promise.withResolvers<void>();
+      store.gate = { user: "bob", open };
+      bus.resync();
+      await until(() => store.held === 1, 5_000, "the repair's read");
+      // Committed after the read: not in its count, counted live.
+      await alice.send("@bob", "during");
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 1)]);
+      store.gate = undefined;
+      open.resolve();
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 2)]);
+    },
+    (path: string) => new GatedStore(path),
+  );
 });
 
 Deno.test("chat server's unread repair leaves alone a chat whose cursor is moving", async () => {
-  const bus = new LossyBus();
-  const dir = await Deno.makeTempDir({ prefix: "framewire_unread_" });
-  const store = new GatedStore(`${dir}/chat.db`);
-  try {
-    await withChat(async (chat) => {
-      const alice = await chat.login("alice");
-      const bob = await chat.login("bob");
-      const carol = await chat.login("carol");
-      try {
-        await bob.openChat("@alice");
-        const cursorGate = Promise.withResolvers<void>();
-        store.cursorGate = cursorGate;
-        await alice.send("@bob", "seen");
-        assert.deepEqual((await nextMessages(bob, 1)).map((m) => m.text), [
-          "seen",
-        ]);
-        // The client confirms it with a `read`, held before it is stored.
-        await until(() => store.cursorsHeld === 1, 5_000, "bob's read");
-        await bob.closeChat("@alice");
-        bus.fate = (event) => event.type === "message" ? "drop" : "pass";
-        await alice.send("@bob", "lost");
-        bus.fate = () => "pass";
-        const open = Promise.withResolvers<void>();
-        store.gate = { user: "bob", open };
-        bus.resync();
-        // The repair read bob's counts with the read still held: "seen"
-        // counted as unread, so a repair that trusted the read would tell
-        // bob 2.
-        await until(() => store.held === 1, 5_000, "the repair's read");
-        store.cursorGate = undefined;
-        cursorGate.resolve();
-        store.gate = undefined;
-        open.resolve();
-        await carol.send("@bob", "hi");
-        assert.deepEqual(await nextEvents(bob, 1), [unread("@carol", 1)]);
-      } finally {
-        await alice.close();
-        await bob.close();
-        await carol.close();
-      }
-    }, { bus, store });
-  } finally {
-    await store.close();
-    await bus.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  await withLossyChat(
+    ["alice", "bob", "carol"],
+    async ({ bus, store, clients: [alice, bob, carol] }) => {
+      await bob.openChat("@alice");
+      const cursorGate = Promise.withResolvers<void>();
+      store.cursorGate = cursorGate;
+      await alice.send("@bob", "seen");
+      assert.deepEqual((await nextMessages(bob, 1)).map((m) => m.text), [
+        "seen",
+      ]);
+      // The client confirms it with a `read`, held before it is stored.
+      await until(() => store.cursorsHeld === 1, 5_000, "bob's read");
+      await bob.closeChat("@alice");
+      bus.fate = (event) => event.type === "message" ? "drop" : "pass";
+      await alice.send("@bob", "lost");
+      bus.fate = () => "pass";
+      const open = Promise.withResolvers<void>();
+      store.gate = { user: "bob", open };
+      bus.resync();
+      // The repair read bob's counts with the read still held: "seen"
+      // counted as unread, so a repair that trusted the read would tell
+      // bob 2.
+      await until(() => store.held === 1, 5_000, "the repair's read");
+      store.cursorGate = undefined;
+      cursorGate.resolve();
+      store.gate = undefined;
+      open.resolve();
+      await carol.send("@bob", "hi");
+      assert.deepEqual(await nextEvents(bob, 1), [unread("@carol", 1)]);
+    },
+    (path: string) => new GatedStore(path),
+  );
 });
