@@ -310,6 +310,25 @@ class GatedStore extends SqliteChatStore {
   }
 }
 
+/**
+ * Sends `resync` and waits until the unread repair has read `user`'s
+ * counts, which it is then held from using; returns what lets it go on.
+ */
+async function resyncHoldingRead(
+  bus: LossyBus,
+  store: GatedStore,
+  user: string,
+): Promise<() => void> {
+  const open = Promise.withResolvers<void>();
+  store.gate = { user, open };
+  bus.resync();
+  await until(() => store.held === 1, 5_000, "the repair's read");
+  return () => {
+    store.gate = undefined;
+    open.resolve();
+  };
+}
+
 Deno.test("chat server adds what was counted while the unread repair read the store", async () => {
   await withLossyChat(
     ["alice", "bob"],
@@ -317,15 +336,11 @@ Deno.test("chat server adds what was counted while the unread repair read the st
       bus.fate = (event) => event.type === "message" ? "drop" : "pass";
       await alice.send("@bob", "lost");
       bus.fate = () => "pass";
-      const open = Promise.withResolvers<void>();
-      store.gate = { user: "bob", open };
-      bus.resync();
-      await until(() => store.held === 1, 5_000, "the repair's read");
+      const release = await resyncHoldingRead(bus, store, "bob");
       // Committed after the read: not in its count, counted live.
       await alice.send("@bob", "during");
       assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 1)]);
-      store.gate = undefined;
-      open.resolve();
+      release();
       assert.deepEqual(await nextEvents(bob, 1), [unread("@alice", 2)]);
     },
     (path: string) => new GatedStore(path),
@@ -349,17 +364,13 @@ Deno.test("chat server's unread repair leaves alone a chat whose cursor is movin
       bus.fate = (event) => event.type === "message" ? "drop" : "pass";
       await alice.send("@bob", "lost");
       bus.fate = () => "pass";
-      const open = Promise.withResolvers<void>();
-      store.gate = { user: "bob", open };
-      bus.resync();
-      // The repair read bob's counts with the read still held: "seen"
+      // The repair reads bob's counts with the read still held: "seen"
       // counted as unread, so a repair that trusted the read would tell
       // bob 2.
-      await until(() => store.held === 1, 5_000, "the repair's read");
+      const release = await resyncHoldingRead(bus, store, "bob");
       store.cursorGate = undefined;
       cursorGate.resolve();
-      store.gate = undefined;
-      open.resolve();
+      release();
       await carol.send("@bob", "hi");
       assert.deepEqual(await nextEvents(bob, 1), [unread("@carol", 1)]);
     },
