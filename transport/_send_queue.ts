@@ -37,6 +37,13 @@ interface SendJob {
 // a 64 KiB batch: a thousand connections each writing one reply at once hold
 // 4 MiB, not 64 MiB (a fresh buffer per drain cost more than the write).
 const SMALL_BATCH_BYTES = 4096;
+// A lone frame up to this size is encoded into a buffer of the connection's
+// own, made at its first such send: no pool lookups per send, and the view
+// handed to write() is the same every time (with a pooled buffer a thousand
+// connections sending at once each got another one back, and a new view).
+// The framewire client of 1,000 connections x 100 awaited sends used about
+// 8% less CPU (16 interleaved pairs); an idle connection holds 64 bytes more.
+const TINY_BYTES = 64;
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 
 export class SendQueue {
@@ -52,6 +59,7 @@ export class SendQueue {
   // Borrowed for a drain of at most SMALL_BATCH_BYTES.
   #small: Uint8Array | undefined;
   #smallView: Uint8Array | undefined;
+  #tiny: Uint8Array | undefined;
   #maxQueuedBytes: number;
   #queue: SendJob[] = [];
   #spareQueue: SendJob[] = [];
@@ -131,7 +139,9 @@ export class SendQueue {
   #sendAlone(frame: Frame, bytes: number): Promise<void> {
     this.#draining = true;
     this.#queuedBytes += bytes;
-    const small = this.#small ??= borrowBuffer(SMALL_BATCH_BYTES);
+    const small = bytes <= TINY_BYTES
+      ? this.#tiny ??= new Uint8Array(TINY_BYTES)
+      : this.#small ??= borrowBuffer(SMALL_BATCH_BYTES);
     const options = this.#options;
     const payload = frame.payload;
     const length = payload.length;
