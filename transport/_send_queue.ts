@@ -60,6 +60,11 @@ export class SendQueue {
   #small: Uint8Array | undefined;
   #smallView: Uint8Array | undefined;
   #tiny: Uint8Array | undefined;
+  // The lone send in flight (#sendAlone): its bytes, and the two handlers of
+  // its write, made once per connection rather than once per send.
+  #aloneBytes = 0;
+  #onAloneWrite: ((count: number) => void | Promise<void>) | undefined;
+  #onAloneError: ((error: unknown) => never) | undefined;
   #maxQueuedBytes: number;
   #queue: SendJob[] = [];
   #spareQueue: SendJob[] = [];
@@ -155,19 +160,26 @@ export class SendQueue {
     ) {
       view = this.#smallView = small.subarray(0, used);
     }
+    this.#aloneBytes = bytes;
     let written: Promise<number>;
     try {
       written = this.#writer.write(view);
     } catch (error) {
       written = Promise.reject(error);
     }
-    return written.then((count) => {
-      if (count === used) return this.#aloneWritten(bytes);
-      return this.#writeRest(view, count).then(
-        () => this.#aloneWritten(bytes),
-        (error) => this.#aloneFailed(error, bytes),
-      );
-    }, (error) => this.#aloneFailed(error, bytes));
+    return written.then(
+      this.#onAloneWrite ??= (count) => {
+        const bytes = this.#aloneBytes;
+        const view = this.#smallView!;
+        if (count === view.length) return this.#aloneWritten(bytes);
+        return this.#writeRest(view, count).then(
+          () => this.#aloneWritten(bytes),
+          (error) => this.#aloneFailed(error, bytes),
+        );
+      },
+      this.#onAloneError ??= (error) =>
+        this.#aloneFailed(error, this.#aloneBytes),
+    );
   }
 
   #aloneWritten(bytes: number): void {
