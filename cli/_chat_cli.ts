@@ -10,7 +10,7 @@ import type {
   ChatReconnectEvent,
   ChatReconnectOptions,
 } from "../chat/mod.ts";
-import type { ConnectOptions } from "../mod.ts";
+import type { ConnectOptions, WebSocketConnectOptions } from "../mod.ts";
 import { connectFlags, wholeNumberFlag } from "./_flags.ts";
 
 /** Prints one line to stdout. */
@@ -181,8 +181,9 @@ export function formatError(
 
 /**
  * Where the chat programs connect: `HOST:PORT`, a comma list of them (the
- * nodes of a cluster, tried in order), or `--unix PATH`; the flags as for
- * `connectFlags`.
+ * nodes of a cluster, tried in order), a WebSocket URL (`ws://HOST:PORT/ws`,
+ * `wss://…`: a server's `/ws` endpoint, say behind an HTTPS proxy), or
+ * `--unix PATH`; the flags as for `connectFlags`.
  *
  * @throws {Error} For a bad address (any of the list) or conflicting flags.
  */
@@ -194,7 +195,25 @@ export function chatConnectFlags(
     readonly ca?: string;
     readonly retry?: boolean;
   },
-): ConnectOptions | ChatAddressesOptions {
+): ConnectOptions | ChatAddressesOptions | WebSocketConnectOptions {
+  if (target !== undefined && /^wss?:\/\//i.test(target)) {
+    // The URL says it all: wss: is TLS with the system's trusted
+    // certificates (a WebSocket takes no others), and the chat client
+    // retries through its reconnect, not through connect's.
+    const flag = values.unix !== undefined
+      ? "--unix"
+      : values.tls
+      ? "--tls"
+      : values.ca !== undefined
+      ? "--ca"
+      : values.retry
+      ? "--retry"
+      : undefined;
+    if (flag !== undefined) {
+      throw new Error(`${flag} does not apply to a WebSocket URL`);
+    }
+    return { url: target };
+  }
   if (target === undefined || !target.includes(",")) {
     return connectFlags(target, values);
   }

@@ -4,7 +4,7 @@
 // one printing what the server pushes, so neither ever waits for the other;
 // commands are sent without waiting for their answers, which are printed
 // when they come.
-import type { ConnectOptions } from "../mod.ts";
+import type { ConnectOptions, WebSocketConnectOptions } from "../mod.ts";
 import {
   type ChatAddress,
   type ChatAddressesOptions,
@@ -30,7 +30,7 @@ import { LineEditor } from "./_line_editor.ts";
 /** What the `chat` subcommand needs, parsed by cli/client.ts. */
 export interface ChatTerminalSettings {
   /** One server, or the nodes of a cluster. */
-  connect: ConnectOptions | ChatAddressesOptions;
+  connect: ConnectOptions | ChatAddressesOptions | WebSocketConnectOptions;
   /** Reconnect after a lost connection (`--reconnect-ms`). */
   reconnect: false | ChatReconnectOptions;
   user: string | undefined;

@@ -86,6 +86,7 @@ Output: a progress bar on a terminal; otherwise one line
 "put path=P bytes=N sha256=H ms=T".`,
 
   chat: `Usage: ${RUN} chat HOST:PORT[,HOST:PORT...] --user NAME [options]
+       ${RUN} chat ws://HOST:PORT/ws --user NAME [options]
 
 Logs in as NAME (the first login registers the name with the password;
 the password comes from --password, FRAMEWIRE_PASSWORD, or a prompt on a
@@ -93,7 +94,9 @@ terminal, asked twice for a new name), then reads commands and messages
 from stdin while printing incoming messages as they arrive. Exits 0 after
 /quit or end of input. Several addresses (the nodes of a cluster) are
 tried in order; a lost connection is replaced with backoff, the open chat
-reopened and unacknowledged messages resent (stored once).
+reopened and unacknowledged messages resent (stored once). A ws:// or wss://
+URL reaches a server's /ws endpoint (cli/server.ts --http-port), also
+through an HTTP proxy; wss: trusts the system's certificates.
 
 Options:
   -u, --user NAME      user name: a-z 0-9 _ . -, up to 32 characters

@@ -34,6 +34,7 @@ import { ADMIN_HELP, adminConsole } from "./_admin_console.ts";
 
 const HELP =
   `Usage: deno run -A cli/admin.ts HOST:PORT[,HOST:PORT...] [options] [COMMAND]
+       deno run -A cli/admin.ts ws://HOST:PORT/ws [options] [COMMAND]
        deno run -A cli/admin.ts --unix PATH [options] [COMMAND]
 
 Connects to a framewire chat server as its operator. The admin token comes
@@ -44,7 +45,8 @@ reads commands from stdin until /quit or end of input; with COMMAND (chats,
 connections), runs it and exits. Several addresses (the nodes of a cluster)
 are tried in order; a lost connection is replaced with backoff (to the next
 address), the watched chat is watched again, and "reconnecting ..." and
-"reconnected ..." lines are printed.
+"reconnected ..." lines are printed. A ws:// or wss:// URL reaches the
+server's /ws endpoint (cli/server.ts --http-port).
 
 Options:
       --token-file FILE  read the server's admin token from FILE

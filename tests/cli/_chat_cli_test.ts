@@ -1,6 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
 import assert from "node:assert/strict";
 import {
+  chatConnectFlags,
   formatError,
   formatMessage,
   loginFailure,
@@ -100,4 +101,33 @@ Deno.test("loginFailure says why once, with the code, or the connection hint ins
     ),
     'cannot log in as "alice": the server speaks TLS; add --tls',
   );
+});
+
+Deno.test("chatConnectFlags takes a ws:// or wss:// URL as it is, and refuses the flags that do not apply to one", () => {
+  const none = {};
+  assert.deepEqual(chatConnectFlags("ws://127.0.0.1:8080/ws", none), {
+    url: "ws://127.0.0.1:8080/ws",
+  });
+  assert.deepEqual(chatConnectFlags("WSS://chat.example/ws", none), {
+    url: "WSS://chat.example/ws",
+  });
+  for (
+    const [values, flag] of [
+      [{ tls: true }, "--tls"],
+      [{ ca: "ca.pem" }, "--ca"],
+      [{ retry: true }, "--retry"],
+      [{ unix: "/tmp/s.sock" }, "--unix"],
+    ] as const
+  ) {
+    assert.throws(
+      () => chatConnectFlags("wss://chat.example/ws", values),
+      { message: `${flag} does not apply to a WebSocket URL` },
+    );
+  }
+  // Not a URL: HOST:PORT as before.
+  assert.deepEqual(chatConnectFlags("127.0.0.1:9000", none), {
+    hostname: "127.0.0.1",
+    port: 9000,
+    retry: undefined,
+  });
 });

@@ -7,12 +7,13 @@ import { ChatClient } from "../../chat/mod.ts";
 import { connectWebChat } from "../../web/mod.ts";
 import { within } from "../_utils.ts";
 import { run } from "./_spawn.ts";
-import { withHttpServer } from "./_chat_spawn.ts";
+import { spawnInteractive, withHttpServer } from "./_chat_spawn.ts";
 
 const fixtures = new URL("../fixtures/", import.meta.url);
 const CERT = new URL("tls_cert.pem", fixtures).pathname;
 const KEY = new URL("tls_key.pem", fixtures).pathname;
 const PASSWORD = "password1";
+const TOKEN = "operator-token-42";
 
 /** The status code of a hand-made upgrade request to /ws. */
 async function upgradeStatus(port: number, origin: string): Promise<number> {
@@ -80,6 +81,53 @@ Deno.test("cli/server.ts --http-port serves chat over /ws: a WebSocket user and 
       assert.equal(await upgradeStatus(httpPort, http), 101);
     },
   );
+});
+
+Deno.test("cli/client.ts chat and cli/admin.ts reach the server through its /ws URL", async () => {
+  await withHttpServer(["--admin-token", TOKEN], async ({ tcp, http }) => {
+    const url = `${http.replace(/^http/, "ws")}/ws`;
+    const tcpPort = Number(new URL(tcp.replace("tcp:", "http:")).port);
+    const bob = await ChatClient.connect({
+      port: tcpPort,
+      user: "bob",
+      password: PASSWORD,
+    });
+    await using alice = spawnInteractive("client.ts", [
+      "chat",
+      url,
+      "--user",
+      "alice",
+      "--password",
+      PASSWORD,
+      "--open",
+      "bob",
+    ]);
+    await alice.waitFor(/^welcome user=alice registered=true$/);
+    try {
+      await alice.waitFor(/^opened chat=@bob delivered=0$/);
+      await bob.send("@alice", "over TCP");
+      await alice.waitFor(
+        /^message chat=@bob seq=1 from=bob text="over TCP"$/,
+      );
+      await alice.type("over the WebSocket");
+      await alice.waitFor(/^sent chat=@bob seq=2$/);
+    } finally {
+      await bob.close();
+    }
+    await alice.type("/quit");
+    assert.equal((await alice.exit()).code, 0);
+    await using admin = spawnInteractive("admin.ts", [url, "connections"], {
+      FRAMEWIRE_ADMIN_TOKEN: TOKEN,
+    });
+    const exit = await admin.exit();
+    assert.equal(exit.code, 0, exit.stderr);
+    // Its own connection, the only one left: it came in through /ws.
+    assert.match(
+      admin.lines[0],
+      /^connection id=\d+ peer=127\.0\.0\.1:\d+ type=chat-admin user=admin admin=true /,
+    );
+    assert.equal(admin.lines[1], "connections_end count=1");
+  });
 });
 
 Deno.test("cli/server.ts with --tls-cert serves HTTPS and wss: on the HTTP port", async () => {
