@@ -104,8 +104,10 @@ export interface ChatBusSubscription {
 }
 
 /**
- * Publish/subscribe of committed messages and presence between chat
- * servers (see the module doc for the guarantees).
+ * Publish/subscribe of committed messages, presence and logins between
+ * chat servers (see the module doc for the guarantees). A bus delivers
+ * every kind of {@linkcode ChatBusEvent} it is given except `resync`, which
+ * it only emits itself.
  *
  * @example Two servers' listeners on one in-process bus
  * ```ts
