@@ -10,6 +10,7 @@ import {
   type SqlPool,
   toStored,
 } from "./_postgres_chat_schema.ts";
+import { insertedMessage } from "./_stored_message.ts";
 
 /** A queued write, with its caller's promise. */
 export type Write =
@@ -161,16 +162,9 @@ export class ChatWriteQueues {
           ON CONFLICT (sender, client_id) DO NOTHING RETURNING id`;
         if (inserted.length === 1) {
           seq++;
-          results.push({
-            mid: inserted[0].id as number,
-            chatId,
-            seq,
-            sender,
-            clientId,
-            text,
-            sentAtMs: now,
-            duplicate: false,
-          });
+          results.push(
+            insertedMessage(write.message, inserted[0].id as number, seq, now),
+          );
           continue;
         }
         const earlier = await tx`SELECT ${tx.unsafe(MESSAGE_COLUMNS)}

@@ -54,6 +54,7 @@ import {
   toStored,
 } from "./_sqlite_chat_schema.ts";
 import { directName } from "./_addresses.ts";
+import { insertedMessage } from "./_stored_message.ts";
 
 /** Options for {@linkcode SqliteChatStore}. */
 export interface SqliteChatStoreOptions {
@@ -661,16 +662,9 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
           }
           if (!before.has(message.chatId)) before.set(message.chatId, last);
           this.#lastSeqs.set(message.chatId, seq);
-          stored.push({
-            mid: Number(result.lastInsertRowid),
-            chatId: message.chatId,
-            seq,
-            sender: message.sender,
-            clientId: message.clientId,
-            text: message.text,
-            sentAtMs: now,
-            duplicate: false,
-          });
+          stored.push(
+            insertedMessage(message, Number(result.lastInsertRowid), seq, now),
+          );
         }
         for (const chatId of before.keys()) {
           s.setLastSeq.run(this.#lastSeqs.get(chatId)!, chatId);
@@ -723,22 +717,14 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
       const rows = INSERT_CHUNKS.find((n) => n <= appends.length - done)!;
       params.length = 0;
       for (let i = done; i < done + rows; i++) {
-        const { chatId, sender, clientId, text } = appends[i].message;
+        const message = appends[i].message;
+        const { chatId, sender, clientId, text } = message;
         const last = this.#lastSeq(chatId);
         if (!before.has(chatId)) before.set(chatId, last);
         const seq = last + 1;
         this.#lastSeqs.set(chatId, seq);
         params.push(++id, chatId, seq, sender, clientId, text, now);
-        stored.push({
-          mid: id,
-          chatId,
-          seq,
-          sender,
-          clientId,
-          text,
-          sentAtMs: now,
-          duplicate: false,
-        });
+        stored.push(insertedMessage(message, id, seq, now));
       }
       let statement = this.#insertRows.get(rows);
       if (statement === undefined) {
