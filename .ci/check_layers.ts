@@ -48,6 +48,8 @@ const MAX_LINES = 600;
 const LONG_FILES: Record<string, string> = {
   "chat/sqlite_chat_store.ts":
     "one documented method per ChatStore operation plus group commit; its SQL lives in _sqlite_chat_schema.ts",
+  "chat/postgres_chat_store.ts":
+    "one documented method per ChatStore operation, as the SQLite store; its schema and transactions live in _postgres_chat_schema.ts",
 };
 
 async function sourceFiles(): Promise<string[]> {

@@ -1,7 +1,7 @@
 // Copyright 2026 the framewire authors. MIT license.
-// Chat logins: a user's password (registering the name on its first login)
-// or the admin token, behind the per-name throttle and the cap on password
-// hashes running at once.
+// Chat logins: a user's password (registering the name on its first login),
+// a resume token from an earlier login, or the admin token, behind the
+// per-name throttle and the cap on password hashes running at once.
 import type { Frame } from "../codec/frame.ts";
 import type { HandlerResult } from "../transport/frame_router.ts";
 import type { ChatBus, ChatLoginEvent } from "./chat_bus.ts";
@@ -78,14 +78,25 @@ export class ChatAuth {
 
   /** Handles a login of an anonymous session. */
   login(session: Session, login: ChatLogin): Promise<HandlerResult> {
-    return login.type === "chat-admin"
-      ? this.#adminLogin(session, login.token, login.id)
+    if (login.type === "chat-admin") {
+      return this.#adminLogin(session, login.token, login.id);
+    }
+    if (login.user === ADMIN_NAME) {
+      return Promise.resolve(chatErrorFrame(
+        ChatErrorCode.InvalidName,
+        `Cannot log in: the name "${ADMIN_NAME}" is reserved`,
+        login.id,
+      ));
+    }
+    return "resume" in login.proof
+      ? this.#resumeLogin(session, login.user, login.proof.resume, login.id)
       : this.#userLogin(
         session,
         login.user,
-        login.password,
+        login.proof.password,
         login.id,
         login.register,
+        login.remember,
       );
   }
 
@@ -95,14 +106,8 @@ export class ChatAuth {
     password: string,
     id: string | undefined,
     register?: boolean,
+    remember?: boolean,
   ): Promise<HandlerResult> {
-    if (user === ADMIN_NAME) {
-      return chatErrorFrame(
-        ChatErrorCode.InvalidName,
-        `Cannot log in: the name "${ADMIN_NAME}" is reserved`,
-        id,
-      );
-    }
     // Refused before any hashing: a locked name costs the server nothing.
     if (this.#throttle.retryAfterMs(user) > 0) {
       return this.#throttled(session, user, id);
@@ -177,12 +182,84 @@ export class ChatAuth {
     }
     this.#succeeded(user);
     if (session.conn.closed) return undefined;
+    const resume = remember === true && this.#options.resumeTokenTtlMs > 0
+      ? await this.#newResumeToken(user)
+      : undefined;
+    return await this.#welcome(session, user, id, {
+      registered,
+      resume,
+      how: registered ? " (new account)" : "",
+    });
+  }
+
+  /**
+   * A login with a resume token instead of the password: no hashing, and
+   * the token is spent. The welcome carries the next one.
+   */
+  async #resumeLogin(
+    session: Session,
+    user: string,
+    token: string,
+    id: string | undefined,
+  ): Promise<HandlerResult> {
+    if (this.#throttle.retryAfterMs(user) > 0) {
+      return this.#throttled(session, user, id);
+    }
+    const valid = this.#options.resumeTokenTtlMs > 0 &&
+      await this.#store.takeResumeToken(
+        user,
+        await sha256(token),
+        this.#options.clock(),
+      );
+    if (!valid) {
+      this.#failed(user);
+      return this.#loginFailed(
+        session,
+        user,
+        id,
+        "the resume token is unknown, expired or already used",
+      );
+    }
+    this.#succeeded(user);
+    if (session.conn.closed) return undefined;
+    return await this.#welcome(session, user, id, {
+      registered: false,
+      resume: await this.#newResumeToken(user),
+      how: " (resume token)",
+    });
+  }
+
+  /**
+   * Makes a resume token for `user` and stores its digest: 32 random bytes,
+   * so a digest without salt is enough, and a stolen database holds no
+   * token that logs in.
+   */
+  async #newResumeToken(user: string): Promise<string> {
+    const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    const now = this.#options.clock();
+    await this.#store.addResumeToken(
+      user,
+      await sha256(token),
+      now + this.#options.resumeTokenTtlMs,
+      now,
+      this.#options.maxResumeTokens,
+    );
+    return token;
+  }
+
+  /** Takes `user` online and answers the login with its unread counts. */
+  async #welcome(
+    session: Session,
+    user: string,
+    id: string | undefined,
+    login: { registered: boolean; resume: string | undefined; how: string },
+  ): Promise<HandlerResult> {
     await this.#delivery.goOnline(session, user);
     emit(
       this.#options.log,
       "info",
       "chat_login",
-      `User "${user}" logged in${registered ? " (new account)" : ""}`,
+      `User "${user}" logged in${login.how}`,
       session,
     );
     const unread: Record<string, number> = {};
@@ -198,9 +275,10 @@ export class ChatAuth {
       op: "welcome",
       ...(id === undefined ? {} : { id }),
       user,
-      registered,
+      registered: login.registered,
       admin: false,
       unread,
+      ...(login.resume === undefined ? {} : { resume: login.resume }),
     });
   }
 
@@ -327,6 +405,11 @@ export class ChatAuth {
     void session.conn.close();
     return undefined;
   }
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
+    .replaceAll("/", "_").replace(/=+$/, "");
 }
 
 async function sha256(text: string): Promise<Uint8Array> {

@@ -26,6 +26,8 @@ export const CHAT_DEFAULTS = {
   maxQueuedHashes: 64,
   maxAccounts: 10_000,
   maxRoomsPerUser: 20,
+  resumeTokenTtlMs: 7 * 24 * 60 * 60 * 1000,
+  maxResumeTokens: 8,
   maxRoomMembers: 1000,
   messageRateLimit: 50,
   messageBurst: 1000,
@@ -57,6 +59,9 @@ export interface ResolvedChatOptions {
   readonly maxQueuedHashes: number;
   readonly maxAccounts: number;
   readonly maxRoomsPerUser: number;
+  /** How long a resume token lasts; 0: no tokens are given or taken. */
+  readonly resumeTokenTtlMs: number;
+  readonly maxResumeTokens: number;
   readonly maxRoomMembers: number;
   /** Messages per second per user; 0 is no limit. */
   readonly messageRateLimit: number;
@@ -102,6 +107,12 @@ export function resolveChatServerOptions(
     ),
     maxAccounts: positive("maxAccounts"),
     maxRoomsPerUser: positive("maxRoomsPerUser"),
+    resumeTokenTtlMs: numberOption(
+      "resumeTokenTtlMs",
+      options.resumeTokenTtlMs,
+      d.resumeTokenTtlMs,
+    ),
+    maxResumeTokens: positive("maxResumeTokens"),
     maxRoomMembers: positive("maxRoomMembers"),
     messageRateLimit: numberOption(
       "messageRateLimit",

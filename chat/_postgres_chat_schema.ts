@@ -61,6 +61,11 @@ export type PostgresFactory = (url: string, options: object) => SqlPool;
  * numbers a chat's messages: a writer updates it in the transaction that
  * inserts, so its row lock serializes the writers of one chat, on any
  * node, while other chats do not wait.
+ *
+ * Version 2 (the SQLite store's version 3) adds `resume_tokens`: the
+ * SHA-256 digests of the tokens that log a user in once instead of the
+ * password. Its identity `id` orders a user's tokens by when they were
+ * added, also within one millisecond and whatever the nodes' clocks say.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -99,6 +104,16 @@ CREATE TABLE messages (
   UNIQUE (chat_id, seq),
   UNIQUE (sender, client_id)
 );
+`,
+  `
+CREATE TABLE resume_tokens (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  digest bytea NOT NULL UNIQUE,
+  user_name text NOT NULL,
+  expires_at bigint NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX resume_tokens_by_user ON resume_tokens (user_name, id);
 `,
 ];
 
@@ -253,6 +268,34 @@ export function createDirectChat(
       VALUES (${rows[0].id}, ${a}, 0), (${rows[0].id}, ${b}, 0)
       ON CONFLICT DO NOTHING`;
     return toChat(rows[0]);
+  });
+}
+
+/**
+ * Stores a resume token's digest and drops the user's tokens beyond `keep`
+ * (see `ChatStore.addResumeToken`), in one transaction.
+ */
+export function addResumeToken(
+  sql: SqlPool,
+  user: string,
+  digest: Uint8Array,
+  expiresAtMs: number,
+  nowMs: number,
+  keep: number,
+): Promise<void> {
+  return sql.begin(async (tx) => {
+    await tx`INSERT INTO resume_tokens
+        (digest, user_name, expires_at, created_at)
+      VALUES (${digest}, ${user}, ${expiresAtMs}, ${nowMs})`;
+    // An expired token is not among those kept, so it goes too. The new
+    // one is never dropped here: another node adding one for the same
+    // user at once may leave a token beyond `keep`, but never a caller
+    // holding a token that does not log in.
+    await tx`DELETE FROM resume_tokens
+      WHERE user_name = ${user} AND digest <> ${digest}
+        AND id NOT IN (SELECT id FROM resume_tokens
+          WHERE user_name = ${user} AND expires_at > ${nowMs}
+          ORDER BY id DESC LIMIT ${keep})`;
   });
 }
 

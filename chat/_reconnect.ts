@@ -40,6 +40,12 @@ import { sleep } from "../internal/sleep.ts";
 export interface ReconnectHooks<E> {
   /** The ClientType login body, sent on every connection. */
   readonly login: JsonObject;
+  /**
+   * Called with the answer of every login that succeeded (the first and
+   * each reconnect's), before the connection is used: a login by resume
+   * token must send the newest token next time.
+   */
+  onWelcome?(welcome: JsonObject): void;
   /** Turns a push into an event (as for {@linkcode ChatConnection}). */
   onPush(value: JsonObject): E | undefined;
   /**
@@ -130,10 +136,9 @@ export async function openChatChannel<E>(
     requestTimeoutMs,
   );
   try {
-    return {
-      channel: plain,
-      welcome: await plain.login(hooks.login, loginTimeoutMs),
-    };
+    const welcome = await plain.login(hooks.login, loginTimeoutMs);
+    hooks.onWelcome?.(welcome);
+    return { channel: plain, welcome };
   } catch (error) {
     await plain.close();
     throw error;
@@ -345,6 +350,7 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
         }),
       ]);
       if (signal.aborted) throw closedError("login");
+      this.#hooks.onWelcome?.(welcome);
       return { conn, welcome };
     } catch (error) {
       await conn.close();

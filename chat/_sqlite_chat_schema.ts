@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS messages (
   UNIQUE (chat_id, seq),
   UNIQUE (sender, client_id)
 ) STRICT;
+CREATE TABLE IF NOT EXISTS resume_tokens (
+  id INTEGER PRIMARY KEY,
+  digest BLOB NOT NULL UNIQUE,
+  user TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS resume_tokens_by_user ON resume_tokens (user);
 `;
 
 // Version 2 added chats.created_by (the room's creator, for the server's
@@ -70,10 +78,15 @@ CREATE TABLE IF NOT EXISTS messages (
 export const MIGRATE_TO_2 = `
 ALTER TABLE chats ADD COLUMN created_by TEXT;
 `;
+// Version 3 added resume_tokens: a new table, which SCHEMA's CREATE … IF
+// NOT EXISTS adds to a file of any older version, so it needs no step here.
+// Its `id` (a rowid alias: never renumbered, and one more than the largest
+// at insert) orders a user's tokens by when they were added, also within
+// one millisecond and whatever clock the caller passed.
 export const SCHEMA_END = `
 CREATE INDEX IF NOT EXISTS chats_by_creator ON chats (created_by)
   WHERE created_by IS NOT NULL;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 `;
 
 export const SQL = {
@@ -81,6 +94,16 @@ export const SQL = {
   createUser:
     "INSERT INTO users (name, salt, hash, iterations, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
   userCount: "SELECT COUNT(*) AS n FROM users",
+  addResumeToken:
+    "INSERT INTO resume_tokens (digest, user, expires_at, created_at) VALUES (?, ?, ?, ?)",
+  // ?1 user, ?2 the digest just added (never dropped here, whatever the
+  // clock says), ?3 now, ?4 keep. An expired token is not among those
+  // kept, so it goes too.
+  dropResumeTokens: `DELETE FROM resume_tokens WHERE user = ?1 AND digest <> ?2
+    AND id NOT IN (SELECT id FROM resume_tokens
+      WHERE user = ?1 AND expires_at > ?3 ORDER BY id DESC LIMIT ?4)`,
+  takeResumeToken:
+    "DELETE FROM resume_tokens WHERE digest = ? AND user = ? RETURNING expires_at",
   chat: "SELECT id, kind, name FROM chats WHERE kind = ? AND name = ?",
   chatById: "SELECT id, kind, name FROM chats WHERE id = ?",
   createChat:

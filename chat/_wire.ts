@@ -36,13 +36,20 @@ export type ChatLogin =
     readonly type: "chat";
     /** The user name; see {@linkcode NAME_PATTERN}. */
     readonly user: string;
-    /** The password; registers the name on its first login. */
-    readonly password: string;
+    /**
+     * How the user proves who they are: the password (which registers the
+     * name on its first login), or a resume token from an earlier welcome.
+     */
+    readonly proof:
+      | { readonly password: string }
+      | { readonly resume: string };
     /**
      * `false`: log in only, never register (a name without an account
      * gets `UNKNOWN_USER`). Absent: the first login registers.
      */
     readonly register?: boolean;
+    /** Asks for a resume token in the welcome. */
+    readonly remember?: boolean;
     /** Echoed in the answer. */
     readonly id?: string;
   }
@@ -353,6 +360,25 @@ export function parseChatLogin(payload: Uint8Array): ChatLogin | undefined {
     }
     const user = requireString(value, "user", "log in");
     checkName(user, "user");
+    // Only true and false matter; anything else keeps the default.
+    const register = value.register === false ? false : undefined;
+    const remember = value.remember === true ? true : undefined;
+    if (value.resume !== undefined) {
+      if (value.password !== undefined) {
+        throw new ChatError(
+          ChatErrorCode.InvalidField,
+          'Cannot log in: give "password" or "resume", not both',
+        );
+      }
+      const resume = requireString(value, "resume", "log in");
+      if (resume.length > MAX_RESUME_CHARS) {
+        throw new ChatError(
+          ChatErrorCode.InvalidField,
+          `Cannot log in: resume token longer than ${MAX_RESUME_CHARS} characters`,
+        );
+      }
+      return { type: "chat", user, proof: { resume }, register, remember, id };
+    }
     const password = requireString(value, "password", "log in");
     if (password.length > MAX_PASSWORD_CHARS) {
       throw new ChatError(
@@ -360,13 +386,15 @@ export function parseChatLogin(payload: Uint8Array): ChatLogin | undefined {
         `Cannot log in: password longer than ${MAX_PASSWORD_CHARS} characters`,
       );
     }
-    // Only false matters; anything else keeps the default.
-    const register = value.register === false ? false : undefined;
-    return { type: "chat", user, password, register, id };
+    return { type: "chat", user, proof: { password }, register, remember, id };
   } catch (error) {
     throw withId(error, id);
   }
 }
+
+// Tokens the server makes are 43 characters; a longer one is not worth a
+// digest.
+const MAX_RESUME_CHARS = 128;
 
 function isChatLoginType(payload: Uint8Array): boolean {
   try {

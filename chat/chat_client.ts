@@ -5,8 +5,6 @@
  *
  * @module
  */
-import type { ConnectOptions } from "../transport/connect.ts";
-import type { WebSocketConnectOptions } from "../transport/connect_websocket.ts";
 import { numberOption, optionsObject } from "../internal/options.ts";
 import {
   type ChatChannel,
@@ -15,12 +13,20 @@ import {
 } from "./_chat_connection.ts";
 import { openChatChannel } from "./_reconnect.ts";
 import type { ChatError } from "./errors.ts";
+import type { ChatReconnectEvent } from "./chat_reconnect.ts";
 import type {
-  ChatAddressesOptions,
-  ChatFailoverOptions,
-  ChatReconnectEvent,
-  ChatTimeoutOptions,
-} from "./chat_reconnect.ts";
+  ChatClientOptions,
+  ChatHistoryOptions,
+  ChatHistoryPage,
+  ChatSendOptions,
+} from "./chat_client_options.ts";
+export type {
+  ChatClientOptions,
+  ChatHistoryOptions,
+  ChatHistoryPage,
+  ChatLoginOptions,
+  ChatSendOptions,
+} from "./chat_client_options.ts";
 import type {
   ChatAck,
   ChatAddress,
@@ -57,85 +63,6 @@ export type ChatEvent =
   }
   // Only with `reconnect` (or `addresses`).
   | ChatReconnectEvent;
-
-/** Options for {@linkcode ChatClient.connect}, besides where to connect. */
-export interface ChatLoginOptions {
-  /** User name; see `NAME_PATTERN`. The first login registers it. */
-  user: string;
-  /** Password (at least 8 characters for a new account). */
-  password: string;
-  /**
-   * `false`: log in to an existing account only; a name without one is
-   * refused with `UNKNOWN_USER` and not registered (a terminal client asks
-   * for a new password twice before it registers).
-   *
-   * @default {true}
-   */
-  register?: boolean;
-  /**
-   * The last `seq` already shown per chat, from an earlier session of this
-   * program ({@linkcode ChatClient.prototype.seen}). Messages up to it are
-   * dropped if the server sends them again (it may, for messages delivered
-   * just before a crash whose `read` never reached it).
-   *
-   * @default {{}}
-   */
-  seen?: Readonly<Record<ChatAddress, number>>;
-  /**
-   * How long {@linkcode ChatClient.prototype.close} waits for the server to
-   * confirm the last `read`s, in milliseconds.
-   *
-   * @default {2000}
-   */
-  closeTimeoutMs?: number;
-}
-
-/**
- * Options for {@linkcode ChatClient.connect}: where (one server, several
- * `addresses`, or a WebSocket `url` such as `ws://HOST:PORT/ws`, which is
- * what a browser can open), who, and whether to reconnect.
- */
-export type ChatClientOptions =
-  & (ConnectOptions | ChatAddressesOptions | WebSocketConnectOptions)
-  & ChatLoginOptions
-  & ChatFailoverOptions
-  & ChatTimeoutOptions;
-
-/** Options for {@linkcode ChatClient.prototype.send}. */
-export interface ChatSendOptions {
-  /**
-   * The message's id, unique among all of this user's messages. Sending
-   * again with the same id after a lost ack stores nothing new: the ack
-   * says `duplicate: true` and carries the first message's `seq`.
-   *
-   * @default {a random UUID per client, then a counter: "<uuid>-00000001"}
-   */
-  id?: string;
-}
-
-/** Options for {@linkcode ChatClient.prototype.history}. */
-export interface ChatHistoryOptions {
-  /**
-   * Most messages, 1 to 100.
-   *
-   * @default {20}
-   */
-  limit?: number;
-  /**
-   * Only messages with a smaller `seq` (to page backwards).
-   *
-   * @default {undefined} (up to the newest)
-   */
-  before?: number;
-}
-
-/** The answer to {@linkcode ChatClient.prototype.history}. */
-export interface ChatHistoryPage {
-  /** The messages, oldest first. */
-  readonly messages: ChatMessage[];
-  /** Whether older messages were left out to keep the answer small. */
-  readonly truncated: boolean;
-}
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 
@@ -192,6 +119,8 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   #idCount = 0;
   // --- end of chat fan-out ---
   #closeTimeoutMs: number;
+  // The newest resume token, set by every login's welcome.
+  #tokens: { readonly resume?: string } | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -250,16 +179,26 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       duplicates: 0,
     };
     // The client exists only after the first login; a reconnect needs it.
-    const made: { client?: ChatClient } = {};
+    const made: { client?: ChatClient; resume?: string } = {};
+    const login: JsonObject = {
+      type: "chat",
+      user: options.user,
+      ...(options.resume === undefined
+        ? { password: options.password }
+        : { resume: options.resume }),
+      ...(options.register === false ? { register: false } : {}),
+      ...(options.remember === true ? { remember: true } : {}),
+    };
     const { channel, welcome } = await openChatChannel<ChatEvent>(
       options,
       options.reconnect,
       {
-        login: {
-          type: "chat",
-          user: options.user,
-          password: options.password,
-          ...(options.register === false ? { register: false } : {}),
+        login,
+        onWelcome: (welcome) => {
+          if (typeof welcome.resume !== "string") return;
+          made.resume = welcome.resume;
+          // The token just sent is spent.
+          if (login.resume !== undefined) login.resume = welcome.resume;
         },
         onPush: (value) => toEvent(value, delivery),
         restore: (...args) => {
@@ -273,7 +212,17 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
       delivery,
       closeTimeoutMs,
     );
+    made.client.#tokens = made;
     return made.client;
+  }
+
+  /**
+   * The newest resume token: from the last login (a reconnect's included)
+   * when it asked for one (`remember`) or used one (`resume`). Pass it as
+   * `resume` to log in again without the password, once.
+   */
+  get resume(): string | undefined {
+    return this.#tokens?.resume;
   }
 
   /** The logged-in user. */
@@ -542,6 +491,7 @@ function toWelcome(answer: JsonObject): ChatWelcome {
     registered: answer.registered === true,
     admin: answer.admin === true,
     unread: (answer.unread ?? {}) as Record<string, number>,
+    ...(typeof answer.resume === "string" ? { resume: answer.resume } : {}),
   };
 }
 

@@ -131,6 +131,24 @@ export interface ChatServerOptions extends SqliteChatStoreOptions {
    */
   maxRoomsPerUser?: number;
   /**
+   * How long a resume token lasts, in milliseconds. A login that sends
+   * `"remember": true` gets a token in its welcome, and a later login may
+   * send it instead of the password (once: that login gets a new token).
+   * The web page keeps its token for the tab, to survive a reload. `0`
+   * turns tokens off: none is given, and a login with one gets
+   * `AUTH_FAILED`. The store keeps only each token's SHA-256 digest.
+   *
+   * @default {604800000} (7 days)
+   */
+  resumeTokenTtlMs?: number;
+  /**
+   * Most resume tokens kept per user (one per remembered login: a page in
+   * each of several browsers); the oldest goes first.
+   *
+   * @default {8}
+   */
+  maxResumeTokens?: number;
+  /**
    * Most members of a room; a `join` beyond it gets `ROOM_FULL`.
    *
    * @default {1000}

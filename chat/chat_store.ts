@@ -16,6 +16,8 @@
  *   chat's last message stored when it was called.
  * - A new member's cursor starts at the chat's end: earlier messages are not
  *   unread for them.
+ * - {@linkcode ChatStore.takeResumeToken} is atomic: of concurrent takes
+ *   of one token, one succeeds.
  *
  * `tests/chat/_chat_store_contract.ts` checks these for any implementation.
  *
@@ -141,6 +143,46 @@ export interface ChatStore {
    * @returns `false` if the name was already taken (nothing changed).
    */
   createUser(name: string, hash: PasswordHash): Promise<boolean>;
+  /**
+   * Saves a new resume token of a user (a token that logs in once instead
+   * of the password), committed before it resolves. Only its digest is
+   * stored, so a copy of the database holds no token that logs in. Also
+   * drops the user's tokens expired by `nowMs`, and those added earliest
+   * beyond the `keep` added last (the new one included, expired ones not
+   * counted), so that a user's tokens stay few.
+   *
+   * @param user The user name.
+   * @param digest The SHA-256 digest of the token, 32 bytes.
+   * @param expiresAtMs When the token expires, in milliseconds since the
+   * Unix epoch.
+   * @param nowMs The current time, in milliseconds since the Unix epoch.
+   * @param keep Most tokens the user keeps, the new one included.
+   * @returns Resolves once committed.
+   */
+  addResumeToken(
+    user: string,
+    digest: Uint8Array,
+    expiresAtMs: number,
+    nowMs: number,
+    keep: number,
+  ): Promise<void>;
+  /**
+   * Takes a resume token of a user: deletes it, committed before it
+   * resolves, so that a token logs in once. Of concurrent takes of one
+   * token (on any node), exactly one resolves to `true`.
+   *
+   * @param user The user name; a token of another user never matches, and
+   * stays.
+   * @param digest The SHA-256 digest of the token.
+   * @param nowMs The current time, in milliseconds since the Unix epoch.
+   * @returns `true` if the token existed for `user` and had not expired by
+   * `nowMs` (an expired one is deleted too).
+   */
+  takeResumeToken(
+    user: string,
+    digest: Uint8Array,
+    nowMs: number,
+  ): Promise<boolean>;
   /**
    * The room of that name.
    *

@@ -60,6 +60,11 @@ export interface ChatWelcome {
   readonly admin: boolean;
   /** Unread messages per chat, for chats that have some. */
   readonly unread: Readonly<Record<ChatAddress, number>>;
+  /**
+   * A resume token, when the login asked for one (`remember`) or used one:
+   * log in with it once instead of the password (`resume`).
+   */
+  readonly resume?: string;
 }
 
 /** The acknowledgement of a `send` (`op: "ack"`): the message is stored. */

@@ -10,7 +10,7 @@
  * kept in the table `framewire_schema_version`, in one transaction under an
  * advisory lock: nodes that start together migrate once. Give the store a
  * database of its own (it names its tables `users`, `chats`, `members`,
- * `messages`).
+ * `messages`, `resume_tokens`).
  *
  * **Numbering and dedupe across nodes.** A message's `seq` is taken from
  * `chats.last_seq`, updated in the transaction that inserts the message:
@@ -41,6 +41,7 @@ import type {
   UserChatSummary,
 } from "./chat_store.ts";
 import {
+  addResumeToken,
   allChats,
   checkUrl,
   createDirectChat,
@@ -226,6 +227,55 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
         ON CONFLICT (name) DO NOTHING RETURNING 1`
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Saves a new resume token of a user by its digest, and drops the user's
+   * tokens expired by `nowMs` and those added earliest beyond the `keep`
+   * added last, in one transaction (committed before it resolves).
+   *
+   * @param user The user name.
+   * @param digest The SHA-256 digest of the token, 32 bytes.
+   * @param expiresAtMs When the token expires, in milliseconds since the
+   * Unix epoch.
+   * @param nowMs The current time, in milliseconds since the Unix epoch.
+   * @param keep Most tokens the user keeps, the new one included.
+   * @returns Resolves once committed.
+   */
+  async addResumeToken(
+    user: string,
+    digest: Uint8Array,
+    expiresAtMs: number,
+    nowMs: number,
+    keep: number,
+  ): Promise<void> {
+    await this.#query((sql) =>
+      addResumeToken(sql, user, digest, expiresAtMs, nowMs, keep)
+    );
+  }
+
+  /**
+   * Takes (deletes) a resume token of a user, committed before it resolves.
+   * Of concurrent takes of one token, on any node, only one deletes its
+   * row: the others wait for its row lock and then find it gone.
+   *
+   * @param user The user name; a token of another user never matches.
+   * @param digest The SHA-256 digest of the token.
+   * @param nowMs The current time, in milliseconds since the Unix epoch.
+   * @returns `true` if the token existed for `user` and had not expired by
+   * `nowMs`.
+   */
+  async takeResumeToken(
+    user: string,
+    digest: Uint8Array,
+    nowMs: number,
+  ): Promise<boolean> {
+    const rows = await this.#query((sql) =>
+      sql`DELETE FROM resume_tokens
+        WHERE digest = ${digest} AND user_name = ${user}
+        RETURNING expires_at`
+    );
+    return rows.length === 1 && (rows[0].expires_at as number) > nowMs;
   }
 
   /**

@@ -278,6 +278,67 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
   }
 
   /**
+   * Saves a new resume token of a user by its digest, and drops the user's
+   * tokens expired by `nowMs` and those added earliest beyond the `keep`
+   * added last (committed before it resolves).
+   *
+   * @param user The user name.
+   * @param digest The SHA-256 digest of the token, 32 bytes.
+   * @param expiresAtMs When the token expires, in milliseconds since the
+   * Unix epoch.
+   * @param nowMs The current time, in milliseconds since the Unix epoch.
+   * @param keep Most tokens the user keeps, the new one included.
+   * @returns Resolves once committed.
+   */
+  addResumeToken(
+    user: string,
+    digest: Uint8Array,
+    expiresAtMs: number,
+    nowMs: number,
+    keep: number,
+  ): Promise<void> {
+    return this.#write(() => {
+      // One transaction: one fsync, and no crash leaves the new token
+      // stored beside those it should have replaced.
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        this.#statements.addResumeToken.run(digest, user, expiresAtMs, nowMs);
+        this.#statements.dropResumeTokens.run(user, digest, nowMs, keep);
+        this.#db.exec("COMMIT");
+      } catch (error) {
+        this.#db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Takes (deletes) a resume token of a user, committed before it resolves.
+   * One statement on the database's only connection, run synchronously: a
+   * second take of the token finds it gone.
+   *
+   * @param user The user name; a token of another user never matches.
+   * @param digest The SHA-256 digest of the token.
+   * @param nowMs The current time, in milliseconds since the Unix epoch.
+   * @returns `true` if the token existed for `user` and had not expired by
+   * `nowMs`.
+   */
+  takeResumeToken(
+    user: string,
+    digest: Uint8Array,
+    nowMs: number,
+  ): Promise<boolean> {
+    return this.#write(() => {
+      // all(), not get(): stepped to the end, so the DELETE has completed
+      // (and autocommitted) when it returns.
+      const rows = this.#statements.takeResumeToken.all(digest, user) as {
+        expires_at: number;
+      }[];
+      return rows.length === 1 && rows[0].expires_at > nowMs;
+    });
+  }
+
+  /**
    * The room of that name.
    *
    * @param name The room name.

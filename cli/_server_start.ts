@@ -78,6 +78,8 @@ Options:
       --max-accounts N          most chat accounts (default 10000)
       --max-rooms-per-user N    most rooms one account may create (default 20)
       --max-room-members N      most members of a room (default 1000)
+      --resume-token-hours N    how long the token that keeps a web page logged
+                                in across reloads lasts (default 168, 0: off)
       --max-concurrent-hashes N password hashes at once (default 4)
       --message-rate-limit N    chat messages per second per user, after the
                                 burst; more get RATE_LIMITED (default 50, 0: off)

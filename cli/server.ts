@@ -162,6 +162,7 @@ export async function main(
         "password-iterations": { type: "string" },
         "max-accounts": { type: "string" },
         "max-rooms-per-user": { type: "string" },
+        "resume-token-hours": { type: "string" },
         "max-room-members": { type: "string" },
         "max-concurrent-hashes": { type: "string" },
         "message-rate-limit": { type: "string" },
@@ -247,6 +248,10 @@ export async function main(
         "--max-room-members",
         values["max-room-members"],
       ),
+      resumeTokenTtlMs: hoursInMs(optionalWholeNumberFlag(
+        "--resume-token-hours",
+        values["resume-token-hours"],
+      )),
       maxConcurrentHashes: positiveFlag(
         "--max-concurrent-hashes",
         values["max-concurrent-hashes"],
@@ -560,6 +565,10 @@ export async function main(
 function limitFlag(flag: string, text: string | undefined): number | undefined {
   if (text?.trim().toLowerCase() === "off") return Infinity;
   return positiveFlag(flag, text);
+}
+
+function hoursInMs(hours: number | undefined): number | undefined {
+  return hours === undefined ? undefined : hours * 3_600_000;
 }
 
 function readFile(flag: string, path: string): string {

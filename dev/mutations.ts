@@ -341,4 +341,16 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/chat/chat_client_test.ts"],
     filter: "without an id",
   },
+  {
+    name: "resume: a login by token leaves the token usable again",
+    patches: [{
+      file: "chat/_sqlite_chat_schema.ts",
+      search:
+        `    "DELETE FROM resume_tokens WHERE digest = ? AND user = ? RETURNING expires_at",`,
+      replace:
+        `    "SELECT expires_at FROM resume_tokens WHERE digest = ? AND user = ?",`,
+    }],
+    tests: ["tests/chat/resume_token_test.ts"],
+    filter: "logs in once",
+  },
 ];

@@ -228,4 +228,57 @@ export function chatStoreContract(
     assert.equal(typeof chats[0].lastAtMs, "number");
     assert.equal(chats.length, 3);
   });
+
+  // A token's digest: 32 bytes, distinct per `n`.
+  const digest = (n: number) => new Uint8Array(32).fill(n);
+  const t = 1_700_000_000_000;
+
+  test("takes a resume token once, for its user only, and not once expired", async (store) => {
+    await store.addResumeToken("alice", digest(1), t + 100, t, 5);
+    assert.equal(await store.takeResumeToken("bob", digest(1), t), false);
+    assert.equal(await store.takeResumeToken("alice", digest(9), t), false);
+    assert.equal(await store.takeResumeToken("alice", digest(1), t + 99), true);
+    assert.equal(await store.takeResumeToken("alice", digest(1), t), false);
+    // Expired at exactly its expiry; taking it deletes it all the same.
+    await store.addResumeToken("alice", digest(2), t + 100, t, 5);
+    assert.equal(
+      await store.takeResumeToken("alice", digest(2), t + 100),
+      false,
+    );
+    assert.equal(await store.takeResumeToken("alice", digest(2), t), false);
+  });
+
+  test("keeps the resume tokens added last, also within one millisecond, and only the user's", async (store) => {
+    await store.addResumeToken("bob", digest(9), t + 100, t, 1);
+    for (const n of [1, 2, 3]) {
+      await store.addResumeToken("alice", digest(n), t + 100, t, 2);
+    }
+    assert.equal(await store.takeResumeToken("alice", digest(1), t), false);
+    assert.equal(await store.takeResumeToken("alice", digest(2), t), true);
+    assert.equal(await store.takeResumeToken("alice", digest(3), t), true);
+    assert.equal(await store.takeResumeToken("bob", digest(9), t), true);
+  });
+
+  test("drops a user's expired resume tokens when adding one, without counting them against keep", async (store) => {
+    await store.addResumeToken("alice", digest(1), t + 1000, t, 2);
+    await store.addResumeToken("alice", digest(2), t + 10, t + 1, 2);
+    await store.addResumeToken("alice", digest(3), t + 1000, t + 20, 2);
+    // Taken with an earlier clock, at which it was valid: gone all the same.
+    assert.equal(await store.takeResumeToken("alice", digest(2), t), false);
+    assert.equal(await store.takeResumeToken("alice", digest(1), t), true);
+    assert.equal(await store.takeResumeToken("alice", digest(3), t), true);
+  });
+
+  test("answers true to exactly one of concurrent takes of a resume token", async (store) => {
+    for (let round = 1; round <= 5; round++) {
+      await store.addResumeToken("alice", digest(round), t + 100, t, 10);
+      const taken = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () => store.takeResumeToken("alice", digest(round), t),
+        ),
+      );
+      assert.equal(taken.filter((ok) => ok).length, 1);
+    }
+  });
 }

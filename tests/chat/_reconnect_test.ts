@@ -86,6 +86,33 @@ Deno.test("ChatClient with addresses fails over to the next node and logs in aga
   });
 });
 
+Deno.test("ChatClient logged in by resume token logs in again after a failover with the newest token", async () => {
+  await withNodes(2, async ([a, b]) => {
+    let token: string;
+    {
+      await using first = await login("alice", [`127.0.0.1:${b.port}`], {
+        remember: true,
+      });
+      token = first.resume!;
+    }
+    await using proxy = new NodeProxy(a.port);
+    await using alice = await login(
+      "alice",
+      [proxy.address, `127.0.0.1:${b.port}`],
+      { password: undefined, resume: token },
+    );
+    const second = alice.resume!;
+    assert.notEqual(second, token);
+    await proxy.kill();
+    // The spent token would get AUTH_FAILED and end the client.
+    const events = await eventsUntil(alice, (e) => e.type === "reconnected");
+    assert.equal(events.at(-1)?.type, "reconnected");
+    assert.notEqual(alice.resume, second);
+    assert.notEqual(alice.resume, undefined);
+    assert.deepEqual(b.chat.onlineUsers, ["alice"]);
+  });
+});
+
 Deno.test("ChatClient resends a send whose ack died with the node: stored once, acked once, shown once", async () => {
   await withNodes(2, async ([a, b]) => {
     await using bob = await login("bob", [`127.0.0.1:${b.port}`]);

@@ -195,6 +195,49 @@ Deno.test("parseChatLogin leaves ClientType payloads of other protocols alone", 
   );
 });
 
+Deno.test("parseChatLogin takes a password or a resume token, never both", () => {
+  const login = (value: Record<string, unknown>) =>
+    parseChatLogin(
+      bytes(JSON.stringify({ type: "chat", user: "al", ...value })),
+    );
+  assert.deepEqual(login({ password: "secret12", remember: true }), {
+    type: "chat",
+    user: "al",
+    proof: { password: "secret12" },
+    register: undefined,
+    remember: true,
+    id: undefined,
+  });
+  // Only `true` asks for a token.
+  assert.equal(login({ password: "secret12", remember: "yes" })?.type, "chat");
+  assert.deepEqual(
+    (login({ password: "secret12", remember: "yes" }) as { remember?: true })
+      .remember,
+    undefined,
+  );
+  assert.deepEqual(login({ resume: "tok", id: "l" }), {
+    type: "chat",
+    user: "al",
+    proof: { resume: "tok" },
+    register: undefined,
+    remember: undefined,
+    id: "l",
+  });
+  assert.throws(() => login({ password: "secret12", resume: "tok", id: "l" }), {
+    code: "INVALID_FIELD",
+    id: "l",
+    message: 'Cannot log in: give "password" or "resume", not both',
+  });
+  assert.throws(() => login({ resume: "t".repeat(129) }), {
+    code: "INVALID_FIELD",
+  });
+  assert.throws(() => login({ resume: 7 }), { code: "INVALID_FIELD" });
+  assert.throws(() => login({}), {
+    code: "MISSING_FIELD",
+    message: 'Cannot log in: missing field "password"',
+  });
+});
+
 Deno.test("utf8Length equals TextEncoder's byte count for any string", () => {
   const encoder = new TextEncoder();
   fc.assert(

@@ -17,7 +17,10 @@ import {
   type PostgresInstance,
   startPostgres,
 } from "../../dev/postgres.ts";
-import { POSTGRES_MODULE } from "../../chat/_postgres_chat_schema.ts";
+import {
+  MIGRATIONS,
+  POSTGRES_MODULE,
+} from "../../chat/_postgres_chat_schema.ts";
 import { chatStoreContract } from "./_chat_store_contract.ts";
 
 const required = Deno.env.get("FRAMEWIRE_REQUIRE_SERVICES") === "1";
@@ -213,7 +216,7 @@ test("creates its schema once when two nodes connect together, records the versi
     try {
       const [before] = await raw`SELECT version, migrated_at
         FROM framewire_schema_version`;
-      assert.equal(before.version, 1);
+      assert.equal(before.version, 2);
       await using again = await PostgresChatStore.connect(db.url, fast);
       assert.equal((await again.room("kept"))?.kind, "room");
       const rows = await raw`SELECT version, migrated_at
@@ -223,8 +226,38 @@ test("creates its schema once when two nodes connect together, records the versi
       await raw`UPDATE framewire_schema_version SET version = 99`;
       await assert.rejects(PostgresChatStore.connect(db.url, fast), {
         message:
-          "Cannot use chat database schema version 99: this framewire knows versions up to 1 (upgrade framewire)",
+          "Cannot use chat database schema version 99: this framewire knows versions up to 2 (upgrade framewire)",
       });
+    } finally {
+      await raw.end();
+    }
+  });
+});
+
+test("migrates a version 1 database to version 2, keeping its data, and resume tokens work", async () => {
+  await withDatabase(async (db) => {
+    const raw = await rawClient(db.url);
+    try {
+      // Version 1 as released: its migration, and the version recorded.
+      await raw.begin(async (tx) => {
+        await tx.unsafe(MIGRATIONS[0]);
+        await tx.unsafe(`CREATE TABLE framewire_schema_version (
+          one boolean PRIMARY KEY DEFAULT true CHECK (one),
+          version integer NOT NULL,
+          migrated_at bigint NOT NULL
+        )`);
+        await tx`INSERT INTO framewire_schema_version VALUES (true, 1, 0)`;
+        await tx`INSERT INTO chats (kind, name, created_at, created_by)
+          VALUES ('room', 'legacy', 0, 'alice')`;
+      });
+      await using store = await PostgresChatStore.connect(db.url, fast);
+      assert.equal(await store.roomsCreatedBy("alice"), 1);
+      const [row] = await raw`SELECT version FROM framewire_schema_version`;
+      assert.equal(row.version, 2);
+      const digest = new Uint8Array(32).fill(7);
+      await store.addResumeToken("alice", digest, 200, 100, 3);
+      assert.equal(await store.takeResumeToken("bob", digest, 150), false);
+      assert.equal(await store.takeResumeToken("alice", digest, 150), true);
     } finally {
       await raw.end();
     }

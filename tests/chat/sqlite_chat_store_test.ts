@@ -195,6 +195,78 @@ Deno.test("SqliteChatStore adds the room creator column to a version 1 file", as
   });
 });
 
+Deno.test("SqliteChatStore adds the resume token table to a version 2 file, keeping its data", async () => {
+  await withStore(async (path) => {
+    const old = new DatabaseSync(path);
+    // Version 2's schema, as released.
+    old.exec(`CREATE TABLE users (
+      name TEXT PRIMARY KEY,
+      salt BLOB NOT NULL,
+      hash BLOB NOT NULL,
+      iterations INTEGER NOT NULL,
+      created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE chats (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL CHECK (kind IN ('direct', 'room')),
+      name TEXT NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      created_by TEXT,
+      UNIQUE (kind, name)
+    ) STRICT;
+    CREATE TABLE members (
+      chat_id INTEGER NOT NULL REFERENCES chats (id),
+      user TEXT NOT NULL,
+      cursor INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (chat_id, user)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX members_by_user ON members (user);
+    CREATE TABLE messages (
+      id INTEGER PRIMARY KEY,
+      chat_id INTEGER NOT NULL REFERENCES chats (id),
+      seq INTEGER NOT NULL,
+      sender TEXT NOT NULL,
+      client_id TEXT NOT NULL,
+      text TEXT NOT NULL,
+      sent_at INTEGER NOT NULL,
+      UNIQUE (chat_id, seq),
+      UNIQUE (sender, client_id)
+    ) STRICT;
+    CREATE INDEX chats_by_creator ON chats (created_by)
+      WHERE created_by IS NOT NULL;
+    INSERT INTO users VALUES ('alice', x'01', x'02', 1000, 0);
+    INSERT INTO chats (kind, name, created_at, created_by)
+      VALUES ('room', 'legacy', 0, 'alice');
+    PRAGMA user_version = 2;`);
+    old.close();
+    {
+      await using store = new SqliteChatStore(path);
+      assert.equal(await store.roomsCreatedBy("alice"), 1);
+      assert.equal((await store.user("alice"))?.iterations, 1000);
+      const digest = new Uint8Array(32).fill(7);
+      await store.addResumeToken("alice", digest, 200, 100, 3);
+      assert.equal(await store.takeResumeToken("alice", digest, 150), true);
+      await store.addResumeToken("alice", digest, 200, 100, 3);
+    }
+    // Recorded as version 3, and the token survives a reopen.
+    const db = new DatabaseSync(path);
+    try {
+      assert.deepEqual(
+        { ...db.prepare("PRAGMA user_version").get() },
+        { user_version: 3 },
+      );
+    } finally {
+      db.close();
+    }
+    await using store = new SqliteChatStore(path);
+    assert.equal(
+      await store.takeResumeToken("alice", new Uint8Array(32).fill(7), 150),
+      true,
+    );
+  });
+});
+
 Deno.test("SqliteChatStore clamps a pending cursor move to what is stored, before the commit", async () => {
   await withStore(async (path) => {
     await using store = new SqliteChatStore(path);

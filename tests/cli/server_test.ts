@@ -130,6 +130,7 @@ Deno.test("cli/server.ts documents every flag in --help and prints --version", a
       "--max-accounts",
       "--max-rooms-per-user",
       "--max-room-members",
+      "--resume-token-hours",
       "--max-concurrent-hashes",
       "--quiet",
       "--help",

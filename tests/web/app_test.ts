@@ -309,9 +309,10 @@ webAppTest(
     ];
     assert.deepEqual(await shownMessages(alice), expected);
     assert.deepEqual(await shownMessages(bob), expected);
-    // And the server has each once too: a fresh page's history agrees.
+    // And the server has each once too: a fresh page's history agrees (it
+    // logs in again with the tab's resume token).
     await alice.reload();
-    await login(alice, server.url, "alice");
+    await alice.locator("#me-name", { hasText: "alice" }).waitFor();
     await clickChat(alice, "@bob");
     await storedMessage(alice, "after").waitFor();
     assert.deepEqual(await shownMessages(alice), expected);
@@ -342,6 +343,44 @@ webAppTest(
     await first.click("#use-here");
     await first.locator("#replaced").waitFor({ state: "hidden" });
     await second.locator("#replaced").waitFor();
+  },
+);
+
+webAppTest(
+  "web app: a reload logs in again with the tab's resume token; a stale token or a logout shows the form",
+  async (run, server) => {
+    const page = await run.page();
+    await login(page, server.url, "alice");
+    await openChat(page, "#general");
+    await send(page, "before the reload");
+    // Twice: the first reload spends the token, the second uses the next.
+    for (let i = 0; i < 2; i++) {
+      await page.reload();
+      await page.locator("#me-name", { hasText: "alice" }).waitFor();
+      await page.locator('#chat-list button[data-chat="#general"]').waitFor();
+      assert.equal(await page.locator("#login-view").isVisible(), false);
+    }
+    // A token the server does not know: the form, the name filled in.
+    await page.evaluate(() =>
+      sessionStorage.setItem(
+        "framewire.resume",
+        JSON.stringify({ user: "alice", token: "x".repeat(43) }),
+      )
+    );
+    await page.reload();
+    await page.locator("#login-error", { hasText: "Please log in again." })
+      .waitFor();
+    assert.equal(await page.inputValue("#login-user"), "alice");
+    assert.equal(await page.locator("#chat-view").isVisible(), false);
+    // Logged in again, then out: a reload shows the form.
+    await login(page, server.url, "alice");
+    await page.click("#logout");
+    await page.locator("#login-view").waitFor();
+    await page.reload();
+    await page.locator("#login-form").waitFor();
+    assert.equal(await page.locator("#chat-view").isVisible(), false);
+    assert.equal(await page.locator("#login-error").textContent(), "");
+    assert.deepEqual(run.problems, []);
   },
 );
 

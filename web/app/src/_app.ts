@@ -12,6 +12,7 @@ import {
   type ChatMemberInfo,
   type ChatMessage,
   type ChatSession,
+  type Credentials,
   errorCode,
   type SessionEvent,
   type SessionFactory,
@@ -33,6 +34,11 @@ import {
 const HISTORY_PAGE = 50;
 /** How often presence (who is online, a room's members) is refreshed. */
 const PRESENCE_POLL_MS = 10_000;
+/**
+ * Where the tab keeps its resume token, as `{"user", "token"}`: session
+ * storage, so a reload logs in again, and closing the tab forgets it.
+ */
+const TOKEN_KEY = "framewire.resume";
 /** Codes of a send that failed with its connection: sent again later. */
 const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
@@ -70,7 +76,7 @@ export function describeError(error: unknown): string {
 export class ChatApp {
   #factory: SessionFactory;
   #link: Link | undefined;
-  #credentials: { user: string; password: string } | undefined;
+  #credentials: Credentials | undefined;
   #me = "";
   #rows = new Map<ChatAddress, ChatRow>();
   #messages = new Map<ChatAddress, Map<number, ChatMessage>>();
@@ -139,9 +145,16 @@ export class ChatApp {
         this.#renderList();
       }
     });
+    const saved = savedToken();
+    if (saved !== undefined) {
+      // A reload: log in with the tab's token, the form only if it fails.
+      byId<HTMLInputElement>("login-user").value = saved.user;
+      byId("login-view").hidden = true;
+      void this.#login({ user: saved.user, resume: saved.token });
+    }
   }
 
-  async #login(credentials: { user: string; password: string }) {
+  async #login(credentials: Credentials) {
     const button = byId<HTMLButtonElement>("login-submit");
     const error = byId("login-error");
     button.disabled = true;
@@ -152,8 +165,15 @@ export class ChatApp {
         state: (state) => this.#linkState(state),
         event: (event) => this.#event(event),
         ready: (session, first) => this.#ready(session, first),
+        token: (user, token) => {
+          keepToken(user, token);
+          if (this.#link !== undefined) {
+            this.#credentials = this.#link.credentials;
+          }
+        },
       });
-      this.#credentials = credentials;
+      // Not `credentials`: a token it held is spent now.
+      this.#credentials = this.#link.credentials;
       byId<HTMLInputElement>("login-password").value = "";
       byId("login-view").hidden = true;
       byId("replaced").hidden = true;
@@ -167,8 +187,17 @@ export class ChatApp {
         PRESENCE_POLL_MS,
       );
     } catch (caught) {
-      if (byId("replaced").hidden) error.textContent = describeError(caught);
-      else this.#toast(describeError(caught));
+      if ("resume" in credentials) {
+        // The token is spent or expired (or the server unreachable): the
+        // form, with the name filled in.
+        if (errorCode(caught) === "AUTH_FAILED") forgetToken();
+        byId("login-view").hidden = false;
+        error.textContent = errorCode(caught) === "AUTH_FAILED"
+          ? "Please log in again."
+          : describeError(caught);
+      } else if (byId("replaced").hidden) {
+        error.textContent = describeError(caught);
+      } else this.#toast(describeError(caught));
     } finally {
       button.disabled = false;
       byId("use-here").removeAttribute("disabled");
@@ -179,6 +208,7 @@ export class ChatApp {
     const link = this.#link;
     this.#link = undefined;
     this.#credentials = undefined;
+    forgetToken();
     clearInterval(this.#poll);
     this.#poll = undefined;
     await link?.logout();
@@ -578,5 +608,33 @@ export class ChatApp {
     toast.hidden = false;
     clearTimeout(this.#toastTimer);
     this.#toastTimer = setTimeout(() => toast.hidden = true, 4000);
+  }
+}
+
+/** The tab's resume token, if a login left one. */
+function savedToken(): { user: string; token: string } | undefined {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? "null");
+    return typeof saved?.user === "string" && typeof saved?.token === "string"
+      ? saved
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keepToken(user: string, token: string): void {
+  try {
+    sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ user, token }));
+  } catch {
+    // Storage refused (private mode, quota): a reload shows the form.
+  }
+}
+
+function forgetToken(): void {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // As above.
   }
 }

@@ -2,7 +2,7 @@
 // Logs in over the page's own WebSocket endpoint (`/ws`, same origin) with
 // the browser chat client of web/mod.ts.
 import { connectWebChat } from "../../mod.ts";
-import type { ChatSession, SessionFactory } from "./_session.ts";
+import type { ChatSession, Credentials, SessionFactory } from "./_session.ts";
 
 /** The `/ws` endpoint of the server that served the page. */
 export function endpoint(): URL {
@@ -16,11 +16,15 @@ export function endpoint(): URL {
  * the page shows while offline.
  */
 export const connectSession: SessionFactory = async (
-  credentials: { user: string; password: string },
+  credentials: Credentials,
 ): Promise<ChatSession> =>
   await connectWebChat({
     url: endpoint(),
     user: credentials.user,
-    password: credentials.password,
+    ...("resume" in credentials
+      ? { resume: credentials.resume }
+      : { password: credentials.password }),
+    // Kept for the tab (see _app.ts), so that a reload logs in again.
+    remember: true,
     reconnect: false,
   });

@@ -6,6 +6,7 @@
 // once) and keys what it shows by (chat, seq).
 import {
   type ChatSession,
+  type Credentials,
   errorCode,
   type SessionEvent,
   type SessionFactory,
@@ -39,6 +40,11 @@ export interface LinkHandlers {
    * reloads its list, reopens its chat and re-sends its outbox.
    */
   ready(session: ChatSession, first: boolean): Promise<void>;
+  /**
+   * Each login's resume token (the tab keeps the newest, to log in again
+   * after a reload).
+   */
+  token?(user: string, token: string): void;
 }
 
 /** Backoff settings, in milliseconds. */
@@ -73,7 +79,7 @@ export function backoffDelay(attempt: number, backoff: Backoff): number {
 /** A logged-in user's connection, kept up until `logout`. */
 export class Link {
   #factory: SessionFactory;
-  #credentials: { user: string; password: string };
+  #credentials: Credentials;
   #handlers: LinkHandlers;
   #backoff: Backoff;
   #session: ChatSession | undefined;
@@ -82,7 +88,7 @@ export class Link {
 
   private constructor(
     factory: SessionFactory,
-    credentials: { user: string; password: string },
+    credentials: Credentials,
     handlers: LinkHandlers,
     backoff: Backoff,
   ) {
@@ -98,7 +104,7 @@ export class Link {
    */
   static async login(
     factory: SessionFactory,
-    credentials: { user: string; password: string },
+    credentials: Credentials,
     handlers: LinkHandlers,
     backoff: Backoff = DEFAULT_BACKOFF,
   ): Promise<Link> {
@@ -107,6 +113,7 @@ export class Link {
       factory(credentials),
       backoff.attemptTimeoutMs,
     );
+    link.#tookToken(session);
     link.#session = session;
     handlers.state({ kind: "online" });
     try {
@@ -126,6 +133,11 @@ export class Link {
   /** The user name logged in with. */
   get user(): string {
     return this.#credentials.user;
+  }
+
+  /** What the next login sends: the password, or the newest token. */
+  get credentials(): Credentials {
+    return this.#credentials;
   }
 
   /** Skips the current backoff wait (the browser says it is online again). */
@@ -203,6 +215,7 @@ export class Link {
         reason = messageOf(error);
         continue;
       }
+      this.#tookToken(session);
       if (this.#stopped) {
         await session.close().catch(() => {});
         return undefined;
@@ -218,6 +231,21 @@ export class Link {
       return session;
     }
     return undefined;
+  }
+
+  /**
+   * Keeps the welcome's resume token: a link that logged in with a token
+   * must send the new one next time (a token logs in once); one with the
+   * password keeps sending it.
+   */
+  #tookToken(session: ChatSession): void {
+    const token = session.welcome.resume;
+    if (token === undefined) return;
+    const { user } = this.#credentials;
+    if ("resume" in this.#credentials) {
+      this.#credentials = { user, resume: token };
+    }
+    this.#handlers.token?.(user, token);
   }
 
   #sleep(ms: number): Promise<void> {

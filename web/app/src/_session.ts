@@ -66,9 +66,20 @@ export interface ChatSession {
   close(): Promise<void>;
 }
 
-/** Logs in over the page's WebSocket endpoint. */
+/**
+ * Who logs in: with the password typed in the form, or with the tab's
+ * resume token after a reload.
+ */
+export type Credentials =
+  | { readonly user: string; readonly password: string }
+  | { readonly user: string; readonly resume: string };
+
+/**
+ * Logs in over the page's WebSocket endpoint, asking for a resume token
+ * (`welcome.resume`).
+ */
 export type SessionFactory = (
-  credentials: { user: string; password: string },
+  credentials: Credentials,
 ) => Promise<ChatSession>;
 
 /** The error code of `error`, if it has one. */

@@ -21,12 +21,22 @@ class FakeSession {
   closes = 0;
   #events: (SessionEvent | undefined)[] = [];
   #wake: (() => void) | undefined;
-  readonly welcome = {
-    user: "alice",
-    registered: false,
-    admin: false,
-    unread: {},
+  readonly welcome: {
+    user: string;
+    registered: boolean;
+    admin: boolean;
+    unread: Record<string, number>;
+    resume?: string;
   };
+  constructor(resume?: string) {
+    this.welcome = {
+      user: "alice",
+      registered: false,
+      admin: false,
+      unread: {},
+      ...(resume === undefined ? {} : { resume }),
+    };
+  }
   push(event: SessionEvent | undefined) {
     this.#events.push(event);
     this.#wake?.();
@@ -79,6 +89,23 @@ function script(results: (FakeSession | Error)[]) {
   };
 }
 
+/**
+ * A factory that hands out a session per welcome token, in order, and
+ * records the credentials of each login.
+ */
+function recording(...tokens: string[]) {
+  const sessions = tokens.map((token) => new FakeSession(token));
+  const sent: unknown[] = [];
+  const factory = (credentials: unknown) => {
+    sent.push(credentials);
+    const next = sessions[sent.length - 1];
+    return next === undefined
+      ? Promise.reject(new Error("no more"))
+      : Promise.resolve(next as unknown as ChatSession);
+  };
+  return { sessions, sent, factory };
+}
+
 Deno.test("web/app/src/_link.ts: backoff doubles from initialMs, is capped at maxMs, and keeps at least half of it", () => {
   const backoff: Backoff = { initialMs: 100, maxMs: 1000, attemptTimeoutMs: 1 };
   for (let i = 0; i < 50; i++) {
@@ -88,6 +115,43 @@ Deno.test("web/app/src/_link.ts: backoff doubles from initialMs, is capped at ma
     }
     assert.ok(backoffDelay(30, backoff) <= 1000);
   }
+});
+
+Deno.test("web/app/src/_link.ts: a link logged in by token logs in again with the newest one, and hands each to the app", async () => {
+  const { sessions, sent, factory } = recording("t2", "t3");
+  const kept: string[] = [];
+  const link = await Link.login(factory, { user: "alice", resume: "t1" }, {
+    state: () => {},
+    event: () => {},
+    ready: () => Promise.resolve(),
+    token: (user, token) => kept.push(`${user}:${token}`),
+  }, FAST);
+  assert.deepEqual(link.credentials, { user: "alice", resume: "t2" });
+  sessions[0].end();
+  await until(() => kept.length === 2);
+  assert.deepEqual(sent, [
+    { user: "alice", resume: "t1" },
+    { user: "alice", resume: "t2" },
+  ]);
+  assert.deepEqual(kept, ["alice:t2", "alice:t3"]);
+  assert.deepEqual(link.credentials, { user: "alice", resume: "t3" });
+  await link.logout();
+});
+
+Deno.test("web/app/src/_link.ts: a link logged in by password keeps sending it, and still hands each token to the app", async () => {
+  const { sessions, sent, factory } = recording("t1", "t2");
+  const kept: string[] = [];
+  const link = await Link.login(factory, CREDENTIALS, {
+    state: () => {},
+    event: () => {},
+    ready: () => Promise.resolve(),
+    token: (_user, token) => kept.push(token),
+  }, FAST);
+  sessions[0].end();
+  await until(() => kept.length === 2);
+  assert.deepEqual(sent, [CREDENTIALS, CREDENTIALS]);
+  assert.deepEqual(kept, ["t1", "t2"]);
+  await link.logout();
 });
 
 Deno.test("web/app/src/_link.ts: a lost session is replaced by a new login, through refused attempts, and the app is told each step", async () => {
