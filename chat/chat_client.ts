@@ -20,13 +20,7 @@ import type {
   ChatHistoryPage,
   ChatSendOptions,
 } from "./chat_client_options.ts";
-export type {
-  ChatClientOptions,
-  ChatHistoryOptions,
-  ChatHistoryPage,
-  ChatLoginOptions,
-  ChatSendOptions,
-} from "./chat_client_options.ts";
+
 import type {
   ChatAck,
   ChatAddress,

@@ -56,6 +56,7 @@ export * from "./chat_server_options.ts";
 export * from "./chat_server.ts";
 export * from "./chat_reconnect.ts";
 export * from "./chat_client.ts";
+export * from "./chat_client_options.ts";
 export * from "./chat_admin_client.ts";
 // Cluster mode: the PostgreSQL store (loads npm:postgres only when it connects).
 export * from "./postgres_chat_store.ts";

@@ -150,8 +150,12 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "sqlite store: ack (append resolves) before COMMIT",
     patches: [{
       file: "chat/sqlite_chat_store.ts",
-      search: `        this.#db.exec("COMMIT");`,
-      replace: `        setTimeout(() => this.#db.exec("COMMIT"), 0);`,
+      search: `          );
+        }
+        this.#db.exec("COMMIT");`,
+      replace: `          );
+        }
+        setTimeout(() => this.#db.exec("COMMIT"), 0);`,
     }],
     tests: ["tests/chat/sqlite_chat_store_test.ts"],
     filter: "crash",

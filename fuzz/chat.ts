@@ -199,6 +199,12 @@ const loginArb = fc.record(
       fc.constantFrom("x".repeat(1024), "x".repeat(1025)),
       valueArb,
     ),
+    resume: fc.oneof(
+      { arbitrary: fc.string({ maxLength: 50 }), weight: 4 },
+      fc.constantFrom("t".repeat(128), "t".repeat(129)),
+      valueArb,
+    ),
+    remember: fc.oneof(fc.boolean(), valueArb),
     token: valueArb,
     id: fc.oneof(fc.string({ maxLength: 70 }), valueArb),
   },
@@ -438,10 +444,22 @@ function checkLogin(payload: Uint8Array, tally: Tally): void {
   check(login.type === o.type && login.id === o.id, "type or id changed");
   if (login.type === "chat") {
     check(login.user === o.user && NAME_PATTERN.test(login.user), "bad user");
+    if ("resume" in login.proof) {
+      check(
+        login.proof.resume === o.resume && o.password === undefined &&
+          login.proof.resume.length <= 128,
+        "bad resume token",
+      );
+    } else {
+      check(
+        login.proof.password === o.password &&
+          login.proof.password.length <= MAX_PASSWORD_CHARS,
+        "bad password",
+      );
+    }
     check(
-      login.password === o.password &&
-        login.password.length <= MAX_PASSWORD_CHARS,
-      "bad password",
+      login.remember === (o.remember === true ? true : undefined),
+      "bad remember",
     );
   } else {
     check(

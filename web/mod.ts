@@ -23,15 +23,14 @@
  * @module
  */
 export * from "./web_chat.ts";
-export {
-  ChatClient,
-  type ChatClientOptions,
-  type ChatEvent,
-  type ChatHistoryOptions,
-  type ChatHistoryPage,
-  type ChatLoginOptions,
-  type ChatSendOptions,
-} from "../chat/chat_client.ts";
+export { ChatClient, type ChatEvent } from "../chat/chat_client.ts";
+export type {
+  ChatClientOptions,
+  ChatHistoryOptions,
+  ChatHistoryPage,
+  ChatLoginOptions,
+  ChatSendOptions,
+} from "../chat/chat_client_options.ts";
 export {
   ChatError,
   ChatErrorCode,

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { ChatClient, type ChatLoginOptions } from "../chat/chat_client.ts";
+import { ChatClient } from "../chat/chat_client.ts";
+import type { ChatLoginOptions } from "../chat/chat_client_options.ts";
 import type { ChatReconnectOptions } from "../chat/chat_reconnect.ts";
 import { optionsObject } from "../internal/options.ts";
 import { webSocketUrl } from "../transport/connect_websocket.ts";

@@ -347,17 +347,19 @@ webAppTest(
 );
 
 webAppTest(
-  "web app: a reload logs in again with the tab's resume token; a stale token or a logout shows the form",
+  "web app: a reload logs in again with the tab's resume token and reopens its chat; a stale token or a logout shows the form",
   async (run, server) => {
     const page = await run.page();
     await login(page, server.url, "alice");
     await openChat(page, "#general");
     await send(page, "before the reload");
     // Twice: the first reload spends the token, the second uses the next.
+    // The chat open before is open again.
     for (let i = 0; i < 2; i++) {
       await page.reload();
       await page.locator("#me-name", { hasText: "alice" }).waitFor();
-      await page.locator('#chat-list button[data-chat="#general"]').waitFor();
+      await page.locator('#conversation[data-chat="#general"]').waitFor();
+      await storedMessage(page, "before the reload").waitFor();
       assert.equal(await page.locator("#login-view").isVisible(), false);
     }
     // A token the server does not know: the form, the name filled in.

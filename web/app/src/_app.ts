@@ -39,6 +39,8 @@ const PRESENCE_POLL_MS = 10_000;
  * storage, so a reload logs in again, and closing the tab forgets it.
  */
 const TOKEN_KEY = "framewire.resume";
+/** The chat open in the tab, opened again after a reload. */
+const OPEN_KEY = "framewire.open";
 /** Codes of a send that failed with its connection: sent again later. */
 const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
@@ -150,11 +152,15 @@ export class ChatApp {
       // A reload: log in with the tab's token, the form only if it fails.
       byId<HTMLInputElement>("login-user").value = saved.user;
       byId("login-view").hidden = true;
-      void this.#login({ user: saved.user, resume: saved.token });
+      void this.#login(
+        { user: saved.user, resume: saved.token },
+        tabItem(OPEN_KEY),
+      );
     }
   }
 
-  async #login(credentials: Credentials) {
+  /** Logs in; then opens `reopen`, the chat open before a reload. */
+  async #login(credentials: Credentials, reopen?: ChatAddress) {
     const button = byId<HTMLButtonElement>("login-submit");
     const error = byId("login-error");
     button.disabled = true;
@@ -166,7 +172,7 @@ export class ChatApp {
         event: (event) => this.#event(event),
         ready: (session, first) => this.#ready(session, first),
         token: (user, token) => {
-          keepToken(user, token);
+          setTabItem(TOKEN_KEY, JSON.stringify({ user, token }));
           if (this.#link !== undefined) {
             this.#credentials = this.#link.credentials;
           }
@@ -186,11 +192,15 @@ export class ChatApp {
         () => void this.#refreshPresence(),
         PRESENCE_POLL_MS,
       );
+      if (reopen !== undefined) void this.#openChat(reopen);
     } catch (caught) {
       if ("resume" in credentials) {
         // The token is spent or expired (or the server unreachable): the
         // form, with the name filled in.
-        if (errorCode(caught) === "AUTH_FAILED") forgetToken();
+        if (errorCode(caught) === "AUTH_FAILED") {
+          setTabItem(TOKEN_KEY, undefined);
+          setTabItem(OPEN_KEY, undefined);
+        }
         byId("login-view").hidden = false;
         error.textContent = errorCode(caught) === "AUTH_FAILED"
           ? "Please log in again."
@@ -208,7 +218,8 @@ export class ChatApp {
     const link = this.#link;
     this.#link = undefined;
     this.#credentials = undefined;
-    forgetToken();
+    setTabItem(TOKEN_KEY, undefined);
+    setTabItem(OPEN_KEY, undefined);
     clearInterval(this.#poll);
     this.#poll = undefined;
     await link?.logout();
@@ -389,6 +400,7 @@ export class ChatApp {
         this.#renderAll();
         return false;
       }
+      setTabItem(OPEN_KEY, chat);
       document.body.classList.add("show-conversation");
       byId("composer-text").focus();
       return true;
@@ -431,6 +443,7 @@ export class ChatApp {
       return;
     }
     this.#open = undefined;
+    setTabItem(OPEN_KEY, undefined);
     this.#rows.delete(room);
     this.#messages.delete(room);
     this.#showList();
@@ -614,7 +627,7 @@ export class ChatApp {
 /** The tab's resume token, if a login left one. */
 function savedToken(): { user: string; token: string } | undefined {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? "null");
+    const saved = JSON.parse(tabItem(TOKEN_KEY) ?? "null");
     return typeof saved?.user === "string" && typeof saved?.token === "string"
       ? saved
       : undefined;
@@ -623,18 +636,22 @@ function savedToken(): { user: string; token: string } | undefined {
   }
 }
 
-function keepToken(user: string, token: string): void {
+/** What the tab keeps under `key` (session storage: gone with the tab). */
+function tabItem(key: string): string | undefined {
   try {
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ user, token }));
+    return sessionStorage.getItem(key) ?? undefined;
   } catch {
-    // Storage refused (private mode, quota): a reload shows the form.
+    // Storage refused (private mode, a sandbox): as after a fresh start.
+    return undefined;
   }
 }
 
-function forgetToken(): void {
+/** Keeps `value` under `key` for the tab, or forgets it (`undefined`). */
+function setTabItem(key: string, value: string | undefined): void {
   try {
-    sessionStorage.removeItem(TOKEN_KEY);
+    if (value === undefined) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
   } catch {
-    // As above.
+    // As above: a reload shows the form.
   }
 }
