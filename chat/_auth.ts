@@ -20,7 +20,8 @@ import {
   verifyPassword,
 } from "./_passwords.ts";
 import { emit, type Session } from "./_session.ts";
-import { chatErrorFrame, type ChatLogin, encodeChatFrame } from "./_wire.ts";
+import { chatErrorFrame, encodeChatFrame } from "./_wire.ts";
+import type { ChatLogin } from "./_login_wire.ts";
 
 /** The login side of a chat server. */
 export class ChatAuth {
@@ -183,7 +184,7 @@ export class ChatAuth {
     this.#succeeded(user);
     if (session.conn.closed) return undefined;
     const resume = remember === true && this.#options.resumeTokenTtlMs > 0
-      ? await this.#newResumeToken(user)
+      ? await this.#newResumeToken(session, user)
       : undefined;
     return await this.#welcome(session, user, id, {
       registered,
@@ -224,7 +225,7 @@ export class ChatAuth {
     if (session.conn.closed) return undefined;
     return await this.#welcome(session, user, id, {
       registered: false,
-      resume: await this.#newResumeToken(user),
+      resume: await this.#newResumeToken(session, user),
       how: " (resume token)",
     });
   }
@@ -232,18 +233,20 @@ export class ChatAuth {
   /**
    * Makes a resume token for `user` and stores its digest: 32 random bytes,
    * so a digest without salt is enough, and a stolen database holds no
-   * token that logs in.
+   * token that logs in. The session remembers the digest for `logout`.
    */
-  async #newResumeToken(user: string): Promise<string> {
+  async #newResumeToken(session: Session, user: string): Promise<string> {
     const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    const digest = await sha256(token);
     const now = this.#options.clock();
     await this.#store.addResumeToken(
       user,
-      await sha256(token),
+      digest,
       now + this.#options.resumeTokenTtlMs,
       now,
       this.#options.maxResumeTokens,
     );
+    session.resumeDigest = digest;
     return token;
   }
 

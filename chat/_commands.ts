@@ -230,6 +230,15 @@ export const USER_COMMANDS: CommandTable<UserOp> = {
       })),
     });
   },
+  logout: async (context, session, command) => {
+    const digest = session.resumeDigest;
+    session.resumeDigest = undefined;
+    // Spent whatever its expiry: a copy of the tab's token logs in no more.
+    if (digest !== undefined) {
+      await context.store.takeResumeToken(session.user!, digest, 0);
+    }
+    return ok(command.id);
+  },
   who: async (context, _session, command) =>
     encodeChatFrame({
       op: "who",

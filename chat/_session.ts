@@ -58,6 +58,11 @@ export interface Session {
    * not open is accepted without a store call or a promise.
    */
   readonly directChats: Map<ChatAddress, ChatRecord>;
+  /**
+   * The digest of the resume token this session's login was handed, which
+   * `logout` makes the server forget.
+   */
+  resumeDigest: Uint8Array | undefined;
   /** Sends whose ack has not been written yet. */
   inflight: number;
   /**
@@ -106,6 +111,7 @@ class LazySession implements Session {
   sessionId: string | undefined = undefined;
   admin = false;
   failures = 0;
+  resumeDigest: Uint8Array | undefined = undefined;
   inflight = 0;
   appending = 0;
   outbox: Frame[] | undefined = undefined;

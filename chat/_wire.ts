@@ -1,14 +1,13 @@
 // Copyright 2026 the framewire authors. MIT license.
 // The chat wire, server side: parsing and validation of what clients send
-// (logins, commands, addresses), and the encoding of Chat and Error frames
-// shared with the client side.
+// (commands, addresses; logins are in _login_wire.ts), and the encoding of
+// Chat and Error frames shared with the client side.
 import { type Frame, FrameType } from "../codec/frame.ts";
 import { ChatError, ChatErrorCode } from "./errors.ts";
 import {
   type ChatAddress,
   MAX_HISTORY_LIMIT,
   MAX_ID_CHARS,
-  MAX_PASSWORD_CHARS,
   NAME_PATTERN,
 } from "./messages.ts";
 
@@ -27,39 +26,6 @@ export type ParsedChatAddress =
     readonly kind: "room";
     /** The room name. */
     readonly room: string;
-  };
-
-/** A login, the JSON payload of a ClientType (3) frame. */
-export type ChatLogin =
-  | {
-    /** A user login. */
-    readonly type: "chat";
-    /** The user name; see {@linkcode NAME_PATTERN}. */
-    readonly user: string;
-    /**
-     * How the user proves who they are: the password (which registers the
-     * name on its first login), or a resume token from an earlier welcome.
-     */
-    readonly proof:
-      | { readonly password: string }
-      | { readonly resume: string };
-    /**
-     * `false`: log in only, never register (a name without an account
-     * gets `UNKNOWN_USER`). Absent: the first login registers.
-     */
-    readonly register?: boolean;
-    /** Asks for a resume token in the welcome. */
-    readonly remember?: boolean;
-    /** Echoed in the answer. */
-    readonly id?: string;
-  }
-  | {
-    /** An admin login. */
-    readonly type: "chat-admin";
-    /** The server's admin token. */
-    readonly token: string;
-    /** Echoed in the answer. */
-    readonly id?: string;
   };
 
 /** A command, the JSON payload of a Chat (0) frame from a client. */
@@ -96,7 +62,12 @@ export type ChatCommand =
     readonly before?: number;
   }
   | {
-    readonly op: "chats" | "who" | "admin_chats" | "admin_connections";
+    readonly op:
+      | "chats"
+      | "who"
+      | "logout"
+      | "admin_chats"
+      | "admin_connections";
     readonly id: string;
   };
 
@@ -115,6 +86,7 @@ const CHAT_OPS = new Set<string>([
 const PLAIN_OPS = new Set<string>([
   "chats",
   "who",
+  "logout",
   "admin_chats",
   "admin_connections",
 ]);
@@ -123,7 +95,7 @@ const DEFAULT_HISTORY_LIMIT = 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 // Only to find the id of a payload refused for its invalid UTF-8.
-const lenientDecoder = new TextDecoder();
+export const lenientDecoder = new TextDecoder();
 
 /**
  * Parses a chat address.
@@ -248,7 +220,7 @@ export function chatErrorFrame(
  * @throws {ChatError} `INVALID_TEXT` (with the command's id when one can be
  * read), or `INVALID_JSON`.
  */
-function decodeClientJson(payload: Uint8Array): Record<string, unknown> {
+export function decodeClientJson(payload: Uint8Array): Record<string, unknown> {
   let text: string;
   try {
     text = decoder.decode(payload);
@@ -323,86 +295,6 @@ export function decodeJsonObject(payload: Uint8Array): Record<string, unknown> {
     );
   }
   return parseJsonObject(text);
-}
-
-/**
- * Reads a ClientType payload as a chat login. Payloads that are not a JSON
- * object whose `type` is `"chat"` or `"chat-admin"` are not logins (other
- * protocols may use ClientType frames) and give `undefined`.
- *
- * @param payload The ClientType frame's payload.
- * @returns The login, or `undefined` if the frame is not a chat login.
- * @throws {ChatError} `MISSING_FIELD`, `INVALID_FIELD` or `INVALID_NAME` for
- * a chat login with bad fields, `INVALID_TEXT` for one that is not valid
- * UTF-8 or holds a lone surrogate (carrying its `id` when it had one).
- */
-export function parseChatLogin(payload: Uint8Array): ChatLogin | undefined {
-  let value: Record<string, unknown>;
-  try {
-    value = decodeClientJson(payload);
-  } catch (error) {
-    // Refused only if it is a chat login after all; other protocols may
-    // send what they like in their ClientType frames.
-    if (
-      error instanceof ChatError && error.code === ChatErrorCode.InvalidText &&
-      isChatLoginType(payload)
-    ) {
-      throw error;
-    }
-    return undefined;
-  }
-  if (value.type !== "chat" && value.type !== "chat-admin") return undefined;
-  const id = optionalId(value, "log in");
-  try {
-    if (value.type === "chat-admin") {
-      const token = requireString(value, "token", "log in");
-      return { type: "chat-admin", token, id };
-    }
-    const user = requireString(value, "user", "log in");
-    checkName(user, "user");
-    // Only true and false matter; anything else keeps the default.
-    const register = value.register === false ? false : undefined;
-    const remember = value.remember === true ? true : undefined;
-    if (value.resume !== undefined) {
-      if (value.password !== undefined) {
-        throw new ChatError(
-          ChatErrorCode.InvalidField,
-          'Cannot log in: give "password" or "resume", not both',
-        );
-      }
-      const resume = requireString(value, "resume", "log in");
-      if (resume.length > MAX_RESUME_CHARS) {
-        throw new ChatError(
-          ChatErrorCode.InvalidField,
-          `Cannot log in: resume token longer than ${MAX_RESUME_CHARS} characters`,
-        );
-      }
-      return { type: "chat", user, proof: { resume }, register, remember, id };
-    }
-    const password = requireString(value, "password", "log in");
-    if (password.length > MAX_PASSWORD_CHARS) {
-      throw new ChatError(
-        ChatErrorCode.InvalidField,
-        `Cannot log in: password longer than ${MAX_PASSWORD_CHARS} characters`,
-      );
-    }
-    return { type: "chat", user, proof: { password }, register, remember, id };
-  } catch (error) {
-    throw withId(error, id);
-  }
-}
-
-// Tokens the server makes are 43 characters; a longer one is not worth a
-// digest.
-const MAX_RESUME_CHARS = 128;
-
-function isChatLoginType(payload: Uint8Array): boolean {
-  try {
-    const type = JSON.parse(lenientDecoder.decode(payload))?.type;
-    return type === "chat" || type === "chat-admin";
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -511,7 +403,7 @@ function requireId(value: Record<string, unknown>, action: string): string {
   return id;
 }
 
-function optionalId(
+export function optionalId(
   value: Record<string, unknown>,
   action: string,
 ): string | undefined {
@@ -534,7 +426,7 @@ function safeId(value: Record<string, unknown>): string | undefined {
     : undefined;
 }
 
-function requireString(
+export function requireString(
   value: Record<string, unknown>,
   field: string,
   action: string,
@@ -588,7 +480,7 @@ function requireInteger(
   return number;
 }
 
-function withId(error: unknown, id: string | undefined): unknown {
+export function withId(error: unknown, id: string | undefined): unknown {
   if (
     error instanceof ChatError && error.id === undefined && id !== undefined
   ) {

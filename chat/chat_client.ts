@@ -412,6 +412,20 @@ export class ChatClient implements AsyncDisposable, AsyncIterable<ChatEvent> {
   }
 
   /**
+   * Logs out: the server forgets the resume token this login was handed
+   * ({@linkcode ChatClient.prototype.resume}; a copy of it logs in no
+   * more), then the client closes as {@linkcode ChatClient.prototype.close}
+   * does. Without a token it just closes.
+   */
+  async logout(): Promise<void> {
+    try {
+      if (!this.#conn.ended) await this.#conn.request({ op: "logout" });
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
    * Tells the server every message handed out so far was delivered, waits
    * (up to `closeTimeoutMs`) for it to commit that, and closes. A clean
    * close means no message is delivered twice across sessions.

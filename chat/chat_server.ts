@@ -35,13 +35,8 @@ import type { ChatContext } from "./_context.ts";
 import { ChatDelivery } from "./_delivery.ts";
 import { MessageRateLimiter } from "./_message_rate.ts";
 import { createSession, internalErrorFrame } from "./_session.ts";
-import {
-  type ChatCommand,
-  chatErrorFrame,
-  type ChatLogin,
-  parseChatCommand,
-  parseChatLogin,
-} from "./_wire.ts";
+import { type ChatCommand, chatErrorFrame, parseChatCommand } from "./_wire.ts";
+import { type ChatLogin, parseChatLogin } from "./_login_wire.ts";
 
 /** Counters of a chat server's password hashing ({@linkcode ChatServer.prototype.passwordHashStats}). */
 export interface ChatPasswordHashStats {

@@ -357,4 +357,15 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/chat/resume_token_test.ts"],
     filter: "logs in once",
   },
+  {
+    name: "resume: logout leaves the session's token usable",
+    patches: [{
+      file: "chat/_commands.ts",
+      search:
+        `      await context.store.takeResumeToken(session.user!, digest, 0);`,
+      replace: ``,
+    }],
+    tests: ["tests/chat/resume_token_test.ts"],
+    filter: "logout",
+  },
 ];

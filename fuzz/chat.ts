@@ -1,7 +1,8 @@
 // Copyright 2026 the framewire authors. MIT license.
 /**
- * Fuzz target `chat`: the chat server's parsers (`parseChatCommand`,
- * `parseChatLogin`, `parseChatAddress` in `chat/_wire.ts`) fed JSON objects
+ * Fuzz target `chat`: the chat server's parsers (`parseChatCommand` and
+ * `parseChatAddress` in `chat/_wire.ts`, `parseChatLogin` in
+ * `chat/_login_wire.ts`) fed JSON objects
  * built from the commands and logins of docs/PROTOCOL.md section 15 with
  * fields of every type, then damaged at the byte level (flipped bits,
  * inserted JSON tokens, invalid UTF-8, truncation), plus raw bytes.
@@ -28,11 +29,8 @@ import {
   MAX_PASSWORD_CHARS,
   NAME_PATTERN,
 } from "../chat/messages.ts";
-import {
-  parseChatAddress,
-  parseChatCommand,
-  parseChatLogin,
-} from "../chat/_wire.ts";
+import { parseChatAddress, parseChatCommand } from "../chat/_wire.ts";
+import { parseChatLogin } from "../chat/_login_wire.ts";
 import { applyMutations, type Mutation, mutationsArb } from "./_mutate.ts";
 import {
   assertDocumented,

@@ -7,9 +7,9 @@ import {
   encodeChatFrame,
   parseChatAddress,
   parseChatCommand,
-  parseChatLogin,
   utf8Length,
 } from "../../chat/_wire.ts";
+import { parseChatLogin } from "../../chat/_login_wire.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -174,3 +174,27 @@ Deno.test("a resume token is never logged", async () => {
     assert.equal(logged.includes(second), false);
   });
 });
+
+Deno.test("logout makes the server forget the token its session was handed, and only that one", async () => {
+  await withChat(async (harness) => {
+    const kept = await rememberedToken(harness, "alice");
+    const alice = await connect(harness, "alice", {
+      password: PASSWORD,
+      remember: true,
+    });
+    const handed = alice.resume!;
+    await alice.logout();
+    assert.equal(alice.closed, true);
+    assert.equal(
+      await refused(harness, "alice", { resume: handed }),
+      "AUTH_FAILED",
+    );
+    // The token of another login (another browser) still works.
+    await using again = await connect(harness, "alice", { resume: kept });
+    assert.equal(again.user, "alice");
+    // Without a token, logout only closes.
+    const bob = await harness.login("bob");
+    await bob.logout();
+    assert.equal(bob.closed, true);
+  });
+});

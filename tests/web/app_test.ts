@@ -374,14 +374,26 @@ webAppTest(
       .waitFor();
     assert.equal(await page.inputValue("#login-user"), "alice");
     assert.equal(await page.locator("#chat-view").isVisible(), false);
-    // Logged in again, then out: a reload shows the form.
+    // Logged in again, then out: a reload shows the form, and the server
+    // has forgotten the token the tab held.
     await login(page, server.url, "alice");
+    const held = await page.evaluate(() =>
+      sessionStorage.getItem("framewire.resume")
+    );
+    assert.ok(held);
     await page.click("#logout");
     await page.locator("#login-view").waitFor();
     await page.reload();
     await page.locator("#login-form").waitFor();
     assert.equal(await page.locator("#chat-view").isVisible(), false);
     assert.equal(await page.locator("#login-error").textContent(), "");
+    await page.evaluate(
+      (saved) => sessionStorage.setItem("framewire.resume", saved),
+      held,
+    );
+    await page.reload();
+    await page.locator("#login-error", { hasText: "Please log in again." })
+      .waitFor();
     assert.deepEqual(run.problems, []);
   },
 );

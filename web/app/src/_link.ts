@@ -80,6 +80,9 @@ export function backoffDelay(attempt: number, backoff: Backoff): number {
 export class Link {
   #factory: SessionFactory;
   #credentials: Credentials;
+  // The password typed in the form, if any: a reconnect whose token is
+  // refused (its welcome was lost with the connection) tries it.
+  #password: string | undefined;
   #handlers: LinkHandlers;
   #backoff: Backoff;
   #session: ChatSession | undefined;
@@ -94,6 +97,7 @@ export class Link {
   ) {
     this.#factory = factory;
     this.#credentials = credentials;
+    if ("password" in credentials) this.#password = credentials.password;
     this.#handlers = handlers;
     this.#backoff = backoff;
   }
@@ -145,13 +149,16 @@ export class Link {
     this.#wake?.();
   }
 
-  /** Closes the session (confirming what was shown) and stops reconnecting. */
+  /**
+   * Logs out (the server forgets the tab's token; what was shown is
+   * confirmed) and stops reconnecting.
+   */
   async logout(): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
     const session = this.#session;
     this.#session = undefined;
-    await session?.close().catch(() => {});
+    await session?.logout().catch(() => session.close()).catch(() => {});
     this.#handlers.state({ kind: "ended" });
   }
 
@@ -208,6 +215,14 @@ export class Link {
         );
       } catch (error) {
         const code = errorCode(error);
+        if (
+          code === "AUTH_FAILED" && "resume" in this.#credentials &&
+          this.#password !== undefined
+        ) {
+          this.#credentials = { user: this.user, password: this.#password };
+          reason = messageOf(error);
+          continue;
+        }
         if (code !== undefined && FINAL_LOGIN_CODES.has(code)) {
           this.#handlers.state({ kind: "refused", message: messageOf(error) });
           return undefined;
@@ -234,17 +249,15 @@ export class Link {
   }
 
   /**
-   * Keeps the welcome's resume token: a link that logged in with a token
-   * must send the new one next time (a token logs in once); one with the
-   * password keeps sending it.
+   * Keeps the welcome's resume token and logs in with it next time, which
+   * spends it: the tab has one live token, which `logout` makes the server
+   * forget.
    */
   #tookToken(session: ChatSession): void {
     const token = session.welcome.resume;
     if (token === undefined) return;
     const { user } = this.#credentials;
-    if ("resume" in this.#credentials) {
-      this.#credentials = { user, resume: token };
-    }
+    this.#credentials = { user, resume: token };
     this.#handlers.token?.(user, token);
   }
 

@@ -63,6 +63,7 @@ export interface ChatSession {
     options?: { limit?: number; before?: number },
   ): Promise<{ messages: ChatMessage[]; truncated: boolean }>;
   nextEvent(): Promise<SessionEvent | undefined>;
+  logout(): Promise<void>;
   close(): Promise<void>;
 }
 

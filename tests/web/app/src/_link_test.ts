@@ -52,6 +52,11 @@ class FakeSession {
     }
     return this.#events.shift();
   }
+  logouts = 0;
+  logout(): Promise<void> {
+    this.logouts++;
+    return this.close();
+  }
   close(): Promise<void> {
     this.closes++;
     if (!this.closed) this.end();
@@ -93,14 +98,17 @@ function script(results: (FakeSession | Error)[]) {
  * A factory that hands out a session per welcome token, in order, and
  * records the credentials of each login.
  */
-function recording(...tokens: string[]) {
-  const sessions = tokens.map((token) => new FakeSession(token));
+function recording(...tokens: (string | Error)[]) {
+  const sessions = tokens.map((token) =>
+    typeof token === "string" ? new FakeSession(token) : token
+  );
   const sent: unknown[] = [];
   const factory = (credentials: unknown) => {
     sent.push(credentials);
     const next = sessions[sent.length - 1];
-    return next === undefined
-      ? Promise.reject(new Error("no more"))
+    if (next === undefined) return Promise.reject(new Error("no more"));
+    return next instanceof Error
+      ? Promise.reject(next)
       : Promise.resolve(next as unknown as ChatSession);
   };
   return { sessions, sent, factory };
@@ -127,7 +135,7 @@ Deno.test("web/app/src/_link.ts: a link logged in by token logs in again with th
     token: (user, token) => kept.push(`${user}:${token}`),
   }, FAST);
   assert.deepEqual(link.credentials, { user: "alice", resume: "t2" });
-  sessions[0].end();
+  (sessions[0] as FakeSession).end();
   await until(() => kept.length === 2);
   assert.deepEqual(sent, [
     { user: "alice", resume: "t1" },
@@ -138,20 +146,32 @@ Deno.test("web/app/src/_link.ts: a link logged in by token logs in again with th
   await link.logout();
 });
 
-Deno.test("web/app/src/_link.ts: a link logged in by password keeps sending it, and still hands each token to the app", async () => {
-  const { sessions, sent, factory } = recording("t1", "t2");
+Deno.test("web/app/src/_link.ts: a link logged in by password logs in again with its token, and with the password if the token is refused", async () => {
+  const { sessions, sent, factory } = recording(
+    "t1",
+    coded("AUTH_FAILED"),
+    "t2",
+  );
   const kept: string[] = [];
+  const states: string[] = [];
   const link = await Link.login(factory, CREDENTIALS, {
-    state: () => {},
+    state: (state) => states.push(state.kind),
     event: () => {},
     ready: () => Promise.resolve(),
     token: (_user, token) => kept.push(token),
   }, FAST);
-  sessions[0].end();
+  (sessions[0] as FakeSession).end();
   await until(() => kept.length === 2);
-  assert.deepEqual(sent, [CREDENTIALS, CREDENTIALS]);
+  assert.deepEqual(sent, [
+    CREDENTIALS,
+    { user: "alice", resume: "t1" },
+    CREDENTIALS,
+  ]);
   assert.deepEqual(kept, ["t1", "t2"]);
+  assert.deepEqual(link.credentials, { user: "alice", resume: "t2" });
+  assert.equal(states.includes("refused"), false);
   await link.logout();
+  assert.equal((sessions[2] as FakeSession).logouts, 1);
 });
 
 Deno.test("web/app/src/_link.ts: a lost session is replaced by a new login, through refused attempts, and the app is told each step", async () => {
