@@ -16,7 +16,9 @@ import { adminAddress, resolveAdminChat, userAddress } from "./_addresses.ts";
 import type { ChatContext, CommandTable } from "./_context.ts";
 import type { StartedWatch, WatchListener } from "./_delivery.ts";
 import { ackOf, historyReply, ok, toMessage } from "./_replies.ts";
-import { encodeChatFrame } from "./_wire.ts";
+import { emit, type Session } from "./_session.ts";
+import { checkName, encodeChatFrame } from "./_wire.ts";
+import { ChatError, ChatErrorCode } from "./errors.ts";
 
 /** Every chat, most recently active first, with who is online. */
 export async function adminChats(
@@ -100,6 +102,34 @@ export async function adminUnwatch(
   return chat;
 }
 
+/**
+ * Drops every resume token of `user` (on every node: they live in the
+ * store), and logs it.
+ *
+ * @throws {ChatError} `UNKNOWN_USER` for a name without an account.
+ */
+export async function revokeTokens(
+  context: ChatContext,
+  user: string,
+  session?: Session,
+): Promise<number> {
+  if (await context.store.user(user) === undefined) {
+    throw new ChatError(
+      ChatErrorCode.UnknownUser,
+      `Cannot revoke the resume tokens of "${user}": no such account`,
+    );
+  }
+  const tokens = await context.store.dropResumeTokens(user);
+  emit(
+    context.options.log,
+    "info",
+    "chat_tokens_revoked",
+    `Resume tokens of "${user}" revoked by the operator (${tokens})`,
+    session,
+  );
+  return tokens;
+}
+
 /** The `admin_*` commands of an admin connection. */
 export const ADMIN_COMMANDS: CommandTable<
   | "admin_chats"
@@ -107,6 +137,7 @@ export const ADMIN_COMMANDS: CommandTable<
   | "admin_watch"
   | "admin_unwatch"
   | "admin_send"
+  | "admin_revoke"
 > = {
   admin_chats: async (context, _session, command) =>
     encodeChatFrame({
@@ -150,6 +181,13 @@ export const ADMIN_COMMANDS: CommandTable<
     session.watching.delete(chat.id);
     return ok(command.id);
   },
+  admin_revoke: async (context, session, command) =>
+    encodeChatFrame({
+      op: "revoked",
+      id: command.id,
+      user: command.user,
+      tokens: await revokeTokens(context, command.user, session),
+    }),
   admin_send: async (context, session, command) => {
     const chat = await resolveAdminChat(context.store, command.chat, "send");
     return context.delivery.acceptSend(
@@ -188,6 +226,10 @@ export function localChatAdmin(context: ChatContext): ChatAdmin {
     },
     unwatch: async (chat) => {
       await adminUnwatch(context, owner, chat);
+    },
+    revoke: async (user) => {
+      checkName(user, "user");
+      return await revokeTokens(context, user);
     },
     send: async (chat, text): Promise<ChatAck> => {
       const record = await resolveAdminChat(context.store, chat, "send");

@@ -104,6 +104,7 @@ export const SQL = {
       WHERE user = ?1 AND expires_at > ?3 ORDER BY id DESC LIMIT ?4)`,
   takeResumeToken:
     "DELETE FROM resume_tokens WHERE digest = ? AND user = ? RETURNING expires_at",
+  dropAllResumeTokens: "DELETE FROM resume_tokens WHERE user = ?",
   chat: "SELECT id, kind, name FROM chats WHERE kind = ? AND name = ?",
   chatById: "SELECT id, kind, name FROM chats WHERE id = ?",
   createChat:

@@ -49,6 +49,12 @@ export type ChatCommand =
     readonly chat: ChatAddress;
   }
   | {
+    readonly op: "admin_revoke";
+    readonly id: string;
+    /** Whose resume tokens to drop. */
+    readonly user: string;
+  }
+  | {
     readonly op: "read";
     readonly id?: string;
     readonly chat: ChatAddress;
@@ -340,7 +346,7 @@ export function parseChatCommand(
     }
   }
   const known = op === "send" || op === "admin_send" || op === "history" ||
-    CHAT_OPS.has(op) || PLAIN_OPS.has(op);
+    op === "admin_revoke" || CHAT_OPS.has(op) || PLAIN_OPS.has(op);
   if (!known) {
     throw new ChatError(
       ChatErrorCode.UnknownOp,
@@ -352,6 +358,11 @@ export function parseChatCommand(
   try {
     if (PLAIN_OPS.has(op)) {
       return { op: op as "chats", id };
+    }
+    if (op === "admin_revoke") {
+      const user = requireString(value, "user", action);
+      checkName(user, "user");
+      return { op, id, user };
     }
     const chat = requireChat(value, action);
     if (op === "send" || op === "admin_send") {

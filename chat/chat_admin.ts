@@ -50,6 +50,15 @@ export interface ChatAdmin {
    */
   unwatch(chat: ChatAddress): Promise<void>;
   /**
+   * Drops every resume token of a user (a lost device): no page of theirs
+   * logs in again by reload; a session open now stays open.
+   *
+   * @param user The user.
+   * @returns How many tokens were dropped.
+   * @throws {ChatError} `UNKNOWN_USER`, `INVALID_NAME`.
+   */
+  revoke(user: string): Promise<number>;
+  /**
    * Sends a message into a chat as `admin`.
    *
    * @param chat `"#room"` or `"@alice,bob"`.

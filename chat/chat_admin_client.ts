@@ -178,6 +178,19 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
   }
 
   /**
+   * Drops every resume token of a user (a lost device): no page of theirs
+   * logs in again by reload; a session open now stays open.
+   *
+   * @param user The user.
+   * @returns How many tokens were dropped.
+   * @throws {ChatError} `UNKNOWN_USER`, `INVALID_NAME`.
+   */
+  async revoke(user: string): Promise<number> {
+    const answer = await this.#conn.request({ op: "admin_revoke", user });
+    return answer.tokens as number;
+  }
+
+  /**
    * Every connection of the server.
    *
    * @returns The connections, oldest first.

@@ -184,6 +184,14 @@ export interface ChatStore {
     nowMs: number,
   ): Promise<boolean>;
   /**
+   * Drops every resume token of a user (an operator's answer to a lost
+   * device), committed before it resolves.
+   *
+   * @param user The user name.
+   * @returns How many tokens were dropped, expired ones included.
+   */
+  dropResumeTokens(user: string): Promise<number>;
+  /**
    * The room of that name.
    *
    * @param name The room name.

@@ -279,6 +279,19 @@ export class PostgresChatStore implements ChatStore, AsyncDisposable {
   }
 
   /**
+   * Drops every resume token of a user, committed before it resolves.
+   *
+   * @param user The user name.
+   * @returns How many tokens were dropped, expired ones included.
+   */
+  async dropResumeTokens(user: string): Promise<number> {
+    const rows = await this.#query((sql) =>
+      sql`DELETE FROM resume_tokens WHERE user_name = ${user} RETURNING id`
+    );
+    return rows.length;
+  }
+
+  /**
    * The room of that name.
    *
    * @param name The room name.

@@ -339,6 +339,18 @@ export class SqliteChatStore implements ChatStore, AsyncDisposable {
   }
 
   /**
+   * Drops every resume token of a user, committed before it resolves.
+   *
+   * @param user The user name.
+   * @returns How many tokens were dropped, expired ones included.
+   */
+  dropResumeTokens(user: string): Promise<number> {
+    return this.#write(() =>
+      Number(this.#statements.dropAllResumeTokens.run(user).changes)
+    );
+  }
+
+  /**
    * The room of that name.
    *
    * @param name The room name.

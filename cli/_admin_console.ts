@@ -20,6 +20,8 @@ export const ADMIN_HELP =
   /watch CHAT       watch #room or @alice,bob live (shows its last messages)
   /unwatch          stop watching
   /send TEXT        send TEXT as "admin" into the watched chat
+  /revoke USER      drop USER's resume tokens (a lost device: no page of
+                    theirs logs in again by reload; open sessions stay)
   /help             this list
   /quit             leave (also Ctrl-D / end of input)`;
 
@@ -146,6 +148,14 @@ export async function adminConsole(
           }
           const ack = await admin.send(watched, argument);
           if (!human) print(record("sent", { chat: ack.chat, seq: ack.seq }));
+          break;
+        }
+        case "/revoke": {
+          const user = argument.replace(/^@/, "");
+          const tokens = await admin.revoke(user);
+          if (human) {
+            print(`-- ${plural(tokens, "resume token")} of ${user} dropped --`);
+          } else print(record("revoked", { user, tokens }));
           break;
         }
         case "/help":

@@ -368,4 +368,14 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/chat/resume_token_test.ts"],
     filter: "logout",
   },
+  {
+    name: "resume: the operator's revoke drops no token",
+    patches: [{
+      file: "chat/_admin.ts",
+      search: `  const tokens = await context.store.dropResumeTokens(user);`,
+      replace: `  const tokens = 0;`,
+    }],
+    tests: ["tests/chat/resume_token_test.ts"],
+    filter: "revokes",
+  },
 ];

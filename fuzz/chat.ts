@@ -93,11 +93,13 @@ export const CHAT_OPS: readonly string[] = [
   "members",
   "chats",
   "who",
+  "logout",
   "history",
   "admin_chats",
   "admin_connections",
   "admin_watch",
   "admin_unwatch",
+  "admin_revoke",
 ];
 
 const nameArb = fc.oneof(
@@ -176,6 +178,7 @@ const commandArb = fc.record(
       valueArb,
     ),
     chat: fc.oneof({ arbitrary: chatArb, weight: 4 }, valueArb),
+    user: fc.oneof({ arbitrary: nameArb, weight: 4 }, valueArb),
     text: fc.oneof({ arbitrary: textArb, weight: 4 }, valueArb),
     seq: valueArb,
     limit: fc.oneof(fc.integer({ min: -1, max: 102 }), valueArb),
@@ -389,6 +392,12 @@ function checkCommand(
     } catch (error) {
       checkChatError(error, o, "parseChatAddress", tally);
     }
+  }
+  if ("user" in command) {
+    check(
+      command.user === o.user && NAME_PATTERN.test(command.user),
+      "bad user accepted",
+    );
   }
   if ("text" in command) {
     check(command.text === o.text, "text changed");

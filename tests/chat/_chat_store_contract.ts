@@ -269,6 +269,17 @@ export function chatStoreContract(
     assert.equal(await store.takeResumeToken("alice", digest(3), t), true);
   });
 
+  test("drops every resume token of one user, expired ones counted, and no one else's", async (store) => {
+    await store.addResumeToken("alice", digest(1), t + 100, t, 5);
+    await store.addResumeToken("alice", digest(2), t + 100, t, 5);
+    await store.addResumeToken("bob", digest(3), t + 100, t, 5);
+    assert.equal(await store.dropResumeTokens("alice"), 2);
+    assert.equal(await store.dropResumeTokens("alice"), 0);
+    assert.equal(await store.takeResumeToken("alice", digest(1), t), false);
+    assert.equal(await store.takeResumeToken("alice", digest(2), t), false);
+    assert.equal(await store.takeResumeToken("bob", digest(3), t), true);
+  });
+
   test("answers true to exactly one of concurrent takes of a resume token", async (store) => {
     for (let round = 1; round <= 5; round++) {
       await store.addResumeToken("alice", digest(round), t + 100, t, 10);

@@ -3,11 +3,19 @@
 // login, refused when spent, expired, another user's or turned off.
 import assert from "node:assert/strict";
 import {
+  ChatAdminClient,
   ChatClient,
   type ChatClientOptions,
   ChatError,
 } from "../../chat/mod.ts";
-import { type ChatHarness, PASSWORD, withChat } from "./_chat_utils.ts";
+import {
+  type ChatHarness,
+  decode,
+  exchange,
+  PASSWORD,
+  rawConnection,
+  withChat,
+} from "./_chat_utils.ts";
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -197,4 +205,53 @@ Deno.test("logout makes the server forget the token its session was handed, and 
     await bob.logout();
     assert.equal(bob.closed, true);
   });
+});
+
+Deno.test("the operator revokes a user's tokens, over an admin connection or on the server's console; a user may not", async () => {
+  await withChat(async (harness) => {
+    const first = await rememberedToken(harness, "alice");
+    const second = await rememberedToken(harness, "alice");
+    const kept = await rememberedToken(harness, "bob");
+    await using admin = await ChatAdminClient.connect({
+      port: harness.port,
+      token: "t0ken",
+    });
+    assert.equal(await admin.revoke("alice"), 2);
+    for (const token of [first, second]) {
+      assert.equal(
+        await refused(harness, "alice", { resume: token }),
+        "AUTH_FAILED",
+      );
+    }
+    await assert.rejects(admin.revoke("nobody"), { code: "UNKNOWN_USER" });
+    // The local console does the same; bob's token was nobody's business.
+    const console = harness.chat.admin();
+    assert.equal(await console.revoke("alice"), 0);
+    await assert.rejects(console.revoke("Bob!"), { code: "INVALID_NAME" });
+    {
+      await using bob = await connect(harness, "bob", { resume: kept });
+      assert.equal(bob.user, "bob");
+    }
+    assert.ok(
+      harness.log.some((event) => event.event === "chat_tokens_revoked"),
+    );
+    // A user's connection may not.
+    using raw = await rawConnection(harness);
+    const login = JSON.stringify({
+      type: "chat",
+      user: "bob",
+      password: PASSWORD,
+    });
+    assert.equal(decode(await exchange(raw, 3, login)).op, "welcome");
+    assert.equal(
+      decode(
+        await exchange(
+          raw,
+          0,
+          JSON.stringify({ op: "admin_revoke", id: "r", user: "bob" }),
+        ),
+      ).error,
+      "FORBIDDEN",
+    );
+  }, { adminToken: "t0ken" });
 });

@@ -73,6 +73,25 @@ Deno.test("cli/admin.ts lists chats and connections, watches a room live and sen
       await admin.waitFor(/^sent chat=#ops seq=3$/);
       const event = await alice.nextEvent();
       assert.equal(event?.type === "message" && event.message.from, "admin");
+      // A lost device: bob's remembered login logs in no more.
+      let token: string;
+      {
+        await using bob = await ChatClient.connect({
+          port: server.port,
+          user: "bob",
+          password: PASSWORD,
+          remember: true,
+        });
+        token = bob.resume!;
+      }
+      await admin.type("/revoke @bob");
+      await admin.waitFor(/^revoked user=bob tokens=1$/);
+      await assert.rejects(
+        ChatClient.connect({ port: server.port, user: "bob", resume: token }),
+        { code: "AUTH_FAILED" },
+      );
+      await admin.type("/revoke nobody");
+      await admin.waitFor(/^error code=UNKNOWN_USER message=/);
       await admin.type("/quit");
       assert.equal((await admin.exit()).code, 0);
       assert.deepEqual(
