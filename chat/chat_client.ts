@@ -20,7 +20,6 @@ import type {
   ChatHistoryPage,
   ChatSendOptions,
 } from "./chat_client_options.ts";
-
 import type {
   ChatAck,
   ChatAddress,

@@ -397,6 +397,8 @@ export class ChatApp {
         if (previous !== undefined && previous !== chat) {
           await this.#enter(session, previous).catch(() => {});
         }
+        // A chat that cannot be opened (left since) is not tried again.
+        setTabItem(OPEN_KEY, this.#open);
         this.#renderAll();
         return false;
       }
