@@ -103,12 +103,14 @@ export async function adminUnwatch(
 }
 
 /**
- * Drops every resume token of `user` (on every node: they live in the
- * store), and logs it.
+ * Revokes `user`: drops every resume token (they live in the store, so on
+ * every node) and closes the user's session here and, through the bus, on
+ * the other nodes; logs it.
  *
+ * @returns How many tokens were dropped.
  * @throws {ChatError} `UNKNOWN_USER` for a name without an account.
  */
-export async function revokeTokens(
+export async function revokeUser(
   context: ChatContext,
   user: string,
   session?: Session,
@@ -120,11 +122,24 @@ export async function revokeTokens(
     );
   }
   const tokens = await context.store.dropResumeTokens(user);
+  // Here at once, whatever the bus does; the other nodes when it delivers.
+  context.delivery.onEvent({ type: "revoke", user });
+  await context.bus.publish({ type: "revoke", user }).catch((error) =>
+    emit(
+      context.options.log,
+      "warn",
+      "chat_revoke_unsent",
+      `The other nodes were not told to close the session of "${user}": ${
+        (error as Error).message
+      }`,
+      session,
+    )
+  );
   emit(
     context.options.log,
     "info",
-    "chat_tokens_revoked",
-    `Resume tokens of "${user}" revoked by the operator (${tokens})`,
+    "chat_revoked",
+    `Sessions and resume tokens of "${user}" revoked by the operator (${tokens} tokens)`,
     session,
   );
   return tokens;
@@ -186,7 +201,7 @@ export const ADMIN_COMMANDS: CommandTable<
       op: "revoked",
       id: command.id,
       user: command.user,
-      tokens: await revokeTokens(context, command.user, session),
+      tokens: await revokeUser(context, command.user, session),
     }),
   admin_send: async (context, session, command) => {
     const chat = await resolveAdminChat(context.store, command.chat, "send");
@@ -229,7 +244,7 @@ export function localChatAdmin(context: ChatContext): ChatAdmin {
     },
     revoke: async (user) => {
       checkName(user, "user");
-      return await revokeTokens(context, user);
+      return await revokeUser(context, user);
     },
     send: async (chat, text): Promise<ChatAck> => {
       const record = await resolveAdminChat(context.store, chat, "send");

@@ -91,8 +91,13 @@ export class ChatDelivery {
       this.#fanOut(event);
       return;
     }
-    if (event.type === "resync") {
-      void this.#resync();
+    if (event.type === "resync") return void this.#resync();
+    if (event.type === "revoke") {
+      // Closed like any other end of a session: it goes offline too.
+      void this.users.get(event.user)?.conn.close(
+        ChatErrorCode.SessionRevoked,
+        `Closing: the operator revoked "${event.user}"; log in with the password`,
+      );
       return;
     }
     if (event.type === "login" || !event.online) return; // ChatAuth's.

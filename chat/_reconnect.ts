@@ -384,9 +384,13 @@ export class ReconnectingConnection<E> implements ChatChannel<Event<E>> {
     const error = (event as ChatErrorEvent).type === "error"
       ? (event as ChatErrorEvent).error
       : undefined;
-    if (error?.code === ChatErrorCode.SessionReplaced) {
+    if (
+      error?.code === ChatErrorCode.SessionReplaced ||
+      error?.code === ChatErrorCode.SessionRevoked
+    ) {
       // Logged in elsewhere: reconnecting would throw that session out in
-      // turn, and so on forever. The program decides.
+      // turn, and so on forever. Revoked: the operator ended it on
+      // purpose. The program decides.
       this.#final = error;
     } else if (
       error !== undefined && NODE_CLOSE_CODES.has(error.code) &&

@@ -178,8 +178,9 @@ export class ChatAdminClient implements ChatAdmin, AsyncDisposable {
   }
 
   /**
-   * Drops every resume token of a user (a lost device): no page of theirs
-   * logs in again by reload; a session open now stays open.
+   * Revokes a user (a lost device): drops every resume token, so no page
+   * of theirs logs in again by reload, and closes the user's session, on
+   * any node, with `SESSION_REVOKED`.
    *
    * @param user The user.
    * @returns How many tokens were dropped.

@@ -64,6 +64,17 @@ export interface ChatLoginEvent {
 }
 
 /**
+ * The operator revoked a user's sessions (and resume tokens): every node
+ * closes the user's session it holds, with `SESSION_REVOKED`.
+ */
+export interface ChatRevokeEvent {
+  /** The event kind. */
+  readonly type: "revoke";
+  /** The user. */
+  readonly user: string;
+}
+
+/**
  * The bus may have dropped events: a networked bus sends it to its
  * listeners after it (re)connected to its broker. A server answers it by
  * reading from the store what its open chats missed.
@@ -78,6 +89,7 @@ export type ChatBusEvent =
   | ChatMessageEvent
   | ChatPresenceEvent
   | ChatLoginEvent
+  | ChatRevokeEvent
   | ChatResyncEvent;
 
 /** What one node tells the others when asked about itself. */

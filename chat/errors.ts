@@ -9,8 +9,8 @@
 /**
  * Codes the chat server sends in Error frames (type 5). Every one of them
  * leaves the connection open, except the third failed login (`AUTH_FAILED`
- * or `LOGIN_THROTTLED`) on one connection and `SESSION_REPLACED`, which
- * close it (see
+ * or `LOGIN_THROTTLED`) on one connection, `SESSION_REPLACED` and
+ * `SESSION_REVOKED`, which close it (see
  * `docs/PROTOCOL.md`, section 15).
  *
  * @example
@@ -42,6 +42,11 @@ export const ChatErrorCode = {
   WeakPassword: "WEAK_PASSWORD",
   /** The same user logged in on another connection; this one is closed. */
   SessionReplaced: "SESSION_REPLACED",
+  /**
+   * The operator revoked this user's sessions and resume tokens (a lost
+   * device); this connection is closed. Log in again with the password.
+   */
+  SessionRevoked: "SESSION_REVOKED",
   /** The recipient of a direct chat has never registered. */
   UnknownUser: "UNKNOWN_USER",
   /** No room has this name. */

@@ -11,6 +11,7 @@
  * | `<prefix>.event.message.<chat>` | a {@linkcode ChatMessageEvent}             |
  * | `<prefix>.event.presence`       | a {@linkcode ChatPresenceEvent}            |
  * | `<prefix>.event.login`          | a {@linkcode ChatLoginEvent}               |
+ * | `<prefix>.event.revoke`         | a {@linkcode ChatRevokeEvent}              |
  * | `<prefix>.report`               | a gather request: `{from, what}`           |
  * | `<prefix>.reply.<handle>.<n>`   | a node's answer: its users or connections |
  * | `<prefix>.node`                 | a handle's hello and goodbye               |
@@ -334,6 +335,8 @@ export class NatsChatBus implements ChatBus {
     if (event?.type === "message" || event?.type === "presence") {
       this.#subscribers.deliver(event);
     } else if (event?.type === "login" && isLoginEvent(event)) {
+      this.#subscribers.deliver(event);
+    } else if (event?.type === "revoke" && typeof event.user === "string") {
       this.#subscribers.deliver(event);
     }
   }

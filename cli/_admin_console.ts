@@ -20,8 +20,8 @@ export const ADMIN_HELP =
   /watch CHAT       watch #room or @alice,bob live (shows its last messages)
   /unwatch          stop watching
   /send TEXT        send TEXT as "admin" into the watched chat
-  /revoke USER      drop USER's resume tokens (a lost device: no page of
-                    theirs logs in again by reload; open sessions stay)
+  /revoke USER      a lost device: drop USER's resume tokens (no page of
+                    theirs logs in again by reload) and close their session
   /help             this list
   /quit             leave (also Ctrl-D / end of input)`;
 

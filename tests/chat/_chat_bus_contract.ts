@@ -111,6 +111,24 @@ export function chatBusContract(
     await subB.unsubscribe();
   });
 
+  test("delivers a revoke event to every node, the publishing one included", async ([a, b]) => {
+    const onA: ChatBusEvent[] = [];
+    const onB: ChatBusEvent[] = [];
+    const subA = await a.subscribe((event) => onA.push(event));
+    const subB = await b.subscribe((event) => onB.push(event));
+    const event: ChatBusEvent = { type: "revoke", user: "alice" };
+    await a.publish(event);
+    await until(
+      () => onA.length >= 1 && onB.length >= 1,
+      DELIVERY_MS,
+      "delivery to both nodes",
+    );
+    assert.deepEqual(onA, [event]);
+    assert.deepEqual(onB, [event]);
+    await subA.unsubscribe();
+    await subB.unsubscribe();
+  });
+
   test("keeps the publish order of one chat's messages", async ([a, b]) => {
     const seen: number[] = [];
     const sub = await b.subscribe((event) => {

@@ -4,6 +4,7 @@
 // killed node in front of the first one.
 import assert from "node:assert/strict";
 import {
+  ChatAdminClient,
   ChatClient,
   type ChatClientOptions,
   type ChatError,
@@ -228,6 +229,35 @@ Deno.test("ChatClient does not reconnect after SESSION_REPLACED: the error reach
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(await second.who(), ["alice"]);
     assert.equal(second.closed, false);
+  });
+});
+
+Deno.test("the operator's revoke on one node closes the user's session on another, and the client does not reconnect", async () => {
+  await withNodes(2, async ([a, b]) => {
+    const addresses = [`127.0.0.1:${b.port}`, `127.0.0.1:${a.port}`];
+    await using alice = await login("alice", addresses, { remember: true });
+    const token = alice.resume!;
+    await using bob = await login("bob", [`127.0.0.1:${b.port}`]);
+    await using admin = await ChatAdminClient.connect({
+      port: a.port,
+      token: "t0ken",
+    });
+    assert.equal(await admin.revoke("alice"), 1);
+    const event = await within(HANG_BOUND_MS, alice.nextEvent(), "an event");
+    assert.ok(event?.type === "error");
+    assert.equal(event.error.code, "SESSION_REVOKED");
+    assert.equal(
+      await within(HANG_BOUND_MS, alice.nextEvent(), "the end"),
+      undefined,
+    );
+    assert.equal(alice.closed, true);
+    await assert.rejects(
+      ChatClient.connect({ port: b.port, user: "alice", resume: token }),
+      { code: "AUTH_FAILED" },
+    );
+    // Past a few backoff delays: alice stayed out, bob was not touched.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await bob.who(), ["bob"]);
   });
 });
 

@@ -233,7 +233,7 @@ Deno.test("the operator revokes a user's tokens, over an admin connection or on 
       assert.equal(bob.user, "bob");
     }
     assert.ok(
-      harness.log.some((event) => event.event === "chat_tokens_revoked"),
+      harness.log.some((event) => event.event === "chat_revoked"),
     );
     // A user's connection may not.
     using raw = await rawConnection(harness);

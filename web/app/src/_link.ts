@@ -26,7 +26,10 @@ export type LinkState =
   }
   /** Another tab or device logged in as this user (`SESSION_REPLACED`). */
   | { readonly kind: "replaced"; readonly message: string }
-  /** The login was refused on a reconnect (the password changed…). */
+  /**
+   * The login was refused on a reconnect (the password changed…), or the
+   * operator ended the session (`SESSION_REVOKED`).
+   */
   | { readonly kind: "refused"; readonly message: string }
   /** Logged out. */
   | { readonly kind: "ended" };
@@ -172,6 +175,11 @@ export class Link {
         this.#handlers.state({ kind: "replaced", message: reason.replaced });
         return;
       }
+      if (reason.revoked !== undefined) {
+        this.#session = undefined;
+        this.#handlers.state({ kind: "refused", message: reason.revoked });
+        return;
+      }
       session = await this.#reconnect(reason.text);
     }
   }
@@ -179,7 +187,7 @@ export class Link {
   /** Hands out events until the session ends; says why it ended. */
   async #pump(
     session: ChatSession,
-  ): Promise<{ text: string; replaced?: string }> {
+  ): Promise<{ text: string; replaced?: string; revoked?: string }> {
     let text = "connection lost";
     while (true) {
       let event: SessionEvent | undefined;
@@ -193,6 +201,10 @@ export class Link {
         if (errorCode(event.error) === "SESSION_REPLACED") {
           await session.close().catch(() => {});
           return { text, replaced: event.error.message };
+        }
+        if (errorCode(event.error) === "SESSION_REVOKED") {
+          await session.close().catch(() => {});
+          return { text, revoked: event.error.message };
         }
         text = event.error.message;
       }

@@ -241,6 +241,26 @@ Deno.test("web/app/src/_link.ts: SESSION_REPLACED ends the link without a new lo
   assert.equal(first.closes, 1);
 });
 
+Deno.test("web/app/src/_link.ts: SESSION_REVOKED ends the link as refused, with the server's words, without a new login", async () => {
+  const first = new FakeSession();
+  const tracked = script([first, new FakeSession()]);
+  const states: LinkState[] = [];
+  await Link.login(tracked.factory, CREDENTIALS, {
+    state: (state) => states.push(state),
+    event: () => {},
+    ready: () => Promise.resolve(),
+  }, FAST);
+  first.push({ type: "error", error: coded("SESSION_REVOKED") });
+  first.end();
+  await until(() => states.at(-1)?.kind === "refused");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(tracked.calls, 1);
+  assert.deepEqual(states.at(-1), {
+    kind: "refused",
+    message: "SESSION_REVOKED",
+  });
+});
+
 Deno.test("web/app/src/_link.ts: a refused password on a reconnect stops it (refused), a busy server does not", async () => {
   const first = new FakeSession();
   const tracked = script([first, coded("LOGIN_BUSY"), coded("AUTH_FAILED")]);
