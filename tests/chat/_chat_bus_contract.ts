@@ -88,45 +88,42 @@ export function chatBusContract(
     await subB.unsubscribe();
   });
 
-  test("delivers a login event to every node, the publishing one included", async ([a, b]) => {
+  /**
+   * Publishes `event` on node a; both nodes' listeners get it, once, the
+   * publishing one included.
+   */
+  const deliveredToBoth = async (
+    [a, b]: readonly [ChatBus, ChatBus],
+    event: ChatBusEvent,
+  ) => {
     const onA: ChatBusEvent[] = [];
     const onB: ChatBusEvent[] = [];
     const subA = await a.subscribe((event) => onA.push(event));
     const subB = await b.subscribe((event) => onB.push(event));
+    await a.publish(event);
+    await until(
+      () => onA.length >= 1 && onB.length >= 1,
+      DELIVERY_MS,
+      "delivery to both nodes",
+    );
+    assert.deepEqual(onA, [event]);
+    assert.deepEqual(onB, [event]);
+    await subA.unsubscribe();
+    await subB.unsubscribe();
+  };
+
+  test("delivers a login event to every node, the publishing one included", async (nodes) => {
     const event: ChatLoginEvent = {
       type: "login",
       user: "alice",
       failed: true,
       node: "node-a",
     };
-    await a.publish(event);
-    await until(
-      () => onA.length >= 1 && onB.length >= 1,
-      DELIVERY_MS,
-      "delivery to both nodes",
-    );
-    assert.deepEqual(onA, [event]);
-    assert.deepEqual(onB, [event]);
-    await subA.unsubscribe();
-    await subB.unsubscribe();
+    await deliveredToBoth(nodes, event);
   });
 
-  test("delivers a revoke event to every node, the publishing one included", async ([a, b]) => {
-    const onA: ChatBusEvent[] = [];
-    const onB: ChatBusEvent[] = [];
-    const subA = await a.subscribe((event) => onA.push(event));
-    const subB = await b.subscribe((event) => onB.push(event));
-    const event: ChatBusEvent = { type: "revoke", user: "alice" };
-    await a.publish(event);
-    await until(
-      () => onA.length >= 1 && onB.length >= 1,
-      DELIVERY_MS,
-      "delivery to both nodes",
-    );
-    assert.deepEqual(onA, [event]);
-    assert.deepEqual(onB, [event]);
-    await subA.unsubscribe();
-    await subB.unsubscribe();
+  test("delivers a revoke event to every node, the publishing one included", async (nodes) => {
+    await deliveredToBoth(nodes, { type: "revoke", user: "alice" });
   });
 
   test("keeps the publish order of one chat's messages", async ([a, b]) => {

@@ -222,44 +222,34 @@ Deno.test("web/app/src/_link.ts: a lost session is replaced by a new login, thro
   assert.equal(states.at(-1)?.kind, "ended");
 });
 
-Deno.test("web/app/src/_link.ts: SESSION_REPLACED ends the link without a new login", async () => {
-  const first = new FakeSession();
-  const tracked = script([first, new FakeSession()]);
-  const states: LinkState[] = [];
-  const link = await Link.login(tracked.factory, CREDENTIALS, {
-    state: (state) => states.push(state),
-    event: () => {},
-    ready: () => Promise.resolve(),
-  }, FAST);
-  first.push({ type: "error", error: coded("SESSION_REPLACED") });
-  first.end();
-  await until(() => states.at(-1)?.kind === "replaced");
-  // Give a reconnect every chance to (wrongly) start.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(tracked.calls, 1);
-  assert.equal(link.session, undefined);
-  assert.equal(first.closes, 1);
-});
-
-Deno.test("web/app/src/_link.ts: SESSION_REVOKED ends the link as refused, with the server's words, without a new login", async () => {
-  const first = new FakeSession();
-  const tracked = script([first, new FakeSession()]);
-  const states: LinkState[] = [];
-  await Link.login(tracked.factory, CREDENTIALS, {
-    state: (state) => states.push(state),
-    event: () => {},
-    ready: () => Promise.resolve(),
-  }, FAST);
-  first.push({ type: "error", error: coded("SESSION_REVOKED") });
-  first.end();
-  await until(() => states.at(-1)?.kind === "refused");
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(tracked.calls, 1);
-  assert.deepEqual(states.at(-1), {
-    kind: "refused",
-    message: "SESSION_REVOKED",
+// Another login of the user (replaced: the page offers "Use here"), or the
+// operator (refused: the form): reconnecting would undo what happened.
+for (
+  const [code, kind] of [
+    ["SESSION_REPLACED", "replaced"],
+    ["SESSION_REVOKED", "refused"],
+  ] as const
+) {
+  Deno.test(`web/app/src/_link.ts: ${code} ends the link (${kind}, with the server's words) without a new login`, async () => {
+    const first = new FakeSession();
+    const tracked = script([first, new FakeSession()]);
+    const states: LinkState[] = [];
+    const link = await Link.login(tracked.factory, CREDENTIALS, {
+      state: (state) => states.push(state),
+      event: () => {},
+      ready: () => Promise.resolve(),
+    }, FAST);
+    first.push({ type: "error", error: coded(code) });
+    first.end();
+    await until(() => states.at(-1)?.kind === kind);
+    // Give a reconnect every chance to (wrongly) start.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(tracked.calls, 1);
+    assert.deepEqual(states.at(-1), { kind, message: code });
+    assert.equal(link.session, undefined);
+    assert.equal(first.closes, 1);
   });
-});
+}
 
 Deno.test("web/app/src/_link.ts: a refused password on a reconnect stops it (refused), a busy server does not", async () => {
   const first = new FakeSession();
