@@ -89,6 +89,11 @@ export class ChatAuth {
         login.id,
       ));
     }
+    // Refused before any hashing or store access: a locked name costs the
+    // server nothing, whatever proof the login carries.
+    if (this.#throttle.retryAfterMs(login.user) > 0) {
+      return Promise.resolve(this.#throttled(session, login.user, login.id));
+    }
     return "resume" in login.proof
       ? this.#resumeLogin(session, login.user, login.proof.resume, login.id)
       : this.#userLogin(
@@ -109,10 +114,6 @@ export class ChatAuth {
     register?: boolean,
     remember?: boolean,
   ): Promise<HandlerResult> {
-    // Refused before any hashing: a locked name costs the server nothing.
-    if (this.#throttle.retryAfterMs(user) > 0) {
-      return this.#throttled(session, user, id);
-    }
     if (await this.#store.user(user) === undefined) {
       // A client that asks first (to have a new password typed twice).
       if (register === false) {
@@ -203,9 +204,6 @@ export class ChatAuth {
     token: string,
     id: string | undefined,
   ): Promise<HandlerResult> {
-    if (this.#throttle.retryAfterMs(user) > 0) {
-      return this.#throttled(session, user, id);
-    }
     const valid = this.#options.resumeTokenTtlMs > 0 &&
       await this.#store.takeResumeToken(
         user,

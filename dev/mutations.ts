@@ -271,12 +271,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "throttle: user logins not throttled before hashing",
     patches: [{
       file: "chat/_auth.ts",
-      search:
-        `    // Refused before any hashing: a locked name costs the server nothing.
-    if (this.#throttle.retryAfterMs(user) > 0) {`,
-      replace:
-        `    // Refused before any hashing: a locked name costs the server nothing.
-    if (false) {`,
+      search: `    if (this.#throttle.retryAfterMs(login.user) > 0) {`,
+      replace: `    if (false) {`,
     }],
     tests: ["tests/chat/chat_server_test.ts"],
     filter: "throttles a user name",

@@ -197,10 +197,7 @@ export class ChatApp {
       if ("resume" in credentials) {
         // The token is spent or expired (or the server unreachable): the
         // form, with the name filled in.
-        if (errorCode(caught) === "AUTH_FAILED") {
-          setTabItem(TOKEN_KEY, undefined);
-          setTabItem(OPEN_KEY, undefined);
-        }
+        if (errorCode(caught) === "AUTH_FAILED") forgetTabLogin();
         byId("login-view").hidden = false;
         error.textContent = errorCode(caught) === "AUTH_FAILED"
           ? "Please log in again."
@@ -218,8 +215,7 @@ export class ChatApp {
     const link = this.#link;
     this.#link = undefined;
     this.#credentials = undefined;
-    setTabItem(TOKEN_KEY, undefined);
-    setTabItem(OPEN_KEY, undefined);
+    forgetTabLogin();
     clearInterval(this.#poll);
     this.#poll = undefined;
     await link?.logout();
@@ -636,6 +632,12 @@ function savedToken(): { user: string; token: string } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Forgets the tab's token and its open chat: a reload shows the form. */
+function forgetTabLogin(): void {
+  setTabItem(TOKEN_KEY, undefined);
+  setTabItem(OPEN_KEY, undefined);
 }
 
 /** What the tab keeps under `key` (session storage: gone with the tab). */
