@@ -161,7 +161,8 @@ export class Link {
     this.#wake?.();
     const session = this.#session;
     this.#session = undefined;
-    await session?.logout().catch(() => session.close()).catch(() => {});
+    // ChatClient.logout() closes whether or not the server answered.
+    await session?.logout().catch(() => {});
     this.#handlers.state({ kind: "ended" });
   }
 
